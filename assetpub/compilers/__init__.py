@@ -1,0 +1,54 @@
+"""Reference scanners: each finds the references of one kind of file as spans of its text.
+
+A compiler is a function `references(text) -> (refs, notes)`. Rewriting is shared:
+`rewrite(text, edits)` applies (start, end, replacement) edits right to left.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A reference inside a text file.
+
+    `url` is the text as written; `start:end` its span in the file. `kind` is
+    'url', 'import' or 'sourcemap'. For a source map, `comment` is the span of the
+    whole comment, removed when the map does not exist.
+    """
+
+    url: str
+    start: int
+    end: int
+    kind: str = "url"
+    comment: tuple[int, int] | None = None
+
+
+@dataclass(frozen=True)
+class Note:
+    """Something worth a warning that is not a reference (e.g. a computed import())."""
+
+    pos: int
+    message: str
+
+
+Scanner = Callable[[str], "tuple[list[Ref], list[Note]]"]
+
+
+def scanner_for(kind: str) -> Scanner | None:
+    from . import css, html, js
+
+    return {"css": css.references, "js": js.references, "html": html.references}.get(kind)
+
+
+def rewrite(text: str, edits: Iterable[tuple[int, int, str]]) -> str:
+    parts = []
+    last = len(text)
+    for start, end, replacement in sorted(edits, reverse=True):
+        parts.append(text[end:last])
+        parts.append(replacement)
+        last = start
+    parts.append(text[:last])
+    return "".join(reversed(parts))

@@ -1,0 +1,51 @@
+"""HTML references: src, href, poster and srcset attributes, outside comments and
+outside <script>/<style> bodies (inline <style> url() are found with the CSS scanner)."""
+
+from __future__ import annotations
+
+import re
+
+from . import Note, Ref, css
+
+_TOKEN = re.compile(
+    r"""
+      (?P<comment><!--.*?(?:-->|\Z))
+    | (?P<style><style\b[^>]*>)(?P<css>.*?)</style\s*>
+    | (?P<script><script\b[^>]*>).*?</script\s*>
+    | (?P<tag><[a-zA-Z][^\s/>]*)(?P<attrs>(?:[^>"']|"[^"]*"|'[^']*')*)>
+    """,
+    re.S | re.X | re.I,
+)
+_ATTR = re.compile(
+    r"""(?<![\w-])(?P<name>src|href|poster|srcset)\s*=\s*(?:"(?P<dq>[^"]*)"|'(?P<sq>[^']*)'|(?P<uq>[^\s"'=<>`]+))""",
+    re.I,
+)
+_SRCSET_ITEM = re.compile(r"\s*([^\s,]+)(?:\s+[^,]*)?,?")
+
+
+def references(text: str) -> tuple[list[Ref], list[Note]]:
+    refs: list[Ref] = []
+    for m in _TOKEN.finditer(text):
+        kind = m.lastgroup
+        if m.group("style") is not None:
+            body_refs, _ = css.references(m.group("css"))
+            refs.extend(Ref(r.url, r.start + m.start("css"), r.end + m.start("css"), r.kind) for r in body_refs)
+            continue
+        if m.group("script") is not None:
+            _attrs(m.start("script"), m.group("script"), refs)
+        elif m.group("tag") is not None:
+            _attrs(m.start(), m.group(), refs)
+        del kind
+    return refs, []
+
+
+def _attrs(offset: int, tag: str, refs: list[Ref]) -> None:
+    for a in _ATTR.finditer(tag):
+        g = next(g for g in ("dq", "sq", "uq") if a.group(g) is not None)
+        value, start = a.group(g), offset + a.start(g)
+        if a.group("name").lower() == "srcset":
+            for item in _SRCSET_ITEM.finditer(value):
+                if item.group(1):
+                    refs.append(Ref(item.group(1), start + item.start(1), start + item.end(1)))
+        else:
+            refs.append(Ref(value, start, start + len(value)))

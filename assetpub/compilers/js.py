@@ -1,0 +1,143 @@
+"""JavaScript references: ES module specifiers (`import … from`, `import "x"`,
+`export … from`, `import("x")`) and `//# sourceMappingURL=`.
+
+A light tokenizer skips comments, strings, template literals and regex literals, so
+an `import` inside any of them is not a reference. Only string-literal specifiers are
+references; `import(\\`./${name}.js\\`)` is left alone with a note.
+"""
+
+from __future__ import annotations
+
+import re
+
+from . import Note, Ref
+
+_TOKEN = re.compile(
+    r"""
+      (?P<lc>//[^\n\r]*)
+    | (?P<bc>/\*.*?(?:\*/|\Z))
+    | (?P<str>"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*')
+    | (?P<tpl>`)
+    | (?P<slash>/)
+    | (?P<kw>(?<![\w$.])(?:import|export)(?![\w$]))
+    """,
+    re.S | re.X,
+)
+_SPEC = r"""(?P<q>["'])(?P<spec>[^"'\n]*)(?P=q)"""
+_DYNAMIC = re.compile(r"import\s*\(\s*(?:" + _SPEC + r"|(?P<tpl>`(?:\\.|[^`\\])*`))\s*[,)]", re.S)
+_FROM = re.compile(
+    r"import\s*(?:[\w$]+(?:\s*,\s*)?)?(?:\*\s*as\s+[\w$]+|\{[^}]*\})?\s*from\s*" + _SPEC, re.S
+)
+_BARE = re.compile(r"import\s*" + _SPEC)
+_EXPORT = re.compile(r"export\s*(?:\*(?:\s*as\s+[\w$]+)?|\{[^}]*\})\s*from\s*" + _SPEC, re.S)
+_SOURCE_MAP_LINE = re.compile(r"//[#@][ \t]+sourceMappingURL=(\S+)[ \t]*\Z")
+_SOURCE_MAP_BLOCK = re.compile(r"/\*[#@][ \t]+sourceMappingURL=([^\s*]+)\s*\*/\Z")
+_REGEX = re.compile(r"/(?:\\.|\[(?:\\.|[^\]\\\n])*\]|[^/\\\n\[])+/[a-z]*")
+_REGEX_AFTER_WORD = frozenset(
+    "return typeof instanceof in of new delete void throw case do else yield await".split()
+)
+_REGEX_AFTER_CHAR = frozenset("(,=:[!&|?{};+-*%<>~^")
+_TPL_CHUNK = re.compile(r"[^`\\$]+")
+_EXPR_TOKEN = re.compile(r"""(?P<str>"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*')|(?P<tpl>`)|(?P<c>/\*.*?\*/|//[^\n]*)|(?P<open>\{)|(?P<close>\})""", re.S)
+
+
+def references(text: str) -> tuple[list[Ref], list[Note]]:
+    refs: list[Ref] = []
+    notes: list[Note] = []
+    if "import" not in text and "export" not in text and "sourceMappingURL" not in text:
+        return refs, notes
+    pos = 0
+    n = len(text)
+    while (m := _TOKEN.search(text, pos)) is not None:
+        pos = m.end()
+        kind = m.lastgroup
+        if kind == "lc":
+            sm = _SOURCE_MAP_LINE.match(m.group())
+            if sm:
+                refs.append(Ref(sm.group(1), m.start() + sm.start(1), m.start() + sm.end(1), "sourcemap", m.span()))
+        elif kind == "bc":
+            sm = _SOURCE_MAP_BLOCK.match(m.group())
+            if sm and not text[m.end():].strip():
+                refs.append(Ref(sm.group(1), m.start() + sm.start(1), m.start() + sm.end(1), "sourcemap", m.span()))
+        elif kind == "tpl":
+            pos, _ = _skip_template(text, pos)
+        elif kind == "slash":
+            if _regex_allowed(text, m.start()):
+                rm = _REGEX.match(text, m.start())
+                if rm:
+                    pos = rm.end()
+        elif kind == "kw":
+            pos = _module_reference(text, m.start(), refs, notes)
+        if pos > n:
+            break
+    return refs, notes
+
+
+def _module_reference(text: str, at: int, refs: list[Ref], notes: list[Note]) -> int:
+    for pattern in (_DYNAMIC, _FROM, _BARE, _EXPORT):
+        m = pattern.match(text, at)
+        if not m:
+            continue
+        if m.group("spec") is not None:
+            refs.append(Ref(m.group("spec"), m.start("spec"), m.end("spec"), "import"))
+        else:  # template literal in import()
+            tpl = m.group("tpl")
+            if "${" in tpl:
+                notes.append(Note(at, f"import() with a computed template literal {tpl} is left as written"))
+            else:
+                refs.append(Ref(tpl[1:-1], m.start("tpl") + 1, m.end("tpl") - 1, "import"))
+        return m.end()
+    return at + 6  # len("import") == len("export")
+
+
+def _regex_allowed(text: str, at: int) -> bool:
+    """Is a `/` at `at` the start of a regex literal (rather than division)?"""
+    i = at - 1
+    while i >= 0 and text[i] in " \t\r\n":
+        i -= 1
+    if i < 0:
+        return True
+    c = text[i]
+    if c in _REGEX_AFTER_CHAR or c == "}":
+        return True
+    if c.isalnum() or c in "_$":
+        j = i
+        while j >= 0 and (text[j].isalnum() or text[j] in "_$"):
+            j -= 1
+        return text[j + 1 : i + 1] in _REGEX_AFTER_WORD
+    return False
+
+
+def _skip_template(text: str, i: int) -> tuple[int, bool]:
+    """From just after an opening backtick to just after the closing one."""
+    n = len(text)
+    has_expr = False
+    while i < n:
+        m = _TPL_CHUNK.match(text, i)
+        if m:
+            i = m.end()
+            continue
+        c = text[i]
+        if c == "\\":
+            i += 2
+        elif c == "`":
+            return i + 1, has_expr
+        elif text.startswith("${", i):
+            has_expr = True
+            i = _skip_expression(text, i + 2)
+        else:
+            i += 1
+    return n, has_expr
+
+
+def _skip_expression(text: str, i: int) -> int:
+    depth = 1
+    while depth and (m := _EXPR_TOKEN.search(text, i)) is not None:
+        i = m.end()
+        if m.lastgroup == "tpl":
+            i, _ = _skip_template(text, i)
+        elif m.lastgroup == "open":
+            depth += 1
+        elif m.lastgroup == "close":
+            depth -= 1
+    return i if depth == 0 else len(text)

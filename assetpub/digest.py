@@ -1,0 +1,59 @@
+"""Fingerprints, output names and SRI.
+
+Design (see docs/fingerprints.md): a file's fingerprint is computed from sources
+alone, before any compile/minify/compress work:
+
+    component(C) = H(members' (name, sha256(source)), sorted component(D) for each D that C references)
+    fingerprint(a) = H(pipeline id, a's name, component(C_a))
+
+where C_a is the strongly connected component of `a` in the reference graph. So
+cycles need no ordering, editing any file changes the fingerprint of every file
+that reaches it, and the output name of every file is known before any work.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import posixpath
+import re
+
+FINGERPRINT_LENGTH = 12  # hex characters in file names (48 bits), as Django's ManifestStaticFilesStorage
+
+# Propshaft's convention: `name-<digest>.digested.ext` already carries a digest.
+_PRE_DIGESTED = re.compile(r"-[0-9A-Za-z_-]{7,128}\.digested")
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def combine(*parts: str) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(part.encode("utf-8"))
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def integrity(data: bytes) -> str:
+    """Subresource Integrity value (sha384) of the exact bytes served."""
+    return "sha384-" + base64.b64encode(hashlib.sha384(data).digest()).decode("ascii")
+
+
+def is_pre_digested(name: str) -> bool:
+    return bool(_PRE_DIGESTED.search(posixpath.basename(name)))
+
+
+def split_extension(basename: str) -> tuple[str, str]:
+    """'app.css' -> ('app', '.css'); 'x.js.map' -> ('x.js', '.map'); 'LICENSE' -> ('LICENSE', '')."""
+    stem, ext = posixpath.splitext(basename)
+    return (basename, "") if not stem else (stem, ext)
+
+
+def fingerprinted_name(name: str, fingerprint: str) -> str:
+    """'css/app.css' -> 'css/app.<fp>.css': the fingerprint goes before the last extension."""
+    directory, basename = posixpath.split(name)
+    stem, ext = split_extension(basename)
+    short = fingerprint[:FINGERPRINT_LENGTH]
+    return posixpath.join(directory, f"{stem}.{short}{ext}")

@@ -1,0 +1,84 @@
+"""Sources -> logical names.
+
+A logical name is the POSIX path of a file relative to its source root
+(`css/app.css`). With several roots, the first root that has a name wins.
+Never picked up: dotfiles and dot-directories, editor leftovers, symlinks that
+leave their root, user `exclude` globs, and the output directory itself.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+from .errors import BuildError
+from .globs import matches
+
+log = logging.getLogger(__name__)
+
+EDITOR_LEFTOVERS = ("*~", "*.swp", "*.swo", "*.swx", "#*#", "*.tmp", "*.bak", "4913")
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    name: str  # logical name
+    path: Path  # file on disk
+    root: Path
+
+
+def is_ignored_basename(basename: str) -> bool:
+    return basename.startswith(".") or any(fnmatch.fnmatchcase(basename, p) for p in EDITOR_LEFTOVERS)
+
+
+def discover(
+    roots: Iterable[Path], *, exclude: Iterable[str] = (), skip: Iterable[Path] = ()
+) -> tuple[dict[str, SourceFile], list[str]]:
+    """Walk the roots; return ({logical name: SourceFile}, warnings)."""
+    exclude = tuple(exclude)
+    skip_real = {os.path.realpath(p) for p in skip}
+    found: dict[str, SourceFile] = {}
+    warnings: list[str] = []
+    for root in roots:
+        root = Path(root)
+        if not root.is_dir():
+            raise BuildError(f"source directory {str(root)!r} does not exist or is not a directory")
+        real_root = os.path.realpath(root)
+        for name, path in _walk(root, real_root, "", exclude, skip_real, warnings, {real_root}):
+            found.setdefault(name, SourceFile(name, path, root))
+    return dict(sorted(found.items())), warnings
+
+
+def _walk(root, real_root, prefix, exclude, skip_real, warnings, seen_dirs):
+    directory = os.path.join(root, prefix) if prefix else str(root)
+    try:
+        entries = sorted(os.scandir(directory), key=lambda e: e.name)
+    except OSError as e:
+        raise BuildError(f"cannot read directory: {e.strerror}", file=directory) from None
+    for entry in entries:
+        if is_ignored_basename(entry.name):
+            continue
+        name = f"{prefix}{entry.name}"
+        if "\\" in name:
+            warnings.append(f"{os.path.join(directory, entry.name)}: skipped: backslash in file name")
+            continue
+        if exclude and matches(name, exclude):
+            continue
+        if entry.is_symlink():
+            target = os.path.realpath(entry.path)
+            if not (target == real_root or target.startswith(real_root + os.sep)):
+                warnings.append(f"{entry.path}: skipped: symlink points outside its source root")
+                continue
+            if not os.path.exists(target):
+                warnings.append(f"{entry.path}: skipped: broken symlink")
+                continue
+        if entry.is_dir():
+            real = os.path.realpath(entry.path)
+            if real in skip_real or real in seen_dirs:
+                continue
+            yield from _walk(root, real_root, name + "/", exclude, skip_real, warnings, seen_dirs | {real})
+        elif entry.is_file():
+            yield name, Path(entry.path)

@@ -1,0 +1,103 @@
+"""The manifest: logical name -> fingerprinted path, integrity, size, headers, encodings.
+
+Written as sorted, indented JSON so the same build gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator, Mapping
+from urllib.parse import quote
+
+from .errors import AssetNotFound, ManifestError
+
+MANIFEST_NAME = "assetpub-manifest.json"
+FORMAT_VERSION = 1
+
+
+def split_suffix(name: str) -> tuple[str, str]:
+    """'font.eot?#iefix' -> ('font.eot', '?#iefix'); 'icons.svg#star' -> ('icons.svg', '#star')."""
+    cut = min((i for i in (name.find("?"), name.find("#")) if i >= 0), default=len(name))
+    return name[:cut], name[cut:]
+
+
+def url_path(path: str) -> str:
+    """Percent-encode a POSIX path for use in a URL (non-ASCII, spaces, '#', '?')."""
+    return quote(path, safe="/!$&'()*+,;=:@-._~")
+
+
+@dataclass(frozen=True)
+class Manifest:
+    base_url: str
+    assets: Mapping[str, Mapping[str, Any]]
+    extra: Mapping[str, Any] = field(default_factory=dict)
+    source: str | None = None  # where it was loaded from, for error messages
+
+    # -- loading and saving -------------------------------------------------
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> "Manifest":
+        """Read a manifest file (or the manifest inside a build directory)."""
+        path = Path(path)
+        if path.is_dir():
+            path = path / MANIFEST_NAME
+        try:
+            data = json.loads(path.read_bytes())
+        except FileNotFoundError:
+            raise ManifestError(f"{path}: manifest not found (run `assetpub build` first)") from None
+        except (OSError, ValueError) as e:
+            raise ManifestError(f"{path}: not a readable assetpub manifest: {e}") from None
+        return cls.from_dict(data, source=str(path))
+
+    @classmethod
+    def from_dict(cls, data: Any, *, source: str | None = None) -> "Manifest":
+        where = source or "manifest"
+        if not isinstance(data, dict) or not isinstance(data.get("assets"), dict):
+            raise ManifestError(f"{where}: not an assetpub manifest (no 'assets' table)")
+        if data.get("version") != FORMAT_VERSION:
+            raise ManifestError(f"{where}: unsupported manifest version {data.get('version')!r}")
+        extra = {k: v for k, v in data.items() if k not in ("version", "base_url", "assets")}
+        return cls(base_url=str(data.get("base_url") or "/"), assets=data["assets"], extra=extra, source=source)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"version": FORMAT_VERSION, "base_url": self.base_url, **self.extra, "assets": dict(self.assets)}
+
+    def to_json(self) -> bytes:
+        return (json.dumps(self.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
+
+    # -- lookups ------------------------------------------------------------
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and split_suffix(name)[0] in self.assets
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.assets)
+
+    def __len__(self) -> int:
+        return len(self.assets)
+
+    def entry(self, name: str) -> Mapping[str, Any]:
+        try:
+            return self.assets[split_suffix(name)[0]]
+        except KeyError:
+            raise AssetNotFound(split_suffix(name)[0], self.source) from None
+
+    def path(self, name: str) -> str:
+        return self.entry(name)["path"]
+
+    def url(self, name: str, *, base_url: str | None = None) -> str:
+        """Base URL + fingerprinted path; a `?query` or `#fragment` on the name is carried over."""
+        bare, suffix = split_suffix(name)
+        return (base_url or self.base_url) + url_path(self.entry(bare)["path"]) + suffix
+
+    def integrity(self, name: str) -> str:
+        return self.entry(name)["integrity"]
+
+    def paths(self) -> set[str]:
+        """Every output path this manifest references, variants included."""
+        out = set()
+        for entry in self.assets.values():
+            out.add(entry["path"])
+            out.update(v["path"] for v in entry.get("encodings", {}).values())
+        return out

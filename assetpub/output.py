@@ -1,0 +1,103 @@
+"""Writing the build output: atomic files, unchanged files left alone (their mtime is
+Last-Modified for nginx and the dev server), a history of manifests, and `clean`."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from pathlib import Path
+
+from .manifest import MANIFEST_NAME, Manifest
+
+STATE_DIR = ".assetpub"  # inside the output directory; a dot-directory, so never published
+HISTORY_DIR = f"{STATE_DIR}/manifests"
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write to a temporary file beside `path`, then rename over it: readers see old or new, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def same_content(path: Path, data: bytes) -> bool:
+    try:
+        if path.stat().st_size != len(data):
+            return False
+        return path.read_bytes() == data
+    except OSError:
+        return False
+
+
+def write_if_changed(path: Path, data: bytes) -> bool:
+    """Write unless the file already holds exactly these bytes (then its mtime is kept). True if written."""
+    if same_content(path, data):
+        return False
+    write_atomic(path, data)
+    return True
+
+
+def record_history(out: Path, manifest_bytes: bytes) -> None:
+    """Keep every distinct manifest under .assetpub/manifests/NNNNNN.json for `clean --keep`."""
+    history = out / HISTORY_DIR
+    history.mkdir(parents=True, exist_ok=True)
+    entries = _history(out)
+    if entries and same_content(entries[-1], manifest_bytes):
+        return
+    number = int(entries[-1].stem) + 1 if entries else 1
+    write_atomic(history / f"{number:06d}.json", manifest_bytes)
+
+
+def _history(out: Path) -> list[Path]:
+    history = out / HISTORY_DIR
+    if not history.is_dir():
+        return []
+    return sorted(p for p in history.glob("*.json") if p.stem.isdigit())
+
+
+def clean(out: str | os.PathLike, *, keep: int = 3, dry_run: bool = False) -> list[str]:
+    """Remove build outputs that none of the last `keep` manifests reference.
+
+    Only files that some earlier manifest listed are candidates: a file assetpub never
+    wrote is never removed. Returns the removed paths (relative to `out`), sorted.
+    """
+    out = Path(out)
+    if keep < 1:
+        raise ValueError("keep must be at least 1")
+    entries = _history(out)
+    current = out / MANIFEST_NAME
+    kept, old = entries[-keep:], entries[:-keep]
+    live: set[str] = set()
+    for path in kept + ([current] if current.exists() else []):
+        live |= Manifest.load(path).paths()
+    candidates: set[str] = set()
+    for path in old:
+        try:
+            candidates |= Manifest.from_dict(json.loads(path.read_bytes())).paths()
+        except (OSError, ValueError):
+            continue
+    removed = sorted(p for p in candidates - live if (out / p).is_file())
+    if dry_run:
+        return removed
+    for rel in removed:
+        (out / rel).unlink()
+        _remove_empty_parents(out, (out / rel).parent)
+    for path in old:
+        path.unlink()
+    return removed
+
+
+def _remove_empty_parents(root: Path, directory: Path) -> None:
+    while directory != root and root in directory.parents:
+        try:
+            directory.rmdir()
+        except OSError:
+            return
+        directory = directory.parent
