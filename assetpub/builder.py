@@ -102,6 +102,11 @@ class Builder:
         self._out_names = out_names
         products = [process(self._job(sources[n], out_names[n], edits[n])) for n in sources]
         manifest = self._manifest(products, fingerprints)
+        if self.config.pages is not None:
+            pages = self._render_pages(manifest)
+            products += pages
+            fingerprints.update({p.name: sha256_hex(p.data) for p in pages})
+            manifest = self._manifest(products, fingerprints)
         written = self._write(products, manifest)
         for w in self.warnings:
             log.warning("%s", w)
@@ -242,6 +247,30 @@ class Builder:
             extra={"generator": f"assetpub {__version__}", "pipeline": self.pipeline_id()},
             source=str(self.out / MANIFEST_NAME),
         )
+
+    def _render_pages(self, manifest: Manifest) -> list[Product]:
+        """Jinja2 pages rendered with the asset helpers; they keep their names (see pages.py)."""
+        from .pages import render_pages
+
+        rendered = render_pages(self.config, manifest)
+        clash = sorted(set(rendered) & set(manifest.assets))
+        if clash:
+            raise BuildError(f"page {clash[0]!r} has the same name as a source file")
+        return [
+            process(
+                Job(
+                    name=name,
+                    out_name=name,
+                    kind="html",
+                    data=html.encode("utf-8"),
+                    compressible=media_types.is_compressible(name) and (self.config.gzip or self.config.brotli),
+                    use_brotli=self.config.brotli,
+                    use_gzip=self.config.gzip,
+                    brotli_quality=self.config.brotli_quality,
+                )
+            )
+            for name, html in sorted(rendered.items())
+        ]
 
     def _cache_control(self, name: str, fingerprinted: bool) -> str:
         for rule in self.config.headers:

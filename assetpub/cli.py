@@ -5,20 +5,18 @@ errors exit 2. No tracebacks for anything the user can fix."""
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
 from functools import wraps
-from pathlib import Path
 
 import click
 
 from . import __version__
-from .config import load_config
 from .errors import AssetpubError
 
 
-def _fail_cleanly(fn):
+def fail_cleanly(fn):
+    """Turn AssetpubError into `error: …` on stderr and exit 1; Ctrl-C into exit 130."""
     @wraps(fn)
     def wrapper(*args, **kwargs):
         try:
@@ -33,7 +31,7 @@ def _fail_cleanly(fn):
     return wrapper
 
 
-def _human_bytes(n: int) -> str:
+def human_bytes(n: int) -> str:
     for unit in ("B", "KB", "MB", "GB"):
         if n < 1000 or unit == "GB":
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
@@ -52,57 +50,20 @@ def main() -> None:
     logging.basicConfig(format="%(message)s", level=logging.ERROR)
 
 
-@main.command()
-@click.argument("sources", nargs=-1, type=click.Path(file_okay=False, path_type=Path))
-@click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path), help="Output directory.")
-@click.option("--base-url", help="URL prefix the output is served under (default /assets/), or a CDN URL.")
-@click.option("--strict/--no-strict", default=None, help="Fail on a missing reference (default: warn).")
-@click.option("--minify/--no-minify", default=None, help="Minify CSS and JS with rcssmin/rjsmin (default: on).")
-@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), help="Config file.")
-@click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary.")
-@click.option("--quiet", "-q", is_flag=True, help="Print warnings and errors only.")
-@_fail_cleanly
-def build(sources, out, base_url, strict, minify, config_file, as_json, quiet):
-    """Build SOURCES (one or more directories; the first wins for a name) into --out.
+def _register_commands() -> None:
+    """Every module in assetpub/commands/ contributes the click commands in its COMMANDS list."""
+    import importlib
+    import pkgutil
 
-    Every file is fingerprinted by content (css/app.css -> css/app.<hash>.css),
-    references between assets are rewritten, and DIR/assetpub-manifest.json maps
-    logical names to the output. Earlier outputs stay (open pages need them);
-    remove them with `assetpub clean`."""
-    from .builder import build as run_build
+    from . import commands
 
-    config = load_config(config_file, sources=tuple(sources), out=out, base_url=base_url, strict=strict, minify=minify)
-    result = run_build(config=config)
-    if as_json:
-        click.echo(json.dumps(result.summary(), indent=2, sort_keys=True))
-        return
-    for warning in result.warnings:
-        click.echo(f"warning: {warning}", err=True)
-    if not quiet:
-        click.echo(
-            f"built {result.files} files ({_human_bytes(result.bytes)}), wrote {result.written}, "
-            f"{len(result.warnings)} warning{'s' if len(result.warnings) != 1 else ''}, "
-            f"in {result.seconds:.2f}s -> {result.out / 'assetpub-manifest.json'}"
-        )
+    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda i: i.name):
+        module = importlib.import_module(f"{commands.__name__}.{info.name}")
+        for command in getattr(module, "COMMANDS", ()):
+            main.add_command(command)
 
 
-@main.command()
-@click.argument("out", type=click.Path(file_okay=False, exists=True, path_type=Path))
-@click.option("--keep", default=3, show_default=True, type=click.IntRange(min=1),
-              help="Keep files referenced by the last N manifests.")
-@click.option("--dry-run", is_flag=True, help="List what would be removed; remove nothing.")
-@_fail_cleanly
-def clean(out, keep, dry_run):
-    """Remove outputs in OUT that none of the last N builds' manifests reference.
-
-    Only files an earlier assetpub build wrote are ever removed."""
-    from .output import clean as run_clean
-
-    removed = run_clean(out, keep=keep, dry_run=dry_run)
-    for rel in removed:
-        click.echo(("would remove " if dry_run else "removed ") + rel)
-    click.echo(f"{'would remove' if dry_run else 'removed'} {len(removed)} file{'s' if len(removed) != 1 else ''}")
-
+_register_commands()
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -55,7 +55,18 @@ class Config:
     cache_control_keep_name: str = REVALIDATE
     headers: tuple[HeaderRule, ...] = ()
     pages: Path | None = None
+    importmap: tuple[tuple[str, str], ...] = ()  # bare alias -> logical name (helpers)
+    # publish (see docs/publishing.md)
     target: str | None = None
+    endpoint_url: str | None = None
+    region: str | None = None
+    profile: str | None = None
+    acl: str | None = None
+    workers: int = 0
+    keep: int = 3
+    grace: str = "7d"
+    max_deletes: int = 500
+    cloudfront_distribution: str | None = None
     config_file: Path | None = field(default=None, compare=False)
 
     def replace(self, **changes: Any) -> "Config":
@@ -79,7 +90,17 @@ _SCHEMA: dict[str, tuple[tuple[type, ...], str]] = {
     "cache_control_keep_name": ((str,), "a string"),
     "headers": ((list,), "a list of tables with 'match' and 'cache_control'"),
     "pages": ((str,), "a directory"),
+    "importmap": ((dict,), "a table of bare module names to logical names"),
     "target": ((str,), "a target (s3://bucket/prefix or a directory)"),
+    "endpoint_url": ((str,), "a URL"),
+    "region": ((str,), "a string"),
+    "profile": ((str,), "a string"),
+    "acl": ((str,), "a canned ACL name"),
+    "workers": ((int,), "a non-negative integer"),
+    "keep": ((int,), "a positive integer"),
+    "grace": ((str,), "a duration such as '7d', '12h' or '0s'"),
+    "max_deletes": ((int,), "a non-negative integer"),
+    "cloudfront_distribution": ((str,), "a CloudFront distribution ID"),
 }
 
 
@@ -105,6 +126,10 @@ def _check(key: str, value: Any, where: str) -> None:
         raise ConfigError(f"{where}: key 'brotli_quality' must be {desc}, not {value}")
     if key == "jobs" and value < 0:
         raise ConfigError(f"{where}: key 'jobs' must be {desc}, not {value}")
+    if key in ("workers", "max_deletes") and value < 0 or key == "keep" and value < 1:
+        raise ConfigError(f"{where}: key {key!r} must be {desc}, not {value}")
+    if key == "importmap" and not all(isinstance(v, str) for v in value.values()):
+        raise ConfigError(f"{where}: key 'importmap' must be {desc}")
     if key == "headers":
         for rule in value:
             if not isinstance(rule, dict) or set(rule) != {"match", "cache_control"} or not all(
@@ -184,6 +209,8 @@ def _normalise(key: str, value: Any, base: Path) -> Any:
         return tuple(r if isinstance(r, HeaderRule) else HeaderRule(**r) for r in value)
     if key == "base_url":
         return normalise_base_url(value)
+    if key == "importmap":
+        return tuple(sorted(dict(value).items()))
     return value
 
 
