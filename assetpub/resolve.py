@@ -29,7 +29,7 @@ def local_target(url: str, referrer: str, base_path: str, *, kind: str = "url") 
     url = url.strip()
     if not url or url.startswith("#") or url.startswith("//") or _SCHEME.match(url):
         return None
-    if kind == "import" and not url.startswith(("./", "../", "/")):
+    if kind == "module" and not url.startswith(("./", "../", "/")):
         return None  # a bare specifier ("lodash", "app/util.js"): the import map's business
     path, suffix = split_suffix(url)
     if not path or path.endswith("/"):

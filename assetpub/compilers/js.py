@@ -79,13 +79,13 @@ def _module_reference(text: str, at: int, refs: list[Ref], notes: list[Note]) ->
         if not m:
             continue
         if m.group("spec") is not None:
-            refs.append(Ref(m.group("spec"), m.start("spec"), m.end("spec"), "import"))
+            refs.append(Ref(m.group("spec"), m.start("spec"), m.end("spec"), "module"))
         else:  # template literal in import()
             tpl = m.group("tpl")
             if "${" in tpl:
                 notes.append(Note(at, f"import() with a computed template literal {tpl} is left as written"))
             else:
-                refs.append(Ref(tpl[1:-1], m.start("tpl") + 1, m.end("tpl") - 1, "import"))
+                refs.append(Ref(tpl[1:-1], m.start("tpl") + 1, m.end("tpl") - 1, "module"))
         return m.end()
     return at + 6  # len("import") == len("export")
 
