@@ -1,0 +1,120 @@
+"""`assetpub build` / `assetpub clean` through click's runner and as a real subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from assetpub.cli import main
+from tests.conftest import write_tree
+
+ASSETPUB = shutil.which("assetpub", path=str(Path(sys.executable).parent)) or "assetpub"
+
+
+def run(*args, cwd=None):
+    return subprocess.run([ASSETPUB, *map(str, args)], capture_output=True, text=True, cwd=cwd, timeout=120)
+
+
+def test_build_json_summary(tmp_path):
+    src = write_tree(tmp_path / "src", {"css/a.css": "a{}", "img/x.png": b"x"})
+    result = CliRunner().invoke(main, ["build", str(src), "--out", str(tmp_path / "out"), "--json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)
+    assert summary["files"] == 2 and summary["warnings"] == []
+    assert Path(summary["manifest"]).is_file()
+
+
+def test_build_human_summary_and_warnings(tmp_path):
+    src = write_tree(tmp_path / "src", {"css/a.css": "a { background: url(nope.png) }"})
+    result = CliRunner().invoke(main, ["build", str(src), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0
+    assert "built 1 files" in result.output and "1 warning," in result.output
+    assert "warning: " in result.output and "a.css:1: missing reference 'nope.png'" in result.output
+
+
+def test_strict_missing_reference_exit_1_one_line(tmp_path):
+    src = write_tree(tmp_path / "src", {"css/a.css": "\n\na { background: url(nope.png) }"})
+    proc = run("build", src, "--out", tmp_path / "out", "--strict")
+    assert proc.returncode == 1
+    assert proc.stderr.strip().splitlines() == [f"error: {src}/css/a.css:3: missing reference 'nope.png'"]
+    assert "Traceback" not in proc.stderr and not (tmp_path / "out").exists()
+
+
+def test_real_subprocess_build_and_clean(tmp_path):
+    src = write_tree(tmp_path / "src", {"css/a.css": "a{color:red}"})
+    proc = run("build", src, "--out", tmp_path / "out", "-q")
+    assert proc.returncode == 0 and proc.stdout == "" and proc.stderr == ""
+    manifest = json.loads((tmp_path / "out/assetpub-manifest.json").read_text())
+    old = manifest["assets"]["css/a.css"]["path"]
+    (src / "css/a.css").write_text("a{color:blue}")
+    assert run("build", src, "--out", tmp_path / "out", "-q").returncode == 0
+    proc = run("clean", tmp_path / "out", "--keep", "1")
+    assert proc.returncode == 0 and f"removed {old}" in proc.stdout
+    assert not (tmp_path / "out" / old).exists()
+
+
+def test_config_from_pyproject_and_flags_override(tmp_path):
+    write_tree(tmp_path, {
+        "assets/a.css": "a { background: url(nope.png) }",
+        "pyproject.toml": '[tool.assetpub]\nsources = ["assets"]\nout = "public"\nbase_url = "/static"\n',
+    })
+    proc = run("build", "-q", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    manifest = json.loads((tmp_path / "public/assetpub-manifest.json").read_text())
+    assert manifest["base_url"] == "/static/"
+    proc = run("build", "--strict", cwd=tmp_path)
+    assert proc.returncode == 1 and "missing reference 'nope.png'" in proc.stderr
+
+
+def test_assetpub_toml_is_found(tmp_path):
+    write_tree(tmp_path, {"a/x.txt": "x", "assetpub.toml": 'sources = ["a"]\nout = "o"\n'})
+    assert run("build", "-q", cwd=tmp_path).returncode == 0
+    assert (tmp_path / "o/assetpub-manifest.json").is_file()
+
+
+def test_unknown_config_key_and_wrong_type_name_key_and_file(tmp_path):
+    write_tree(tmp_path, {"assetpub.toml": 'sources = ["a"]\nout = "o"\nminfy = false\n', "a/x.txt": "x"})
+    proc = run("build", cwd=tmp_path)
+    assert proc.returncode == 1
+    assert "assetpub.toml: unknown key 'minfy'" in proc.stderr and "Traceback" not in proc.stderr
+    write_tree(tmp_path, {"other.toml": 'sources = ["a"]\nout = "o"\nstrict = "yes"\n'})
+    proc = run("build", "--config", "other.toml", cwd=tmp_path)
+    assert proc.returncode == 1 and "other.toml: key 'strict' must be a boolean, not string" in proc.stderr
+
+
+def test_broken_toml_is_one_line(tmp_path):
+    write_tree(tmp_path, {"assetpub.toml": "sources = [\n"})
+    proc = run("build", cwd=tmp_path)
+    assert proc.returncode == 1 and "assetpub.toml: not valid TOML" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_no_sources_or_out_is_a_clear_error(tmp_path):
+    proc = run("build", cwd=tmp_path)
+    assert proc.returncode == 1 and "no source directory given" in proc.stderr
+    write_tree(tmp_path, {"a/x.txt": "x"})
+    proc = run("build", "a", cwd=tmp_path)
+    assert proc.returncode == 1 and "no output directory given" in proc.stderr
+
+
+def test_help_explains(tmp_path):
+    proc = run("build", "--help")
+    assert proc.returncode == 0 and "--base-url" in proc.stdout and "fingerprinted" in proc.stdout
+    assert run("--version").stdout.startswith("assetpub")
+
+
+def test_usage_error_exit_2(tmp_path):
+    assert run("build", "--no-such-flag").returncode == 2
+
+
+def test_no_color_env_independent(tmp_path):
+    env = {**os.environ, "LANG": "C"}
+    src = write_tree(tmp_path / "src", {"café.css": "a{}"})
+    proc = subprocess.run([ASSETPUB, "build", str(src), "--out", str(tmp_path / "o"), "-q"], capture_output=True, text=True, env=env)
+    assert proc.returncode == 0, proc.stderr
