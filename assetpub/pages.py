@@ -1,0 +1,86 @@
+"""Static pages: Jinja2 templates rendered at build time with the asset helpers.
+
+`pages = "templates"` in the config renders every `*.html` under that directory
+(except partials and layouts: any file or directory whose name starts with `_` or
+`.`) over the manifest of the build in progress. The builder writes the results as
+files that keep their names, so a page is rebuilt, and changes, whenever an asset it
+references gets a new fingerprint.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from pathlib import Path
+
+import jinja2
+
+from .config import Config
+from .errors import AssetpubError, BuildError
+from .jinja import install
+from .manifest import Manifest
+
+log = logging.getLogger(__name__)
+
+
+def render_pages(config: Config, manifest: Manifest) -> dict[str, str]:
+    """{output name relative to the pages directory: rendered HTML} for every page."""
+    root = Path(config.pages) if config.pages is not None else None
+    if root is None:
+        return {}
+    if not root.is_dir():
+        raise BuildError("pages directory not found", file=str(root))
+    env = environment(config, manifest)
+    return {name: _render(env, root, name) for name in page_names(root)}
+
+
+def environment(config: Config, manifest: Manifest) -> jinja2.Environment:
+    """The Jinja2 environment pages render in: autoescaped, helpers installed. In strict
+    mode an undefined variable is an error too, not an empty string."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(config.pages), encoding="utf-8"),
+        autoescape=True,
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined if config.strict else jinja2.Undefined,
+    )
+    install(env, manifest=manifest, base_url=config.base_url, strict=config.strict, importmap=config.importmap)
+    return env
+
+
+def page_names(root: Path) -> list[str]:
+    """Template names of the pages, sorted: `*.html` not inside `_*` or `.*` names."""
+    names = []
+    for path in root.rglob("*.html"):
+        rel = path.relative_to(root)
+        if path.is_file() and not any(part.startswith(("_", ".")) for part in rel.parts):
+            names.append(rel.as_posix())
+    return sorted(names)
+
+
+def _render(env: jinja2.Environment, root: Path, name: str) -> str:
+    try:
+        return env.get_template(name).render(page=name)
+    except jinja2.TemplateSyntaxError as e:
+        raise BuildError(f"template syntax error: {e.message}", file=e.filename or str(root / name), line=e.lineno) from None
+    except UnicodeDecodeError as e:
+        raise BuildError(f"template is not valid UTF-8: {e.reason}", file=str(root / name)) from None
+    except Exception as e:  # an error raised while rendering: name the template line that raised it
+        file, line = _template_frame(e, root) or (str(root / name), None)
+        message = str(e) if isinstance(e, (AssetpubError, jinja2.TemplateError)) else f"{type(e).__name__}: {e}"
+        if isinstance(e, jinja2.TemplateNotFound):
+            message = f"template not found: {e.name}"
+        raise BuildError(message, file=file, line=line) from None
+
+
+def _template_frame(error: BaseException, root: Path) -> tuple[str, int] | None:
+    """The innermost traceback frame in a template file. Jinja2 rewrites tracebacks so
+    template frames carry the template's file name and line number."""
+    found = None
+    for frame in traceback.extract_tb(error.__traceback__):
+        try:
+            Path(frame.filename).resolve().relative_to(root.resolve())
+        except ValueError:
+            continue
+        if frame.lineno is not None:
+            found = (frame.filename, frame.lineno)
+    return found
