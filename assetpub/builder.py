@@ -4,20 +4,24 @@ Nothing is written until every source has been read, scanned and resolved, so a 
 file (or a missing reference in strict mode) leaves the previous output untouched.
 Then fingerprinted files are written (new names never replace anything the live
 manifest uses), then files that keep their names, then the manifest, last.
+
+Repeated builds are incremental (see cache.py): an unchanged source is only stat()ed,
+and a file whose fingerprint was already built is not processed again.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Mapping
 from urllib.parse import urlsplit
 
 from . import __version__, compress, media_types
 from . import minify as minifier
-from .compilers import Ref, scanner_for
+from .cache import BuildCache
 from .config import Config, load_config
 from .digest import combine, fingerprinted_name, is_pre_digested, sha256_hex
 from .errors import BuildError, ConfigError
@@ -26,10 +30,13 @@ from .graph import closure_hashes
 from .load_path import SourceFile, discover
 from .manifest import MANIFEST_NAME, Manifest
 from .output import record_history, write_if_changed
-from .pipeline import Job, Product, process
-from .resolve import local_target, rewritten
+from .pipeline import Job, Product, Scan, produce, scan
+from .resolve import Target, local_target, rewritten
+from .workers import Pool
 
 log = logging.getLogger(__name__)
+
+Progress = Callable[[str, int, int], None]  # (phase, done, total)
 
 
 @dataclass
@@ -40,7 +47,8 @@ class BuildResult:
     files: int = 0
     bytes: int = 0
     written: int = 0
-    processed: int = 0
+    processed: list[str] = field(default_factory=list)  # logical names whose output was (re)built
+    reused: list[str] = field(default_factory=list)  # logical names taken from `reuse` (not written)
     seconds: float = 0.0
 
     def summary(self) -> dict[str, Any]:
@@ -50,7 +58,8 @@ class BuildResult:
             "files": self.files,
             "bytes": self.bytes,
             "written": self.written,
-            "processed": self.processed,
+            "processed": len(self.processed),
+            "reused": len(self.reused),
             "warnings": list(self.warnings),
             "seconds": round(self.seconds, 3),
         }
@@ -59,29 +68,47 @@ class BuildResult:
 @dataclass
 class _Source:
     file: SourceFile
-    data: bytes
-    sha: str
     kind: str
-    text: str | None = None
-    refs: list[Ref] = field(default_factory=list)
+    size: int
+    scan: Scan
 
 
 def build(
-    sources: Any = None, out: Any = None, *, config: Config | None = None, config_file: Any = None, **options: Any
+    sources: Any = None,
+    out: Any = None,
+    *,
+    config: Config | None = None,
+    config_file: Any = None,
+    reuse: Mapping[str, Mapping[str, Any]] | None = None,
+    pool: Pool | None = None,
+    progress: Progress | None = None,
+    **options: Any,
 ) -> BuildResult:
-    """Build assets. `build(["assets"], out="build", base_url="/static/")`, or `build(config=cfg)`.
+    """Build assets: `build(["assets"], out="build", base_url="/static/")`, or `build(config=cfg)`.
 
     Settings not given come from `config_file` when named (the API never reads the
-    current directory's config on its own; the CLI does)."""
+    current directory's config on its own; the CLI does).
+
+    `reuse` maps full fingerprints (manifest `digest`) to manifest entries already
+    published elsewhere: those assets are not processed nor written, their entries are
+    copied (deploy from a fresh checkout). `pool` lets a caller keep worker processes
+    across builds (watch mode). `progress(phase, done, total)` is called as work finishes.
+    """
     if config is None:
         if isinstance(sources, (str, Path)):
             sources = [sources]
         config = load_config(config_file, discover=False, sources=tuple(sources or ()), out=out, **options)
-    return Builder(config).run()
+    own_pool = pool is None
+    pool = pool or Pool(config.jobs)
+    try:
+        return Builder(config, reuse=reuse, pool=pool, progress=progress).run()
+    finally:
+        if own_pool:
+            pool.close()
 
 
 class Builder:
-    def __init__(self, config: Config):
+    def __init__(self, config: Config, *, reuse=None, pool: Pool | None = None, progress: Progress | None = None):
         if not config.sources:
             raise ConfigError("no source directory given (pass SOURCE_DIR or set 'sources' in the config)")
         if config.out is None:
@@ -89,6 +116,9 @@ class Builder:
         self.config = config
         self.out = Path(config.out)
         self.base_path = urlsplit(config.base_url).path or "/"
+        self.reuse = reuse or {}
+        self.pool = pool or Pool(config.jobs)
+        self.progress = progress
         self.warnings: list[str] = []
 
     # -- the steps, in order -------------------------------------------------
@@ -96,18 +126,26 @@ class Builder:
         started = time.perf_counter()
         files, walk_warnings = discover(self.config.sources, exclude=self.config.exclude, skip=[self.out])
         self.warnings.extend(walk_warnings)
-        sources = {name: self._read(f) for name, f in files.items()}
-        edges, edits = self._resolve(sources)
-        out_names, fingerprints = self._name(sources, edges)
-        self._out_names = out_names
-        products = [process(self._job(sources[n], out_names[n], edits[n])) for n in sources]
-        manifest = self._manifest(products, fingerprints)
+        cache = BuildCache(self.out, self.pipeline_id())
+        if cache.discarded:
+            self.warnings.append(f"{cache.path}: build cache {cache.discarded}; rebuilding it")
+        sources = self._scan(files, cache)
+        edges, pending = self._resolve(sources)
+        out_names, digests = self._name(sources, edges)
+        products, processed, reused = self._produce(sources, pending, out_names, digests, cache)
+        manifest = self._manifest(products, digests)
         if self.config.pages is not None:
             pages = self._render_pages(manifest)
-            products += pages
-            fingerprints.update({p.name: sha256_hex(p.data) for p in pages})
-            manifest = self._manifest(products, fingerprints)
-        written = self._write(products, manifest)
+            products.update({p.name: p for p in pages})
+            digests.update({p.name: p.integrity for p in pages})
+            processed += [p.name for p in pages]
+            manifest = self._manifest(products, digests)
+        written = self._write(products, manifest, cache, digests)
+        cache.save(
+            live_sources={str(f.path) for f in files.values()},
+            live_scans={f"{s.kind}:{s.scan.sha}" for s in sources.values()},
+            live_names=set(products),
+        )
         for w in self.warnings:
             log.warning("%s", w)
         return BuildResult(
@@ -115,57 +153,69 @@ class Builder:
             out=self.out,
             warnings=self.warnings,
             files=len(products),
-            bytes=sum(len(p.data) for p in products),
+            bytes=sum(p.size for p in products.values()),
             written=written,
-            processed=len(products),
+            processed=sorted(processed),
+            reused=sorted(reused),
             seconds=time.perf_counter() - started,
         )
 
     # -- reading and scanning ------------------------------------------------
-    def _read(self, file: SourceFile) -> _Source:
-        try:
-            data = file.path.read_bytes()
-        except OSError as e:
-            raise BuildError(f"cannot read: {e.strerror}", file=str(file.path)) from None
-        kind = media_types.kind(file.name)
-        source = _Source(file, data, sha256_hex(data), kind)
-        scanner = scanner_for(kind)
-        if scanner is not None:
+    def _scan(self, files: dict[str, SourceFile], cache: BuildCache) -> dict[str, _Source]:
+        """Hash and scan every source; unchanged files (same stat) cost one stat()."""
+        now = time.time_ns()
+        known: dict[str, _Source] = {}
+        todo: list[tuple[SourceFile, str, os.stat_result]] = []
+        for name, f in files.items():
+            kind = media_types.kind(name)
             try:
-                source.text = data.decode("utf-8")
-            except UnicodeDecodeError as e:
-                line = data[: e.start].count(b"\n") + 1
-                raise BuildError(
-                    f"not valid UTF-8 (byte 0x{data[e.start]:02x}); save the file as UTF-8", file=str(file.path), line=line
-                ) from None
-            refs, notes = scanner(source.text)
-            source.refs = refs
-            for note in notes:
-                self.warnings.append(f"{file.path}:{_line(source.text, note.pos)}: {note.message}")
-        return source
+                st = f.path.stat()
+            except OSError as e:
+                raise BuildError(f"cannot read: {e.strerror}", file=str(f.path)) from None
+            sha = cache.source_sha(str(f.path), st)
+            scanned = sha and (kind == "other" or cache.scan(f"{kind}:{sha}"))
+            if scanned:
+                refs, notes = cache.scan(f"{kind}:{sha}") or ([], [])
+                known[name] = _Source(f, kind, st.st_size, Scan(sha, refs, notes))
+            else:
+                todo.append((f, kind, st))
+        results = self.pool.map(
+            scan, todo, lambda t: (str(t[0].path), t[1]), weight=lambda t: t[2].st_size, progress=self._phase("scan")
+        )
+        for (f, kind, st), result in zip(todo, results):
+            if result.error:
+                message, line = result.error
+                raise BuildError(message, file=str(f.path), line=line)
+            cache.remember_source(str(f.path), st, result.sha, now)
+            if kind != "other":
+                cache.remember_scan(f"{kind}:{result.sha}", [result.refs, result.notes])
+            known[f.name] = _Source(f, kind, st.st_size, result)
+        for name in files:
+            for line, message in known[name].scan.notes:
+                self.warnings.append(f"{files[name].path}:{line}: {message}")
+        return {name: known[name] for name in files}
 
-    def _resolve(self, sources: dict[str, _Source]) -> tuple[dict[str, list[str]], dict[str, list]]:
-        """Edges of the reference graph, and per file the pending edits (ref, target name or None)."""
+    def _resolve(self, sources: dict[str, _Source]):
+        """Edges of the reference graph, and per file the pending edits (ref row, Target or None)."""
         edges: dict[str, list[str]] = {}
         pending: dict[str, list] = {}
         missing: list[str] = []
         for name, source in sources.items():
             targets: set[str] = set()
-            pending[name] = []
-            for ref in source.refs:
-                target = local_target(ref.url, name, self.base_path, kind=ref.kind)
+            todo = pending[name] = []
+            for row in source.scan.refs:
+                url, kind, line = row[0], row[3], row[6]
+                target = local_target(url, name, self.base_path, kind=kind)
                 if target is None:
                     continue
                 if target.name in sources:
                     targets.add(target.name)
-                    pending[name].append((ref, target))
-                elif ref.kind == "sourcemap":
-                    self.warnings.append(
-                        f"{source.file.path}:{_line(source.text, ref.start)}: source map {ref.url!r} not found; comment removed"
-                    )
-                    pending[name].append((ref, None))
+                    todo.append((row, target))
+                elif kind == "sourcemap":
+                    self.warnings.append(f"{source.file.path}:{line}: source map {url!r} not found; comment removed")
+                    todo.append((row, None))
                 else:
-                    missing.append(f"{source.file.path}:{_line(source.text, ref.start)}: missing reference {ref.url!r}")
+                    missing.append(f"{source.file.path}:{line}: missing reference {url!r}")
             edges[name] = sorted(targets)
         if missing and self.config.strict:
             more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
@@ -178,74 +228,79 @@ class Builder:
         return matches(name, self.config.keep_names) or is_pre_digested(name)
 
     def _name(self, sources: dict[str, _Source], edges: dict[str, list[str]]):
-        closure = closure_hashes(edges, {n: s.sha for n, s in sources.items()})
+        closure = closure_hashes(edges, {n: s.scan.sha for n, s in sources.items()})
         pipeline = self.pipeline_id()
-        fingerprints = {n: combine(pipeline, n, closure[n]) for n in sources}
-        out_names = {n: n if self._keeps_name(n) else fingerprinted_name(n, fingerprints[n]) for n in sources}
-        return out_names, fingerprints
+        digests = {n: combine(pipeline, n, closure[n]) for n in sources}
+        out_names = {n: n if self._keeps_name(n) else fingerprinted_name(n, digests[n]) for n in sources}
+        return out_names, digests
 
     def pipeline_id(self) -> str:
         """Everything besides the sources that changes output bytes or names."""
-        c = self.config
-        return combine(
-            f"assetpub {__version__}",
-            minifier.versions(),
-            compress.version(),
-            f"minify={c.minify}",
-            f"gzip={c.gzip}",
-            f"brotli={c.brotli}:{c.brotli_quality}",
-            f"base_path={self.base_path}",
-            "keep=" + ",".join(c.keep_names),
-        )
+        if not hasattr(self, "_pipeline"):
+            c = self.config
+            self._pipeline = combine(
+                f"assetpub {__version__}",
+                minifier.versions(),
+                compress.version(),
+                f"minify={c.minify}",
+                f"gzip={c.gzip}",
+                f"brotli={c.brotli}:{c.brotli_quality}",
+                f"base_path={self.base_path}",
+                "keep=" + ",".join(c.keep_names),
+            )
+        return self._pipeline
 
-    def _job(self, source: _Source, out_name: str, pending: list) -> Job:
+    # -- producing outputs ---------------------------------------------------------
+    def _produce(self, sources, pending, out_names, digests, cache: BuildCache):
+        products: dict[str, Product] = {}
+        processed: list[str] = []
+        reused: list[str] = []
+        jobs: list[Job] = []
+        for name, source in sources.items():
+            digest, out_name = digests[name], out_names[name]
+            published = self.reuse.get(digest)
+            if published is not None and published.get("path") == out_name:
+                products[name] = _product_from_entry(name, published)
+                reused.append(name)
+                continue
+            cached = cache.product(name, digest, self.out)
+            if cached is not None:
+                products[name] = _product_from_entry(name, cached)
+                continue
+            jobs.append(self._job(source, out_name, pending[name], out_names))
+        results = self.pool.map(
+            produce, jobs, lambda j: (j, str(self.out)), weight=lambda j: j.size_hint, progress=self._phase("build")
+        )
+        for product in results:
+            products[product.name] = product
+            processed.append(product.name)
+        return dict(sorted(products.items())), processed, reused
+
+    def _job(self, source: _Source, out_name: str, pending: list, out_names: dict[str, str]) -> Job:
         edits = []
         has_map = False
-        for ref, target in pending:
+        for row, target in pending:
             if target is None:  # a missing source map: drop its comment
-                start, end = ref.comment
-                edits.append((start, end, ""))
+                edits.append((row[4], row[5], ""))
                 continue
-            has_map = has_map or ref.kind == "sourcemap"
-            new = rewritten(target, self._out_names[target.name])
-            if new != ref.url:
-                edits.append((ref.start, ref.end, new))
+            has_map = has_map or row[3] == "sourcemap"
+            new = rewritten(target, out_names[target.name])
+            if new != row[0]:
+                edits.append((row[1], row[2], new))
+        name = source.file.name
         return Job(
-            name=source.file.name,
+            name=name,
             out_name=out_name,
             kind=source.kind,
-            data=source.data,
+            path=str(source.file.path),
             edits=tuple(edits),
-            minify=self.config.minify and minifier.should_minify(source.file.name, source.kind, has_map),
-            compressible=media_types.is_compressible(source.file.name) and (self.config.gzip or self.config.brotli),
+            minify=self.config.minify and minifier.should_minify(name, source.kind, has_map),
+            compressible=media_types.is_compressible(name) and (self.config.gzip or self.config.brotli),
             use_brotli=self.config.brotli,
             use_gzip=self.config.gzip,
             brotli_quality=self.config.brotli_quality,
-        )
-
-    # -- manifest and output -------------------------------------------------------
-    def _manifest(self, products: list[Product], fingerprints: dict[str, str]) -> Manifest:
-        assets = {}
-        for p in products:
-            fingerprinted = p.out_name != p.name or is_pre_digested(p.name)
-            assets[p.name] = {
-                "path": p.out_name,
-                "integrity": p.integrity,
-                "size": len(p.data),
-                "content_type": media_types.content_type(p.name),
-                "cache_control": self._cache_control(p.name, fingerprinted),
-                "digest": fingerprints[p.name],
-                "fingerprinted": fingerprinted,
-                "encodings": {
-                    enc: {"path": p.out_name + compress.EXTENSIONS[enc], "size": len(data)}
-                    for enc, data in sorted(p.variants.items())
-                },
-            }
-        return Manifest(
-            base_url=self.config.base_url,
-            assets=dict(sorted(assets.items())),
-            extra={"generator": f"assetpub {__version__}", "pipeline": self.pipeline_id()},
-            source=str(self.out / MANIFEST_NAME),
+            deferred=out_name == name,
+            size_hint=source.size * (20 if media_types.is_compressible(name) else 1),
         )
 
     def _render_pages(self, manifest: Manifest) -> list[Product]:
@@ -257,7 +312,7 @@ class Builder:
         if clash:
             raise BuildError(f"page {clash[0]!r} has the same name as a source file")
         return [
-            process(
+            produce(
                 Job(
                     name=name,
                     out_name=name,
@@ -267,10 +322,36 @@ class Builder:
                     use_brotli=self.config.brotli,
                     use_gzip=self.config.gzip,
                     brotli_quality=self.config.brotli_quality,
-                )
+                    deferred=True,
+                ),
+                str(self.out),
             )
             for name, html in sorted(rendered.items())
         ]
+
+    def _phase(self, phase: str):
+        if self.progress is None:
+            return None
+        return lambda done, total: self.progress(phase, done, total)
+
+    # -- manifest and output -------------------------------------------------------
+    def _manifest(self, products: dict[str, Product], digests: dict[str, str]) -> Manifest:
+        assets = {}
+        for name, p in sorted(products.items()):
+            fingerprinted = p.out_name != name or is_pre_digested(name)
+            assets[name] = {
+                **p.entry(),
+                "content_type": media_types.content_type(name),
+                "cache_control": self._cache_control(name, fingerprinted),
+                "digest": digests[name],
+                "fingerprinted": fingerprinted,
+            }
+        return Manifest(
+            base_url=self.config.base_url,
+            assets=assets,
+            extra={"generator": f"assetpub {__version__}", "pipeline": self.pipeline_id()},
+            source=str(self.out / MANIFEST_NAME),
+        )
 
     def _cache_control(self, name: str, fingerprinted: bool) -> str:
         for rule in self.config.headers:
@@ -278,19 +359,29 @@ class Builder:
                 return rule.cache_control
         return self.config.cache_control if fingerprinted else self.config.cache_control_keep_name
 
-    def _write(self, products: list[Product], manifest: Manifest) -> int:
-        """Fingerprinted files first, then files that keep their names, then the manifest."""
-        written = 0
-        ordered = sorted(products, key=lambda p: not manifest.assets[p.name]["fingerprinted"])
-        for p in ordered:
-            written += write_if_changed(self.out / p.out_name, p.data)
-            for enc, data in p.variants.items():
-                written += write_if_changed(self.out / (p.out_name + compress.EXTENSIONS[enc]), data)
+    def _write(self, products: dict[str, Product], manifest: Manifest, cache: BuildCache, digests) -> int:
+        """Files that keep their names (held back until now), then the manifest, last."""
+        written = sum(p.written for p in products.values())
+        for p in products.values():
+            for rel, data in p.files.items():
+                written += write_if_changed(self.out / rel, data)
+        for name, p in products.items():
+            if p.written or p.files:
+                cache.remember_product(name, digests[name], p.entry(), self.out)
         data = manifest.to_json()
         write_if_changed(self.out / MANIFEST_NAME, data)
         record_history(self.out, data)
         return written
 
 
-def _line(text: str | None, pos: int) -> int:
-    return text.count("\n", 0, pos) + 1 if text else 1
+def _product_from_entry(name: str, entry: Mapping[str, Any]) -> Product:
+    return Product(
+        name=name,
+        out_name=entry["path"],
+        integrity=entry["integrity"],
+        size=entry["size"],
+        encodings={k: dict(v) for k, v in sorted(entry.get("encodings", {}).items())},
+    )
+
+
+__all__ = ["build", "Builder", "BuildResult", "Target"]

@@ -1,0 +1,132 @@
+"""The build cache in OUT/.assetpub/cache.json: safe to delete, never trusted blindly.
+
+Two tables:
+* `sources`: source path -> [size, mtime_ns, inode, sha256] so an unchanged file is only
+  stat()ed, plus `scans`: sha256 -> references found in that content, so an unchanged
+  file is not re-scanned even when its stat changed (a fresh checkout).
+  Entries whose mtime is within RACY_NS of the moment they were recorded are not kept
+  in `sources` (a write in the same clock tick would go unseen), only in `scans`.
+* `products`: logical name -> {digest, entry, files: {path: [size, mtime_ns]}}: the
+  manifest entry built for that fingerprint, valid only while every output file it
+  names still has the recorded size and mtime (so an edited, truncated or deleted
+  output is rebuilt).
+
+The file carries a format version and the pipeline id; anything that does not parse,
+or was written by another format or pipeline, is discarded whole.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from .output import STATE_DIR, write_atomic
+
+log = logging.getLogger(__name__)
+
+FORMAT = 1
+RACY_NS = 100_000_000  # 100 ms
+CACHE_NAME = f"{STATE_DIR}/cache.json"
+
+
+class BuildCache:
+    def __init__(self, out: Path, pipeline: str):
+        self.path = out / CACHE_NAME
+        self.pipeline = pipeline
+        self.sources: dict[str, list] = {}
+        self.scans: dict[str, list] = {}
+        self.products: dict[str, dict[str, Any]] = {}
+        self.discarded: str | None = None
+        self._load()
+
+    def _load(self) -> None:
+        try:
+            data = json.loads(self.path.read_bytes())
+        except FileNotFoundError:
+            return
+        except (OSError, ValueError) as e:
+            self.discarded = f"unreadable ({e.__class__.__name__})"
+            return
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            self.discarded = "unknown format"
+            return
+        if not all(isinstance(data.get(k), dict) for k in ("sources", "scans", "products")):
+            self.discarded = "malformed"
+            return
+        self.scans = data["scans"]
+        self.sources = data["sources"]
+        # products depend on the pipeline; sources and scans do not
+        if data.get("pipeline") == self.pipeline:
+            self.products = data["products"]
+
+    # -- sources -------------------------------------------------------------
+    def source_sha(self, path: str, st: os.stat_result) -> str | None:
+        entry = self.sources.get(path)
+        if (
+            isinstance(entry, list)
+            and len(entry) == 4
+            and entry[:3] == [st.st_size, st.st_mtime_ns, st.st_ino]
+            and isinstance(entry[3], str)
+        ):
+            return entry[3]
+        return None
+
+    def remember_source(self, path: str, st: os.stat_result, sha: str, now_ns: int) -> None:
+        if now_ns - st.st_mtime_ns > RACY_NS:
+            self.sources[path] = [st.st_size, st.st_mtime_ns, st.st_ino, sha]
+        else:
+            self.sources.pop(path, None)
+
+    def scan(self, key: str) -> list | None:
+        """[refs, notes] recorded for content `key` ("kind:sha256"), if well-formed."""
+        value = self.scans.get(key)
+        if isinstance(value, list) and len(value) == 2 and all(isinstance(v, list) for v in value):
+            return value
+        return None
+
+    def remember_scan(self, key: str, value: list) -> None:
+        self.scans[key] = value
+
+    # -- products --------------------------------------------------------------
+    def product(self, name: str, digest: str, out: Path) -> dict[str, Any] | None:
+        """The cached product ({path, integrity, size, encodings}) for (name, digest), if every
+        output file it names is still as recorded."""
+        cached = self.products.get(name)
+        if not isinstance(cached, dict) or cached.get("digest") != digest:
+            return None
+        entry, files = cached.get("entry"), cached.get("files")
+        if not isinstance(entry, dict) or not isinstance(files, dict) or not files:
+            return None
+        expected = {entry.get("path")} | {v.get("path") for v in entry.get("encodings", {}).values()}
+        if set(files) != expected:
+            return None
+        for rel, recorded in files.items():
+            try:
+                st = (out / rel).stat()
+            except OSError:
+                return None
+            if [st.st_size, st.st_mtime_ns] != recorded:
+                return None
+        return entry
+
+    def remember_product(self, name: str, digest: str, entry: dict[str, Any], out: Path) -> None:
+        """Record a product whose files are on disk now (their size and mtime are taken)."""
+        files = {}
+        for rel in [entry["path"], *(v["path"] for v in entry.get("encodings", {}).values())]:
+            st = (out / rel).stat()
+            files[rel] = [st.st_size, st.st_mtime_ns]
+        self.products[name] = {"digest": digest, "entry": entry, "files": files}
+
+    def save(self, *, live_sources: set[str], live_scans: set[str], live_names: set[str]) -> None:
+        """Write the cache, keeping only what the build that just ran used."""
+        data = {
+            "format": FORMAT,
+            "pipeline": self.pipeline,
+            "sources": {p: e for p, e in sorted(self.sources.items()) if p in live_sources},
+            "scans": {k: v for k, v in sorted(self.scans.items()) if k in live_scans},
+            "products": {n: e for n, e in sorted(self.products.items()) if n in live_names},
+        }
+        write_atomic(self.path, json.dumps(data, separators=(",", ":")).encode())
