@@ -1,0 +1,42 @@
+"""`assetpub nginx-config` and `assetpub cloudfront-function`: edge configuration that
+serves the precompressed variant a client accepts, generated from the build."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..cli import fail_cleanly
+
+
+@click.command("nginx-config")
+@click.argument("origin_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--listen", default="127.0.0.1:8080", show_default=True, help="nginx `listen` value.")
+@click.option("--prefix", help="URL path the assets are served under (default: the manifest's base URL path).")
+@click.option("--manifest", "manifest", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="Manifest to serve (default: ORIGIN_DIR/assetpub-manifest.json, or the one below it).")
+@click.option("--brotli/--no-brotli", default=True, show_default=True,
+              help="Emit brotli_static (needs ngx_http_brotli_static_module).")
+@click.option("--standalone", "rundir", type=click.Path(file_okay=False, path_type=Path),
+              help="Print a complete nginx.conf (daemon off) with pid, logs and temp files in RUNDIR.")
+@click.option("--brotli-module", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="With --standalone: the brotli_static module file (default: found in the usual places).")
+@fail_cleanly
+def nginx_config(origin_dir, listen, prefix, manifest, brotli, rundir, brotli_module):
+    """Print an nginx server block serving the directory origin ORIGIN_DIR.
+
+    It serves .br/.gz files only to clients that accept them (with Vary), sends the
+    manifest's Cache-Control per file (immutable for fingerprinted files,
+    revalidating for files that keep their names), assetpub's content types, and a
+    404 for anything missing; _assetpub/ and dot-files are never served."""
+    from ..edge import load_origin, nginx_config as render
+
+    origin = load_origin(origin_dir, manifest=manifest)
+    click.echo(
+        render(origin, listen=listen, prefix=prefix, brotli=brotli, standalone=rundir, brotli_module=brotli_module),
+        nl=False,
+    )
+
+
+COMMANDS = [nginx_config]

@@ -1,0 +1,218 @@
+"""An nginx server block that serves a directory origin the way the manifest intends.
+
+* Encoding negotiation by nginx's own static modules: `brotli_static` and
+  `gzip_static` pick the `.br`/`.gz` file beside the requested one only when the
+  client accepts it and the file exists; `gzip_vary on` makes both add
+  `Vary: Accept-Encoding` whenever a variant exists. `gzip off`: nothing is
+  compressed on the fly, so the bytes served are the ones the manifest hashed.
+* Cache-Control per file class, from the manifest actually built: the policy most
+  fingerprinted files have is the default of the prefix location (so files of older,
+  retained deploys get it too); every file whose policy differs (keep-name files,
+  per-glob overrides) gets an exact `location =` block.
+* Content types from assetpub.media_types only: the `types {}` block replaces
+  nginx's mime.types, `charset_types` adds `charset=utf-8` to the text types.
+* `try_files $uri =404`: a missing asset is a 404, never an index page or a
+  directory listing. `_assetpub/` (deploy records) and dot-files are never served.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Iterable
+
+from .. import media_types
+from ..errors import AssetpubError
+from .origin import STATE_DIR, Headers, Origin
+
+# Where distributions install dynamic modules; the first that has the file wins.
+MODULE_DIRS = ("/usr/lib/nginx/modules", "/usr/lib64/nginx/modules", "/usr/local/nginx/modules", "/etc/nginx/modules")
+BROTLI_MODULE = "ngx_http_brotli_static_module.so"
+
+_UNSAFE = re.compile(r'[\x00-\x1f\x7f"\\$]')
+
+
+def nginx_config(
+    origin: Origin,
+    *,
+    listen: str = "127.0.0.1:8080",
+    prefix: str | None = None,
+    brotli: bool = True,
+    standalone: str | Path | None = None,
+    brotli_module: str | Path | None = None,
+) -> str:
+    """The server block (or, with `standalone=RUNDIR`, a complete nginx.conf whose
+    pid, logs and temp files live in RUNDIR) serving `origin` under URL `prefix`."""
+    prefix = url_prefix(prefix if prefix is not None else origin.manifest.base_url)
+    server = _server_block(origin, listen=listen, prefix=prefix, brotli=brotli)
+    if standalone is None:
+        return "\n".join(_header(origin, prefix, brotli)) + "\n" + server
+    return _standalone(server, Path(standalone), brotli=brotli, brotli_module=brotli_module)
+
+
+def url_prefix(value: str) -> str:
+    """'/assets' -> '/assets/'; 'https://cdn.example.com/static/' -> '/static/'."""
+    from urllib.parse import urlsplit
+
+    path = urlsplit(value).path if "://" in value else value
+    path = "/" + path.strip("/") + "/" if path.strip("/") else "/"
+    return path.replace("//", "/")
+
+
+def find_brotli_module() -> Path | None:
+    for directory in MODULE_DIRS:
+        candidate = Path(directory) / BROTLI_MODULE
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+# -- pieces ---------------------------------------------------------------------
+def _header(origin: Origin, prefix: str, brotli: bool) -> list[str]:
+    lines = [
+        f"# assetpub nginx-config: serves {origin.root} at {prefix}",
+        f"# from {origin.manifest_path} ({len(origin.manifest)} assets). Regenerate after a publish",
+        "# that adds keep-name files or changes Cache-Control rules.",
+        "# Include it inside http {} (e.g. /etc/nginx/conf.d/assetpub.conf).",
+    ]
+    if brotli:
+        lines += [
+            "# brotli_static needs ngx_http_brotli_static_module, loaded in the main context:",
+            f"#   load_module modules/{BROTLI_MODULE};",
+            "# Debian/Ubuntu: apt-get install libnginx-mod-http-brotli-static (loads it for you).",
+        ]
+    return lines
+
+
+def _server_block(origin: Origin, *, listen: str, prefix: str, brotli: bool) -> str:
+    root = _quoted(origin.root.resolve().as_posix().rstrip("/") + "/", "origin directory")
+    out = [
+        "server {",
+        f"    listen {listen};",
+        "    server_name _;",
+        "    server_tokens off;",
+        "    autoindex off;",
+        "",
+        "    # Content types: assetpub.media_types, not the system's mime.types.",
+        *_indent(_types_block(), 1),
+        "    default_type application/octet-stream;",
+        "    charset utf-8;",
+        f"    charset_types {' '.join(_text_types())};",
+        "",
+        "    # Only the precompressed files; never compress on the fly.",
+        "    gzip off;",
+        "    gzip_static on;",
+        *(["    brotli_static on;"] if brotli else []),
+        "    gzip_vary on;",
+        "",
+        "    # Deploy records and dot-files are never served.",
+        f"    location ^~ {_quoted(prefix + STATE_DIR + '/', 'prefix')} {{ return 404; }}",
+        r"    location ~ /\. { return 404; }",
+        "",
+        f"    location {_quoted(prefix, 'prefix')} {{",
+        f"        alias {root};",
+        "        try_files $uri =404;",
+        *_indent(_add_headers(origin.default_cache_control), 2),
+        "    }",
+    ]
+    for path, headers in origin.overrides.items():
+        if _never_served(path):
+            continue
+        out += ["", *_exact_block(origin, prefix, path, headers)]
+    if prefix != "/":
+        out += ["", "    location / { return 404; }"]
+    out.append("}")
+    return "\n".join(out) + "\n"
+
+
+def _exact_block(origin: Origin, prefix: str, path: str, headers: Headers) -> list[str]:
+    file = _quoted((origin.root.resolve() / path).as_posix(), path)
+    lines = [
+        f"    location = {_quoted(prefix + path, path)} {{",
+        f"        alias {file};",
+        "        try_files $uri =404;",
+    ]
+    if _normal(headers.content_type) != _normal(media_types.content_type(path)):
+        # a type the extension table would not give: set it verbatim, charset included
+        lines += ["        types { }", f"        default_type {_quoted(headers.content_type, path)};", "        charset off;"]
+    lines += _indent(_add_headers(headers.cache_control), 2)
+    lines.append("    }")
+    return lines
+
+
+def _add_headers(cache_control: str) -> list[str]:
+    # add_header (not `expires`): the manifest's policy verbatim. Without `always` it is
+    # sent on 200 and 304 but not on 404s. Repeated per location because add_header
+    # is not inherited by a location that has its own.
+    return [
+        f"add_header Cache-Control {_quoted(cache_control, 'cache_control')};",
+        "add_header X-Content-Type-Options nosniff;",
+    ]
+
+
+def _types_block() -> list[str]:
+    by_type: dict[str, list[str]] = {}
+    for ext, (media, _text, _compressible) in sorted(media_types._TABLE.items()):  # the project's own table
+        by_type.setdefault(media, []).append(ext.lstrip("."))
+    return ["types {", *(f"    {media} {' '.join(exts)};" for media, exts in sorted(by_type.items())), "}"]
+
+
+def _text_types() -> list[str]:
+    # nginx always includes text/html and warns when it is listed again
+    return sorted({media for media, text, _ in media_types._TABLE.values() if text} - {"text/html"})
+
+
+def _standalone(server: str, rundir: Path, *, brotli: bool, brotli_module: str | Path | None) -> str:
+    rundir = rundir.resolve()
+    run = lambda name: _quoted((rundir / name).as_posix(), "run directory")  # noqa: E731
+    lines = [
+        "# assetpub nginx-config --standalone: a complete nginx.conf for tests and local checks.",
+        f"# Run: nginx -p {rundir} -e {rundir / 'error.log'} -c FILE",
+        "daemon off;",
+        "master_process off;",
+        "worker_processes 1;",
+        f"pid {run('nginx.pid')};",
+        f"error_log {run('error.log')} warn;",
+    ]
+    if brotli:
+        module = Path(brotli_module) if brotli_module else find_brotli_module()
+        if module is None:
+            raise AssetpubError(
+                f"{BROTLI_MODULE} not found in {', '.join(MODULE_DIRS)}: install libnginx-mod-http-brotli-static, "
+                "pass --brotli-module PATH, or --no-brotli"
+            )
+        lines.append(f"load_module {_quoted(Path(module).as_posix(), 'brotli module')};")
+    lines += [
+        "events { worker_connections 128; }",
+        "http {",
+        f"    access_log {run('access.log')};",
+        f"    client_body_temp_path {run('client_body')};",
+        f"    proxy_temp_path {run('proxy')};",
+        f"    fastcgi_temp_path {run('fastcgi')};",
+        f"    uwsgi_temp_path {run('uwsgi')};",
+        f"    scgi_temp_path {run('scgi')};",
+        *_indent(server.rstrip("\n").splitlines(), 1),
+        "}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+# -- helpers --------------------------------------------------------------------
+def _never_served(path: str) -> bool:
+    parts = path.split("/")
+    return parts[0] == STATE_DIR or any(p.startswith(".") for p in parts)
+
+
+def _quoted(value: str, what: str) -> str:
+    if _UNSAFE.search(value):
+        raise AssetpubError(f"{what}: {value!r} has a character nginx config cannot carry safely ($, quote, backslash)")
+    return f'"{value}"'
+
+
+def _indent(lines: Iterable[str], level: int) -> list[str]:
+    pad = "    " * level
+    return [pad + line if line else line for line in lines]
+
+
+def _normal(content_type: str) -> str:
+    return "; ".join(part.strip() for part in content_type.lower().split(";") if part.strip())

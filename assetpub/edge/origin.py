@@ -1,0 +1,152 @@
+"""What a directory origin serves, and with which headers: read once from the manifest
+(and from the headers sidecar `assetpub publish` writes, when there is one).
+
+An origin directory holds the build output's layout: files at their manifest paths,
+`assetpub-manifest.json` at the root, deploy records and `_assetpub/headers.json`
+under `_assetpub/`. ORIGIN may also be the directory *above* a published prefix
+(`ORIGIN/assets/assetpub-manifest.json`): the one manifest found below it is used.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+
+from .. import media_types
+from ..compress import EXTENSIONS
+from ..config import IMMUTABLE
+from ..errors import AssetpubError
+from ..manifest import MANIFEST_NAME, Manifest
+
+log = logging.getLogger(__name__)
+
+STATE_DIR = "_assetpub"  # deploy records, locks, the headers sidecar: never served
+SIDECAR = f"{STATE_DIR}/headers.json"
+_SEARCH_DEPTH = 3
+
+
+class OriginError(AssetpubError):
+    """The origin directory has no usable manifest or sidecar."""
+
+
+@dataclass(frozen=True)
+class Headers:
+    content_type: str
+    cache_control: str
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Everything an edge config needs, computed once up front.
+
+    `root` is the directory the manifest's paths are relative to; `overrides` maps
+    such a path to the headers it needs when they differ from the defaults
+    (`default_cache_control` and the Content-Type of media_types for its extension).
+    """
+
+    root: Path
+    manifest: Manifest
+    manifest_path: Path
+    default_cache_control: str
+    overrides: Mapping[str, Headers] = field(default_factory=dict)
+    variants: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # path -> ('br', 'gzip')
+
+
+def load_origin(directory: str | os.PathLike, *, manifest: str | os.PathLike | None = None) -> Origin:
+    """Read the origin in `directory` (the manifest there, or the one manifest below it)."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise OriginError(f"{directory}: origin directory not found")
+    manifest_path = Path(manifest) if manifest else _find_manifest(directory)
+    loaded = Manifest.load(manifest_path)
+    root = manifest_path.parent
+    files = _intended_headers(loaded)
+    for sidecar_dir in dict.fromkeys((root, directory)):
+        files.update(_sidecar_headers(sidecar_dir, root))
+    default = _default_cache_control(loaded)
+    overrides = {
+        path: h
+        for path, h in sorted(files.items())
+        if h.cache_control != default or _normal(h.content_type) != _normal(media_types.content_type(path))
+    }
+    variants = {
+        entry["path"]: tuple(sorted(entry.get("encodings", {})))
+        for entry in loaded.assets.values()
+        if entry.get("encodings")
+    }
+    return Origin(root, loaded, manifest_path, default, overrides, dict(sorted(variants.items())))
+
+
+def _find_manifest(directory: Path) -> Path:
+    direct = directory / MANIFEST_NAME
+    if direct.is_file():
+        return direct
+    found = []
+    for dirpath, dirnames, filenames in os.walk(directory):
+        depth = len(Path(dirpath).relative_to(directory).parts)
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", STATE_DIR)) and depth < _SEARCH_DEPTH)
+        if MANIFEST_NAME in filenames:
+            found.append(Path(dirpath) / MANIFEST_NAME)
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        raise OriginError(f"{directory}: no {MANIFEST_NAME} here (build or publish into it first)")
+    names = ", ".join(str(p.relative_to(directory)) for p in sorted(found))
+    raise OriginError(f"{directory}: several manifests ({names}); pass the directory that holds the one to serve")
+
+
+def _intended_headers(manifest: Manifest) -> dict[str, Headers]:
+    """Headers of every path the manifest names, variants included (they are served as-is if asked for)."""
+    out: dict[str, Headers] = {}
+    for entry in manifest.assets.values():
+        headers = Headers(entry.get("content_type") or media_types.content_type(entry["path"]), entry["cache_control"])
+        out[entry["path"]] = headers
+        for enc, variant in entry.get("encodings", {}).items():
+            out[variant["path"]] = Headers(media_types.content_type(variant["path"]), entry["cache_control"])
+    out[MANIFEST_NAME] = Headers(media_types.content_type(MANIFEST_NAME), "public, max-age=0, must-revalidate")
+    return out
+
+
+def _sidecar_headers(directory: Path, root: Path) -> dict[str, Headers]:
+    """Headers from `directory/_assetpub/headers.json`, for keys that lie under `root`.
+
+    The sidecar covers every object of every retained deploy, so files the current
+    manifest no longer names still get their own Cache-Control."""
+    path = directory / SIDECAR
+    if not path.is_file():
+        return {}
+    try:
+        data = json.loads(path.read_bytes())
+        objects = data["objects"]
+        if data.get("version") != 1 or not isinstance(objects, dict):
+            raise ValueError("expected {'version': 1, 'objects': {...}}")
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise OriginError(f"{path}: not a readable headers sidecar: {e}") from None
+    base = "" if directory == root else root.relative_to(directory).as_posix() + "/"
+    out = {}
+    for key, h in objects.items():
+        if not key.startswith(base) or not isinstance(h, dict) or "cache_control" not in h:
+            continue
+        rel = key[len(base):]
+        if h.get("content_encoding") and any(rel.endswith(ext) for ext in EXTENSIONS.values()):
+            # a variant's type is its identity file's for S3; for nginx, only the identity URL is negotiated
+            continue
+        out[rel] = Headers(h.get("content_type") or media_types.content_type(rel), h["cache_control"])
+    return out
+
+
+def _default_cache_control(manifest: Manifest) -> str:
+    """The policy most fingerprinted files use (so old deploys' files get it too)."""
+    counts = Counter(e["cache_control"] for e in manifest.assets.values() if e.get("fingerprinted"))
+    if not counts:
+        return IMMUTABLE
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
+
+
+def _normal(content_type: str) -> str:
+    return "; ".join(part.strip() for part in content_type.lower().split(";") if part.strip())
