@@ -1,0 +1,181 @@
+"""`assetpub publish` and `assetpub deploy`: options -> Config -> one library call."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from ..cli import fail_cleanly, human_bytes
+from ..config import load_config
+
+
+def _target_options(fn):
+    for option in reversed(
+        [
+            click.option("--to", "target", metavar="TARGET", help="s3://bucket[/prefix], file:///path or a directory."),
+            click.option("--dry-run", is_flag=True, help="Print the plan; change nothing."),
+            click.option("--json", "as_json", is_flag=True, help="Print plan and result as JSON."),
+            click.option("--workers", type=click.IntRange(min=1), help="Concurrent uploads (default 16)."),
+            click.option("--verify", is_flag=True, help="List the target, compare hashes and headers, repair drift."),
+            click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation."),
+            click.option("--endpoint-url", help="S3-compatible endpoint (MinIO, R2, ...)."),
+            click.option("--region", help="AWS region."),
+            click.option("--profile", help="AWS profile (credentials come from boto3's standard chain)."),
+            click.option("--acl", help="Canned ACL for uploaded objects (default: none, the bucket's policy decides)."),
+            click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), help="Config file."),
+            click.option("--quiet", "-q", is_flag=True, help="Print errors only."),
+        ]
+    ):
+        fn = option(fn)
+    return fn
+
+
+@click.command()
+@click.argument("build_dir", type=click.Path(path_type=Path))
+@_target_options
+@fail_cleanly
+def publish(build_dir, target, dry_run, as_json, workers, verify, yes, endpoint_url, region, profile, acl, config_file, quiet):
+    """Publish BUILD_DIR (an `assetpub build` output) to TARGET, uploading only what changed.
+
+    Fingerprinted files go first, then files that keep their names, then the manifest and
+    the deploy record, so a failed or interrupted publish never breaks the live site;
+    running it again finishes the job."""
+    from ..publish.publisher import publish as run_publish
+
+    config = load_config(
+        config_file, target=target, endpoint_url=endpoint_url, region=region, profile=profile, acl=acl, workers=workers
+    )
+    with _Reporter(as_json=as_json, quiet=quiet, dry_run=dry_run) as reporter:
+        result = run_publish(
+            build_dir,
+            target=_open(config),
+            dry_run=dry_run,
+            verify=verify,
+            workers=config.workers or 16,
+            progress=reporter.progress,
+            on_plan=reporter.on_plan,
+        )
+    reporter.report(result)
+
+
+@click.command()
+@click.argument("sources", nargs=-1, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path), help="Build directory (default: a temporary one).")
+@click.option("--base-url", help="URL prefix the output is served under (default /assets/), or a CDN URL.")
+@click.option("--strict/--no-strict", default=None, help="Fail on a missing reference (default: warn).")
+@click.option("--minify/--no-minify", default=None, help="Minify CSS and JS (default: on).")
+@_target_options
+@fail_cleanly
+def deploy(sources, out, base_url, strict, minify, target, dry_run, as_json, workers, verify, yes, endpoint_url, region,
+           profile, acl, config_file, quiet):
+    """Build SOURCES, then publish to TARGET (settings from the config's `target = ...` or flags).
+
+    Assets whose fingerprint the target already holds are not built again, so a fresh CI
+    checkout deploys in time proportional to what changed."""
+    from ..publish.deploy import deploy as run_deploy
+
+    config = load_config(
+        config_file,
+        sources=tuple(sources),
+        out=out,
+        base_url=base_url,
+        strict=strict,
+        minify=minify,
+        target=target,
+        endpoint_url=endpoint_url,
+        region=region,
+        profile=profile,
+        acl=acl,
+        workers=workers,
+    )
+    with _Reporter(as_json=as_json, quiet=quiet, dry_run=dry_run) as reporter:
+        built, result = run_deploy(
+            config,
+            target=_open(config),
+            dry_run=dry_run,
+            verify=verify,
+            workers=config.workers or 16,
+            progress=reporter.progress,
+            on_plan=reporter.on_plan,
+        )
+    for warning in built.warnings:
+        if not as_json:
+            click.echo(f"warning: {warning}", err=True)
+    result.extra["build"] = built.summary()
+    reporter.report(result)
+
+
+def _open(config):
+    from ..publish.target import open_target
+
+    return open_target(
+        config.target or "",
+        endpoint_url=config.endpoint_url,
+        region=config.region,
+        profile=config.profile,
+        acl=config.acl,
+        workers=config.workers or 16,
+    )
+
+
+class _Reporter:
+    """Progress bar (on a terminal only) and the final text or JSON."""
+
+    def __init__(self, *, as_json: bool, quiet: bool, dry_run: bool):
+        self.as_json = as_json
+        self.quiet = quiet
+        self.dry_run = dry_run
+        self.bar = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+        return False
+
+    def on_plan(self, plan) -> None:
+        todo = sum(1 for a in plan.files if a.kind != "skip")
+        if not self.dry_run and not self.as_json and not self.quiet and todo and sys.stderr.isatty():
+            self.bar = click.progressbar(length=todo, label="publishing", file=sys.stderr)
+            self.bar.__enter__()
+
+    def progress(self, action) -> None:
+        if self.bar is not None:
+            self.bar.update(1)
+
+    def report(self, result) -> None:
+        if self.as_json:
+            click.echo(json.dumps(result.to_dict(), indent=2, sort_keys=True))
+            return
+        plan = result.plan
+        if self.dry_run:
+            for action in plan.files:
+                if action.kind != "skip":
+                    click.echo(f"{action.kind:<15} {action.key}  ({action.reason})")
+            for key in plan.unknown:
+                click.echo(f"{'unknown':<15} {key}  (on the target, in no deploy record)")
+            c = plan.counts()
+            upload_bytes = sum(a.size for a in plan.files if a.kind in ("upload", "overwrite"))
+            click.echo(
+                f"dry run: would upload {c['upload'] + c['overwrite']} ({human_bytes(upload_bytes)}), "
+                f"update {c['update-headers']}, skip {c['skip']} -> {result.target}"
+            )
+            return
+        for key in plan.unknown:
+            click.echo(f"unknown object on the target (left alone): {key}", err=True)
+        if self.quiet:
+            return
+        a = result.applied
+        click.echo(
+            f"published to {result.target}: uploaded {a.uploaded} ({human_bytes(a.uploaded_bytes)}), "
+            f"updated {a.updated}, skipped {a.skipped}, in {result.seconds:.2f}s"
+            + (f" (deploy {plan.record.id})" if plan.record else " (nothing to do)")
+        )
+
+
+COMMANDS = [publish, deploy]

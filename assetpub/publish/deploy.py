@@ -1,0 +1,92 @@
+"""deploy(): build, then publish, asking the target first what is already published.
+
+On a fresh CI checkout nothing is cached locally. The live deploy record holds the
+manifest entry of every published asset, keyed by its full fingerprint; fingerprints
+are computed from sources alone (docs/fingerprints.md), so the builder can skip all work
+(minify, compress, write) for an asset whose fingerprint is already published and copy
+its manifest entry. Publish then sees those objects as "already published".
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import re
+import tempfile
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from ..config import Config
+from .apply import DEFAULT_WORKERS
+from .plan import Action, Plan
+from .publisher import PublishResult, publish, read_current
+from .record import DeployRecord
+from .target import Target
+
+log = logging.getLogger(__name__)
+_DIGEST = re.compile(r"[0-9a-f]{64}")
+
+
+def reusable(record: DeployRecord | None) -> dict[str, Mapping[str, Any]]:
+    """{full digest: manifest entry} for every fingerprinted asset the record shows fully
+    published (the file and all its variants)."""
+    if record is None:
+        return {}
+    assets = (record.manifest or {}).get("assets") or {}
+    out: dict[str, Mapping[str, Any]] = {}
+    for entry in assets.values():
+        digest = entry.get("digest")
+        if not entry.get("fingerprinted") or not isinstance(digest, str) or not _DIGEST.fullmatch(digest):
+            continue
+        keys = [entry.get("path")] + [v.get("path") for v in (entry.get("encodings") or {}).values()]
+        if all(k in record.objects for k in keys):
+            out[digest] = entry
+    return out
+
+
+def builder_accepts_reuse() -> bool:
+    from .. import builder
+
+    try:
+        return "reuse" in inspect.signature(builder.build).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def deploy(
+    config: Config,
+    *,
+    target: Target,
+    dry_run: bool = False,
+    verify: bool = False,
+    workers: int = DEFAULT_WORKERS,
+    progress: Callable[[Action], None] | None = None,
+    on_plan: Callable[[Plan], None] | None = None,
+) -> tuple[Any, PublishResult]:
+    """Build `config` (into config.out, or a temporary directory) and publish it to `target`."""
+    from ..builder import build
+
+    previous = read_current(target)
+    if config.out is None:
+        with tempfile.TemporaryDirectory(prefix="assetpub-deploy-") as tmp:
+            return _run(config.replace(out=Path(tmp)), build, previous, target, dry_run, verify, workers, progress, on_plan)
+    return _run(config, build, previous, target, dry_run, verify, workers, progress, on_plan)
+
+
+def _run(config, build, previous, target, dry_run, verify, workers, progress, on_plan):
+    reuse = reusable(previous) if not verify else {}
+    if reuse and builder_accepts_reuse():
+        built = build(config=config, reuse=reuse)
+    else:
+        built = build(config=config)
+    result = publish(
+        built.out,
+        target=target,
+        dry_run=dry_run,
+        verify=verify,
+        workers=workers,
+        previous=previous,
+        progress=progress,
+        on_plan=on_plan,
+    )
+    return built, result

@@ -1,0 +1,164 @@
+"""A plain directory as the origin (served by nginx or the dev server): no cloud account.
+
+Layout: the build output's layout. Files at their manifest paths, the manifest at the
+root, assetpub's records under `_assetpub/`, and the headers sidecar
+
+    ORIGIN/_assetpub/headers.json = {"version": 1, "objects": {KEY: {"content_type": ...,
+                                     "cache_control": ..., "content_encoding": ...?}}}
+
+which the dev server and `assetpub nginx-config` read (see docs/publishing.md). Files
+are written atomically (temp file + rename); a file whose bytes did not change is never
+rewritten, so its mtime (nginx's Last-Modified and ETag) stays.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import threading
+from pathlib import Path
+from typing import Any, Iterator
+
+from ..output import write_atomic
+from .errors import PublishError
+from .state import RESERVED, Headers, LocalObject, RemoteObject, is_publishable, sha256_file
+
+HEADERS_KEY = RESERVED + "headers.json"
+HEADERS_VERSION = 1
+
+
+class DirectoryTarget:
+    prefix = ""
+
+    def __init__(self, root: str | os.PathLike):
+        self.root = Path(root)
+        self.url = str(self.root)
+        if self.root.exists() and not self.root.is_dir():
+            raise PublishError(f"{self.root}: target exists and is not a directory")
+        self._lock = threading.Lock()
+        self._headers: dict[str, dict[str, str]] | None = None
+        self._dirty = False
+
+    # -- sidecar -----------------------------------------------------------------------
+    def _sidecar(self) -> dict[str, dict[str, str]]:
+        if self._headers is None:
+            path = self.root / HEADERS_KEY
+            try:
+                raw = json.loads(path.read_bytes())
+                objects = raw.get("objects", {}) if isinstance(raw, dict) else {}
+                self._headers = {k: dict(v) for k, v in objects.items() if isinstance(v, dict)}
+            except FileNotFoundError:
+                self._headers = {}
+            except (OSError, ValueError):
+                # a torn or foreign sidecar: rebuilt from this publish (--verify repairs the rest)
+                self._headers = {}
+        return self._headers
+
+    def _set_headers(self, key: str, headers: Headers) -> None:
+        with self._lock:
+            sidecar = self._sidecar()
+            if sidecar.get(key) != headers.to_dict():
+                sidecar[key] = headers.to_dict()
+                self._dirty = True
+
+    def end_step(self, step: int) -> None:
+        """Save the sidecar after each step, so new files have their headers before the pages
+        that reference them go live."""
+        with self._lock:
+            if not self._dirty:
+                return
+            data = {"version": HEADERS_VERSION, "objects": dict(sorted(self._sidecar().items()))}
+            self._write(HEADERS_KEY, (json.dumps(data, indent=1, sort_keys=True) + "\n").encode())
+            self._dirty = False
+
+    # -- the Target interface -------------------------------------------------------------
+    def get(self, key: str) -> bytes | None:
+        try:
+            return (self.root / key).read_bytes()
+        except FileNotFoundError:
+            return None
+        except NotADirectoryError:
+            return None
+        except OSError as e:
+            raise PublishError(f"{self.root / key}: cannot read: {e.strerror}") from None
+
+    def head(self, key: str) -> RemoteObject | None:
+        path = self.root / key
+        if not path.is_file():
+            return None
+        headers = self._sidecar().get(key, {})
+        return RemoteObject(
+            sha256=sha256_file(path),
+            size=path.stat().st_size,
+            headers=Headers(headers.get("content_type", ""), headers.get("cache_control", ""), headers.get("content_encoding")),
+        )
+
+    def upload(self, obj: LocalObject) -> None:
+        assert obj.file is not None
+        dest = self.root / obj.key
+        if not (dest.is_file() and sha256_file(dest) == obj.sha256):  # same bytes: keep the mtime
+            self._copy_atomic(obj.file, dest)
+        self._set_headers(obj.key, obj.headers)
+
+    def update_headers(self, obj: LocalObject) -> None:
+        self._set_headers(obj.key, obj.headers)
+
+    def put_bytes(self, key: str, data: bytes, headers: Headers) -> None:
+        self._write(key, data)
+
+    def delete(self, key: str) -> None:
+        try:
+            (self.root / key).unlink()
+        except FileNotFoundError:
+            pass
+        except OSError as e:
+            raise PublishError(f"{self.root / key}: cannot remove: {e.strerror}") from None
+        with self._lock:
+            if self._sidecar().pop(key, None) is not None:
+                self._dirty = True
+
+    def keys(self) -> Iterator[str]:
+        if not self.root.is_dir():
+            return
+        for path in sorted(self.root.rglob("*")):
+            key = path.relative_to(self.root).as_posix()
+            if path.is_file() and is_publishable(key):
+                yield key
+
+    def scan(self) -> Iterator[tuple[str, RemoteObject]]:
+        for key in self.keys():
+            remote = self.head(key)
+            if remote is not None:
+                yield key, remote
+
+    # -- writing -----------------------------------------------------------------------------
+    def _write(self, key: str, data: bytes) -> None:
+        try:
+            write_atomic(self.root / key, data)
+        except OSError as e:
+            raise PublishError(f"{self.root / key}: cannot write: {e.strerror}") from None
+
+    def _copy_atomic(self, src: Path, dest: Path) -> None:
+        tmp = dest.parent / f".{dest.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+        try:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            with open(src, "rb") as fin, open(tmp, "wb") as fout:
+                shutil.copyfileobj(fin, fout, 1 << 20)
+            os.replace(tmp, dest)
+        except OSError as e:
+            tmp.unlink(missing_ok=True)
+            raise PublishError(f"{dest}: cannot write: {e.strerror}") from None
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+
+
+def sidecar_headers(origin: str | os.PathLike) -> dict[str, Any]:
+    """Read ORIGIN/_assetpub/headers.json: {key: {content_type, cache_control, content_encoding?}}."""
+    path = Path(origin) / HEADERS_KEY
+    try:
+        return json.loads(path.read_bytes()).get("objects", {})
+    except FileNotFoundError:
+        return {}

@@ -1,0 +1,185 @@
+"""plan(local, remote, options) -> Plan: pure (no I/O), every action carries a reason.
+
+Steps, applied in order, each only after the previous one fully succeeded:
+  0  the journal (keys about to be written), so a killed publish can be finished cheaply
+  1  fingerprinted files and their .br/.gz variants (new names: nothing live changes)
+  2  files that keep their names (pages, robots.txt, ...: they now point at step 1's files)
+  3  the manifest, then the deploy record (this deploy's, then current.json)
+  4  removing the journal
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Iterator, Mapping
+
+from .record import CURRENT_KEY, JOURNAL_KEY, DeployRecord, deploy_key, journal_json, next_record
+from .state import LocalObject, LocalState, RemoteObject, RemoteState
+
+UPLOAD = "upload"
+OVERWRITE = "overwrite"
+UPDATE_HEADERS = "update-headers"
+SKIP = "skip"
+PUT = "put"  # assetpub's own bytes: journal and records
+DELETE = "delete"
+WRITES = (UPLOAD, OVERWRITE, UPDATE_HEADERS)
+
+
+@dataclass(frozen=True)
+class Action:
+    kind: str
+    key: str
+    reason: str
+    step: int
+    obj: LocalObject | None = None
+    data: bytes | None = None  # for PUT
+
+    @property
+    def size(self) -> int:
+        if self.data is not None:
+            return len(self.data)
+        return self.obj.size if self.obj is not None else 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"action": self.kind, "key": self.key, "reason": self.reason, "step": self.step, "bytes": self.size}
+
+
+@dataclass(frozen=True)
+class PlanOptions:
+    deploy_id: str
+    now: datetime
+    tool: str
+    prefix: str = ""
+    previous: DeployRecord | None = None  # the live record, if any
+    pending: tuple[str, ...] = ()  # keys an interrupted publish's journal listed
+
+
+@dataclass(frozen=True)
+class Plan:
+    actions: tuple[Action, ...]
+    record: DeployRecord | None  # None when there is nothing to do
+    conflicts: tuple[str, ...] = ()  # fingerprinted keys holding different bytes
+    missing: tuple[str, ...] = ()  # keys neither in the build directory nor on the target
+    unknown: tuple[str, ...] = ()  # --verify: keys on the target no record knows
+    options: PlanOptions | None = field(default=None, compare=False)
+
+    def steps(self) -> Iterator[tuple[int, list[Action]]]:
+        for step in range(5):
+            todo = [a for a in self.actions if a.step == step and a.kind != SKIP]
+            if todo:
+                yield step, todo
+
+    @property
+    def files(self) -> list[Action]:
+        """Actions on published objects (not journal/records)."""
+        return [a for a in self.actions if a.kind in (*WRITES, SKIP)]
+
+    @property
+    def has_work(self) -> bool:
+        return self.record is not None
+
+    def counts(self) -> dict[str, int]:
+        c = Counter(a.kind for a in self.files)
+        return {k: c.get(k, 0) for k in (UPLOAD, OVERWRITE, UPDATE_HEADERS, SKIP)}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "deploy": self.record.id if self.record else None,
+            "counts": self.counts(),
+            "bytes_to_upload": sum(a.size for a in self.files if a.kind in (UPLOAD, OVERWRITE)),
+            "actions": [a.to_dict() for a in self.actions],
+            "conflicts": list(self.conflicts),
+            "missing": list(self.missing),
+            "unknown": list(self.unknown),
+        }
+
+
+def plan(local: LocalState, remote: RemoteState, options: PlanOptions) -> Plan:
+    """Compare every local object with what the target holds; decide upload, overwrite,
+    update-headers or skip; add the journal and record writes when anything changes."""
+    actions: list[Action] = []
+    conflicts: list[str] = []
+    missing: list[str] = []
+    record_objects: dict[str, Mapping[str, Any]] = {}
+    for obj in local.objects:
+        have = remote.objects.get(obj.key)
+        action = _decide(obj, have)
+        if action is None:
+            missing.append(obj.key)
+            continue
+        if action == "conflict":
+            conflicts.append(obj.key)
+            continue
+        actions.append(action)
+        entry = obj.record_entry()
+        if obj.sha256 is None and have is not None:  # reused: the target has the bytes
+            entry["sha256"] = have.sha256
+        record_objects[obj.key] = entry
+
+    unknown = _unknown(local, remote, options.previous)
+    changed = any(a.kind in WRITES for a in actions)
+    previous = options.previous
+    if not changed and previous is not None and _same_objects(previous.objects, record_objects):
+        return Plan(tuple(actions), None, tuple(conflicts), tuple(missing), unknown, options)
+
+    record = next_record(
+        deploy_id=options.deploy_id,
+        now=options.now,
+        tool=options.tool,
+        manifest=local.manifest.to_dict(),
+        objects=record_objects,
+        prefix=options.prefix,
+        previous=previous,
+    )
+    local_keys = set(record_objects)
+    journal = sorted({a.key for a in actions if a.kind in WRITES} | (set(options.pending) & local_keys))
+    data = record.to_json()
+    actions = [
+        Action(PUT, JOURNAL_KEY, f"{len(journal)} keys about to be written", 0, data=journal_json(journal, record.id)),
+        *actions,
+        Action(PUT, deploy_key(record.id), "this deploy's record", 3, data=data),
+        Action(PUT, CURRENT_KEY, "make this deploy the current one", 3, data=data),
+        Action(DELETE, JOURNAL_KEY, "publish complete", 4),
+    ]
+    return Plan(tuple(actions), record, tuple(conflicts), tuple(missing), unknown, options)
+
+
+def _decide(obj: LocalObject, have: RemoteObject | None) -> Action | str | None:
+    if have is None:
+        if obj.file is None:
+            return None  # not built and not published: cannot publish it
+        return Action(UPLOAD, obj.key, "not on target", obj.step, obj)
+    if obj.sha256 is not None and have.sha256 != obj.sha256:
+        if obj.fingerprinted and have.sha256 is not None:
+            return "conflict"  # immutable name, different bytes: never overwrite
+        reason = "no assetpub hash on target" if have.sha256 is None else "content changed"
+        return Action(OVERWRITE, obj.key, reason, obj.step, obj)
+    if have.headers != obj.headers:
+        return Action(UPDATE_HEADERS, obj.key, _header_change(have, obj), obj.step, obj)
+    reason = "unchanged" if obj.sha256 is not None else "already published (reused by the build)"
+    return Action(SKIP, obj.key, reason, obj.step, obj)
+
+
+def _header_change(have: RemoteObject, obj: LocalObject) -> str:
+    changes = []
+    for name in ("content_type", "cache_control", "content_encoding"):
+        old, new = getattr(have.headers, name), getattr(obj.headers, name)
+        if old != new:
+            changes.append(f"{name.replace('_', '-')} {old!r} -> {new!r}")
+    return "headers changed: " + ", ".join(changes)
+
+
+def _same_objects(a: Mapping[str, Mapping[str, Any]], b: Mapping[str, Mapping[str, Any]]) -> bool:
+    return {k: dict(v) for k, v in a.items()} == {k: dict(v) for k, v in b.items()}
+
+
+def _unknown(local: LocalState, remote: RemoteState, previous: DeployRecord | None) -> tuple[str, ...]:
+    if not remote.complete:
+        return ()
+    known = set(local.by_key)
+    if previous is not None:
+        known |= set(previous.objects)
+        # earlier deploys' objects are known too when their records are listed in history
+    return tuple(sorted(k for k in remote.objects if k not in known))

@@ -1,0 +1,142 @@
+"""The deploy record: what one publish made live, stored in the target under `_assetpub/`.
+
+    _assetpub/current.json          the live deploy's record (+ a short history of earlier ones)
+    _assetpub/deploys/<ID>.json     every deploy's record, kept for `deploys`, retention and rollback
+    _assetpub/journal.json          keys a publish is about to write; present only while one runs
+                                    (or after one was killed): the next run checks those keys
+
+A record is sorted JSON: id, time, tool, prefix, the manifest, and every object it
+published ({key: {sha256, size, content_type, cache_control, content_encoding?,
+fingerprinted}}). `history` lists earlier deploys newest first (id, time, objects, bytes)
+so `assetpub deploys` and pruning know them from the one GET of current.json.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Mapping
+
+from .errors import PublishError
+from .state import RESERVED, RemoteObject, RemoteState
+
+CURRENT_KEY = RESERVED + "current.json"
+DEPLOYS_PREFIX = RESERVED + "deploys/"
+JOURNAL_KEY = RESERVED + "journal.json"
+FORMAT = "assetpub-deploy"
+VERSION = 1
+HISTORY_LIMIT = 50  # entries carried inside current.json; older ones stay in deploys/
+
+
+def new_deploy_id(now: datetime) -> str:
+    """Sortable by time: 20261126T031500Z-1a2b3c."""
+    return now.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
+
+
+def deploy_key(deploy_id: str) -> str:
+    return f"{DEPLOYS_PREFIX}{deploy_id}.json"
+
+
+@dataclass(frozen=True)
+class DeployRecord:
+    id: str
+    time: str  # ISO 8601, UTC
+    tool: str
+    manifest: Mapping[str, Any]
+    objects: Mapping[str, Mapping[str, Any]]
+    prefix: str = ""
+    history: tuple[Mapping[str, Any], ...] = field(default_factory=tuple)
+
+    # -- views ---------------------------------------------------------------
+    def remote_state(self) -> RemoteState:
+        return RemoteState({k: RemoteObject.from_entry(v) for k, v in self.objects.items()})
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "time": self.time,
+            "objects": len(self.objects),
+            "bytes": sum(int(v.get("size", 0)) for v in self.objects.values()),
+        }
+
+    @property
+    def datetime(self) -> datetime:
+        return datetime.fromisoformat(self.time.replace("Z", "+00:00"))
+
+    # -- (de)serialising ---------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format": FORMAT,
+            "version": VERSION,
+            "id": self.id,
+            "time": self.time,
+            "tool": self.tool,
+            "prefix": self.prefix,
+            "manifest": dict(self.manifest),
+            "objects": {k: dict(v) for k, v in sorted(self.objects.items())},
+            "history": [dict(h) for h in self.history],
+        }
+
+    def to_json(self) -> bytes:
+        return (json.dumps(self.to_dict(), indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
+
+    @classmethod
+    def from_json(cls, data: bytes, *, where: str) -> "DeployRecord":
+        try:
+            raw = json.loads(data)
+        except ValueError as e:
+            raise PublishError(f"{where}: deploy record is not valid JSON ({e}); fix or delete it, or use --verify") from None
+        if not isinstance(raw, dict) or raw.get("format") != FORMAT or not isinstance(raw.get("objects"), dict):
+            raise PublishError(f"{where}: not an assetpub deploy record")
+        if raw.get("version") != VERSION:
+            raise PublishError(f"{where}: unsupported deploy record version {raw.get('version')!r}")
+        return cls(
+            id=str(raw["id"]),
+            time=str(raw["time"]),
+            tool=str(raw.get("tool", "")),
+            manifest=raw.get("manifest") or {},
+            objects=raw["objects"],
+            prefix=str(raw.get("prefix", "")),
+            history=tuple(raw.get("history") or ()),
+        )
+
+
+def next_record(
+    *,
+    deploy_id: str,
+    now: datetime,
+    tool: str,
+    manifest: Mapping[str, Any],
+    objects: Mapping[str, Mapping[str, Any]],
+    prefix: str,
+    previous: DeployRecord | None,
+) -> DeployRecord:
+    """The record of a new deploy, carrying the previous one in its history."""
+    history: tuple[Mapping[str, Any], ...] = ()
+    if previous is not None:
+        history = (previous.summary(), *previous.history)[:HISTORY_LIMIT]
+    return DeployRecord(
+        id=deploy_id,
+        time=now.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        tool=tool,
+        manifest=manifest,
+        objects=objects,
+        prefix=prefix,
+        history=history,
+    )
+
+
+def journal_json(keys: list[str], deploy_id: str) -> bytes:
+    return (json.dumps({"deploy": deploy_id, "keys": sorted(set(keys))}, indent=0, sort_keys=True) + "\n").encode()
+
+
+def journal_keys(data: bytes | None) -> list[str]:
+    if not data:
+        return []
+    try:
+        raw = json.loads(data)
+        return [k for k in raw.get("keys", []) if isinstance(k, str)]
+    except (ValueError, AttributeError):
+        return []  # a torn journal only costs a few re-uploads

@@ -1,0 +1,207 @@
+"""S3 (and S3-compatible: MinIO, R2, ...) target through boto3.
+
+One client shared by all workers (boto3 clients are thread-safe); botocore's
+`standard` retry mode retries throttling (503 SlowDown) and transient errors; the
+endpoint comes from --endpoint-url or botocore's own AWS_ENDPOINT_URL_S3 /
+AWS_ENDPOINT_URL; credentials only from boto3's standard chain, never logged.
+"""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Iterator
+
+from .errors import PublishError, TargetError
+from .state import RESERVED, Headers, LocalObject, RemoteObject
+
+log = logging.getLogger(__name__)
+
+HASH_META = "sha256"  # stored as x-amz-meta-sha256: ETags are no MD5 for multipart uploads
+MULTIPART_THRESHOLD = 8 * 1024 * 1024  # boto3's default; above it, stream in 8 MiB parts
+
+
+class S3Target:
+    def __init__(
+        self,
+        *,
+        bucket: str,
+        prefix: str = "",
+        endpoint_url: str | None = None,
+        region: str | None = None,
+        profile: str | None = None,
+        acl: str | None = None,
+        workers: int = 16,
+    ):
+        import boto3
+        import botocore.config
+        import botocore.exceptions
+        from boto3.s3.transfer import TransferConfig
+
+        self.bucket = bucket
+        self.prefix = prefix.strip("/")
+        self.url = f"s3://{bucket}/{self.prefix}" if self.prefix else f"s3://{bucket}"
+        self.acl = acl
+        try:
+            session = boto3.session.Session(profile_name=profile, region_name=region)
+        except botocore.exceptions.ProfileNotFound:
+            raise TargetError(f"AWS profile {profile!r} not found") from None
+        config = botocore.config.Config(
+            retries={"mode": "standard", "max_attempts": 5},
+            max_pool_connections=max(10, workers + 4),
+            connect_timeout=10,
+            read_timeout=60,
+            # CRC trailers by default (boto3 >= 1.36) break several S3-compatible stores;
+            # our own sha256 in metadata is what we compare anyway
+            request_checksum_calculation="when_required",
+            response_checksum_validation="when_required",
+        )
+        self.client = session.client("s3", endpoint_url=endpoint_url, config=config)
+        self.transfer = TransferConfig(multipart_threshold=MULTIPART_THRESHOLD, max_concurrency=4)
+
+    # -- keys ---------------------------------------------------------------------
+    def _key(self, key: str) -> str:
+        return f"{self.prefix}/{key}" if self.prefix else key
+
+    def _extra(self, headers: Headers, sha256: str | None) -> dict[str, Any]:
+        extra: dict[str, Any] = {"ContentType": headers.content_type, "CacheControl": headers.cache_control}
+        if headers.content_encoding:
+            extra["ContentEncoding"] = headers.content_encoding
+        if sha256:
+            extra["Metadata"] = {HASH_META: sha256}
+        if self.acl:
+            extra["ACL"] = self.acl
+        return extra
+
+    # -- the Target interface -----------------------------------------------------------
+    def get(self, key: str) -> bytes | None:
+        try:
+            return self.client.get_object(Bucket=self.bucket, Key=self._key(key))["Body"].read()
+        except Exception as e:  # noqa: BLE001 - translated below
+            if _code(e) in ("NoSuchKey", "404"):
+                return None
+            raise self._error(e, key) from None
+
+    def head(self, key: str) -> RemoteObject | None:
+        try:
+            r = self.client.head_object(Bucket=self.bucket, Key=self._key(key))
+        except Exception as e:  # noqa: BLE001
+            if _code(e) in ("NoSuchKey", "404", "NotFound"):
+                return None
+            raise self._error(e, key) from None
+        return _remote(r)
+
+    def upload(self, obj: LocalObject) -> None:
+        assert obj.file is not None
+        extra = self._extra(obj.headers, obj.sha256)
+        try:
+            if obj.size > MULTIPART_THRESHOLD:
+                with open(obj.file, "rb") as f:
+                    self.client.upload_fileobj(f, self.bucket, self._key(obj.key), ExtraArgs=extra, Config=self.transfer)
+            else:
+                with open(obj.file, "rb") as f:  # a file object: streamed, never read whole
+                    self.client.put_object(Bucket=self.bucket, Key=self._key(obj.key), Body=f, **extra)
+        except OSError as e:
+            raise PublishError(f"{obj.file}: cannot read: {e.strerror}") from None
+        except Exception as e:  # noqa: BLE001
+            raise self._error(e, obj.key) from None
+
+    def update_headers(self, obj: LocalObject) -> None:
+        key = self._key(obj.key)
+        extra = self._extra(obj.headers, obj.sha256)
+        if obj.sha256 is None:
+            # reused by the build: keep the hash the object already carries
+            have = self.head(obj.key)
+            if have is not None and have.sha256:
+                extra["Metadata"] = {HASH_META: have.sha256}
+        try:
+            self.client.copy_object(
+                Bucket=self.bucket,
+                Key=key,
+                CopySource={"Bucket": self.bucket, "Key": key},
+                MetadataDirective="REPLACE",
+                **extra,
+            )
+        except Exception as e:  # noqa: BLE001
+            raise self._error(e, obj.key) from None
+
+    def put_bytes(self, key: str, data: bytes, headers: Headers) -> None:
+        extra = self._extra(headers, None)
+        extra.pop("ACL", None)  # assetpub's records are never public
+        try:
+            self.client.put_object(Bucket=self.bucket, Key=self._key(key), Body=data, **extra)
+        except Exception as e:  # noqa: BLE001
+            raise self._error(e, key) from None
+
+    def delete(self, key: str) -> None:
+        try:
+            self.client.delete_object(Bucket=self.bucket, Key=self._key(key))
+        except Exception as e:  # noqa: BLE001
+            raise self._error(e, key) from None
+
+    def keys(self) -> Iterator[str]:
+        """Every key under the prefix (reserved ones excluded), paginated."""
+        start = f"{self.prefix}/" if self.prefix else ""
+        try:
+            for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=start):
+                for item in page.get("Contents", ()):
+                    key = item["Key"][len(start):]
+                    if key and not key.startswith(RESERVED):
+                        yield key
+        except Exception as e:  # noqa: BLE001
+            raise self._error(e, "") from None
+
+    def scan(self) -> Iterator[tuple[str, RemoteObject]]:
+        keys = list(self.keys())
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            for key, remote in zip(keys, pool.map(self.head, keys)):
+                if remote is not None:
+                    yield key, remote
+
+    def end_step(self, step: int) -> None:
+        pass
+
+    # -- errors ----------------------------------------------------------------------------
+    def _error(self, e: Exception, key: str) -> PublishError:
+        import botocore.exceptions as bx
+
+        where = f"{self.url}/{key}" if key else self.url
+        if isinstance(e, (bx.NoCredentialsError, bx.PartialCredentialsError)):
+            return TargetError("no AWS credentials found (set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)")
+        if isinstance(e, (bx.EndpointConnectionError, bx.ConnectTimeoutError, bx.ConnectionClosedError)):
+            return TargetError(f"cannot reach the S3 endpoint for {self.url}: {_one_line(e)}")
+        if isinstance(e, bx.ReadTimeoutError):
+            return TargetError(f"{where}: the S3 endpoint did not answer in time")
+        code = _code(e)
+        if code == "NoSuchBucket":
+            return TargetError(f"bucket {self.bucket!r} does not exist")
+        if code in ("InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken", "InvalidToken"):
+            return TargetError(f"the S3 endpoint rejected the credentials ({code}) for {self.url}")
+        if code in ("AccessDenied", "403", "AllAccessDisabled"):
+            return TargetError(f"access denied: {where}")
+        if code:
+            return TargetError(f"{where}: S3 error {code}: {_one_line(e)}")
+        if isinstance(e, bx.BotoCoreError):
+            return TargetError(f"{where}: {_one_line(e)}")
+        if isinstance(e, PublishError):
+            return e
+        return TargetError(f"{where}: {type(e).__name__}: {_one_line(e)}")
+
+
+def _code(e: Exception) -> str:
+    response = getattr(e, "response", None)
+    if isinstance(response, dict):
+        return str(response.get("Error", {}).get("Code", ""))
+    return ""
+
+
+def _one_line(e: Exception) -> str:
+    return " ".join(str(e).split())
+
+
+def _remote(r: dict[str, Any]) -> RemoteObject:
+    return RemoteObject(
+        sha256=(r.get("Metadata") or {}).get(HASH_META),
+        size=int(r.get("ContentLength", 0)),
+        headers=Headers(r.get("ContentType", ""), r.get("CacheControl", ""), r.get("ContentEncoding") or None),
+    )

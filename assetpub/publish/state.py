@@ -1,0 +1,169 @@
+"""What a publish compares: the local build (LocalState) and what the target holds
+(RemoteState). Plain, frozen data; building a LocalState reads the build directory,
+nothing else here does I/O."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from ..compress import EXTENSIONS
+from ..config import REVALIDATE
+from ..errors import ManifestError
+from ..manifest import MANIFEST_NAME, Manifest
+from .errors import PublishError
+
+RESERVED = "_assetpub/"  # keys under this prefix belong to assetpub (records, journal, sidecar)
+MANIFEST_CONTENT_TYPE = "application/json; charset=utf-8"
+CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class Headers:
+    """The headers an object is served with; `content_encoding` only on .br/.gz variants."""
+
+    content_type: str
+    cache_control: str
+    content_encoding: str | None = None
+
+    def to_dict(self) -> dict[str, str]:
+        out = {"content_type": self.content_type, "cache_control": self.cache_control}
+        if self.content_encoding:
+            out["content_encoding"] = self.content_encoding
+        return out
+
+
+@dataclass(frozen=True)
+class LocalObject:
+    """One object to publish. `file` is None when the build reused an already published
+    asset (deploy on a fresh checkout) and so did not write it; then `sha256` is None too."""
+
+    key: str
+    file: Path | None
+    sha256: str | None
+    size: int
+    headers: Headers
+    fingerprinted: bool
+    step: int  # 1 fingerprinted + variants, 2 keep-name files, 3 the manifest
+
+    def record_entry(self) -> dict[str, Any]:
+        return {"sha256": self.sha256, "size": self.size, **self.headers.to_dict(), "fingerprinted": self.fingerprinted}
+
+
+@dataclass(frozen=True)
+class RemoteObject:
+    sha256: str | None
+    size: int
+    headers: Headers
+    fingerprinted: bool = False
+
+    @classmethod
+    def from_entry(cls, entry: Mapping[str, Any]) -> "RemoteObject":
+        return cls(
+            sha256=entry.get("sha256"),
+            size=int(entry.get("size", 0)),
+            headers=Headers(entry.get("content_type", ""), entry.get("cache_control", ""), entry.get("content_encoding")),
+            fingerprinted=bool(entry.get("fingerprinted", False)),
+        )
+
+
+@dataclass(frozen=True)
+class LocalState:
+    """Every object a build directory publishes, in key order; the manifest is one of them."""
+
+    root: Path
+    manifest: Manifest
+    objects: tuple[LocalObject, ...]
+
+    @property
+    def by_key(self) -> dict[str, LocalObject]:
+        return {o.key: o for o in self.objects}
+
+
+@dataclass(frozen=True)
+class RemoteState:
+    """What the target holds, as far as publish knows: from the deploy record (cheap) or a
+    listing (--verify). `complete` is True when it came from a listing of every object."""
+
+    objects: Mapping[str, RemoteObject] = field(default_factory=dict)
+    complete: bool = False
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(CHUNK):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def is_publishable(key: str) -> bool:
+    """Dotfiles (any path segment starting with '.') and reserved keys are never published."""
+    return not key.startswith(RESERVED) and not any(part.startswith(".") for part in key.split("/"))
+
+
+def load_local(build_dir: str | os.PathLike) -> LocalState:
+    """Read BUILD_DIR/assetpub-manifest.json and hash every file it references."""
+    root = Path(build_dir)
+    if not root.exists():
+        raise PublishError(f"{root}: build directory not found")
+    if not root.is_dir():
+        raise PublishError(f"{root}: not a directory")
+    try:
+        manifest = Manifest.load(root / MANIFEST_NAME)
+    except ManifestError as e:
+        raise PublishError(str(e)) from None
+    objects: list[LocalObject] = []
+    for name, entry in manifest.assets.items():
+        objects.extend(_entry_objects(root, name, entry, manifest.source))
+    manifest_file = root / MANIFEST_NAME
+    objects.append(
+        LocalObject(
+            key=MANIFEST_NAME,
+            file=manifest_file,
+            sha256=sha256_file(manifest_file),
+            size=manifest_file.stat().st_size,
+            headers=Headers(MANIFEST_CONTENT_TYPE, REVALIDATE),
+            fingerprinted=False,
+            step=3,
+        )
+    )
+    return LocalState(root=root, manifest=manifest, objects=tuple(sorted(objects, key=lambda o: o.key)))
+
+
+def _entry_objects(root: Path, name: str, entry: Mapping[str, Any], where: str | None) -> list[LocalObject]:
+    try:
+        path = entry["path"]
+        content_type = entry["content_type"]
+        cache_control = entry["cache_control"]
+    except (KeyError, TypeError):
+        raise PublishError(f"{where}: entry {name!r} lacks path, content_type or cache_control") from None
+    fingerprinted = bool(entry.get("fingerprinted", True))
+    step = 1 if fingerprinted else 2
+    out = []
+    keys = [(path, None, entry.get("size"))]
+    for encoding, variant in sorted((entry.get("encodings") or {}).items()):
+        keys.append((variant.get("path") or path + EXTENSIONS.get(encoding, "." + encoding), encoding, variant.get("size")))
+    for key, encoding, size in keys:
+        if not _safe(key):
+            raise PublishError(f"{where}: entry {name!r} has an unsafe path {key!r}")
+        if not is_publishable(key):
+            continue  # dotfiles are never published, whatever the manifest says
+        headers = Headers(content_type, cache_control, encoding)
+        file = root / key
+        try:
+            st = file.stat()
+        except FileNotFoundError:
+            # the builder reused a published asset and did not write it (see deploy)
+            out.append(LocalObject(key, None, None, int(size or 0), headers, fingerprinted, step))
+            continue
+        out.append(LocalObject(key, file, sha256_file(file), st.st_size, headers, fingerprinted, step))
+    return out
+
+
+def _safe(key: str) -> bool:
+    parts = key.split("/")
+    return bool(key) and not key.startswith("/") and "\\" not in key and ".." not in parts and "" not in parts

@@ -1,0 +1,85 @@
+"""The interface both targets implement, and `open_target(url)` that picks one.
+
+Keys are relative to the target's root (an S3 target adds its prefix itself), so the
+plan, the records and the contract tests never see where the bytes go."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterator, Protocol
+from urllib.parse import unquote, urlsplit
+
+from .errors import PublishError
+from .state import Headers, LocalObject, RemoteObject
+
+
+class Target(Protocol):
+    url: str
+    prefix: str  # recorded in the deploy record; "" for directories
+
+    def get(self, key: str) -> bytes | None:
+        """The bytes at key, or None when there is no such object."""
+
+    def head(self, key: str) -> RemoteObject | None:
+        """Hash and headers of the object at key, or None."""
+
+    def upload(self, obj: LocalObject) -> None:
+        """Write obj's file at obj.key with its headers and content hash (streamed)."""
+
+    def update_headers(self, obj: LocalObject) -> None:
+        """Change the headers of obj.key without re-sending its bytes where the target allows."""
+
+    def put_bytes(self, key: str, data: bytes, headers: Headers) -> None:
+        """Write assetpub's own small objects (journal, records)."""
+
+    def delete(self, key: str) -> None:
+        """Remove key; no error when it is already gone."""
+
+    def scan(self) -> Iterator[tuple[str, RemoteObject]]:
+        """Every published object (reserved keys excluded), with hash and headers: for --verify."""
+
+    def end_step(self, step: int) -> None:
+        """Called after each plan step succeeded (the directory target saves its headers sidecar)."""
+
+
+def open_target(
+    url: str,
+    *,
+    endpoint_url: str | None = None,
+    region: str | None = None,
+    profile: str | None = None,
+    acl: str | None = None,
+    workers: int = 16,
+) -> Target:
+    """`s3://bucket[/prefix]` -> S3Target; `file:///path` or a plain path -> DirectoryTarget."""
+    if not url:
+        raise PublishError("no target given (pass --to s3://bucket/prefix or --to DIR, or set 'target' in the config)")
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme == "s3":
+        if not parts.netloc:
+            raise PublishError(f"{url}: no bucket name (expected s3://bucket[/prefix])")
+        from .s3 import S3Target
+
+        return S3Target(
+            bucket=parts.netloc,
+            prefix=parts.path.strip("/"),
+            endpoint_url=endpoint_url,
+            region=region,
+            profile=profile,
+            acl=acl,
+            workers=workers,
+        )
+    if scheme == "file":
+        if parts.netloc not in ("", "localhost"):
+            raise PublishError(f"{url}: only local file:// URLs are supported")
+        path = Path(unquote(parts.path))
+    elif scheme and len(scheme) > 1:  # 'C:' on Windows is a drive, not a scheme
+        raise PublishError(f"{url}: unknown target scheme {scheme!r} (use s3://bucket/prefix, file:///path or a directory)")
+    else:
+        path = Path(url)
+    if acl:
+        raise PublishError("--acl applies to S3 targets only")
+    from .directory import DirectoryTarget
+
+    return DirectoryTarget(path)
