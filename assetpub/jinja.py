@@ -17,7 +17,8 @@ Templates: `{{ asset_tag("css/app.css") }}`, `<img src="{{ asset_url('img/logo.p
 from __future__ import annotations
 
 import os
-from typing import Any, Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 from jinja2 import Environment
 from jinja2.ext import Extension

@@ -61,14 +61,20 @@ def _render(env: jinja2.Environment, root: Path, name: str) -> str:
     try:
         return env.get_template(name).render(page=name)
     except jinja2.TemplateSyntaxError as e:
-        raise BuildError(f"template syntax error: {e.message}", file=e.filename or str(root / name), line=e.lineno) from None
+        file = e.filename or str(root / name)
+        raise BuildError(f"template syntax error: {e.message}", file=file, line=e.lineno) from None
     except UnicodeDecodeError as e:
         raise BuildError(f"template is not valid UTF-8: {e.reason}", file=str(root / name)) from None
-    except Exception as e:  # an error raised while rendering: name the template line that raised it
+    except Exception as e:  # noqa: BLE001
+        # whatever a template raises while rendering (a missing asset, a filter, a division)
+        # is the page author's error: one line naming the template line, never a traceback
         file, line = _template_frame(e, root) or (str(root / name), None)
-        message = str(e) if isinstance(e, (AssetpubError, jinja2.TemplateError)) else f"{type(e).__name__}: {e}"
         if isinstance(e, jinja2.TemplateNotFound):
             message = f"template not found: {e.name}"
+        elif isinstance(e, (AssetpubError, jinja2.TemplateError)):
+            message = str(e)
+        else:
+            message = f"{type(e).__name__}: {e}"
         raise BuildError(message, file=file, line=line) from None
 
 

@@ -18,8 +18,9 @@ import os
 import posixpath
 import re
 import threading
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from markupsafe import Markup, escape
 

@@ -8,10 +8,10 @@ import pytest
 
 django = pytest.importorskip("django")
 
-from django.conf import settings  # noqa: E402
-from django.test.utils import override_settings  # noqa: E402
+from django.conf import settings
+from django.test.utils import override_settings
 
-import assetpub  # noqa: E402
+import assetpub
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -73,9 +73,11 @@ def test_values_are_escaped(site):
 
 
 def test_strict_and_non_strict_missing_asset(site):
-    with override_settings(ASSETPUB_MANIFEST=str(site.manifest_path)):
-        with pytest.raises(assetpub.AssetNotFound, match="css/nope.css"):
-            render('{% load assetpub %}{% asset_url "css/nope.css" %}')
+    with (
+        override_settings(ASSETPUB_MANIFEST=str(site.manifest_path)),
+        pytest.raises(assetpub.AssetNotFound, match="css/nope.css"),
+    ):
+        render('{% load assetpub %}{% asset_url "css/nope.css" %}')
     with override_settings(ASSETPUB_MANIFEST=str(site.manifest_path), ASSETPUB_STRICT=False):
         assert render('{% load assetpub %}{% asset_url "css/nope.css" %}') == "/assets/css/nope.css"
 
@@ -135,6 +137,8 @@ def test_check_runs_through_manage_py_check(tmp_path):
     from django.core.management import call_command
     from django.core.management.base import SystemCheckError
 
-    with override_settings(ASSETPUB_MANIFEST=str(tmp_path / "missing.json")):
-        with pytest.raises(SystemCheckError, match=r"assetpub\.E002.*assetpub manifest not found"):
-            call_command("check")
+    with (
+        override_settings(ASSETPUB_MANIFEST=str(tmp_path / "missing.json")),
+        pytest.raises(SystemCheckError, match=r"assetpub\.E002.*assetpub manifest not found"),
+    ):
+        call_command("check")

@@ -8,8 +8,8 @@ import pytest
 
 flask = pytest.importorskip("flask")
 
-import assetpub  # noqa: E402
-from assetpub.flask import AssetPub, resolver  # noqa: E402
+import assetpub
+from assetpub.flask import AssetPub, resolver
 
 TEMPLATE = (
     "<head>{{ asset_tag('css/app.css') }}{{ asset_preload('js/util.js') }}{{ asset_importmap() }}</head>\n"

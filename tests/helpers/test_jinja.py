@@ -45,7 +45,7 @@ def test_templates_render_urls_tags_and_sri(site, sri):
     assert re.search(r'<script src="[^"]+/js/app\.[0-9a-f]{12}\.js" integrity="sha384-[^"]+" crossorigin="anonymous" type="module" defer></script>', html)
     assert f'data-sri="{sri(site.published("js/util.js"))}"' in html
     assert 'as="font" type="font/woff2" crossorigin="anonymous"' in html
-    data = json.loads(re.search(r'<script type="importmap">\n(.*?)\n</script>', html, re.S).group(1))
+    data = json.loads(re.search(r'<script type="importmap">\n(.*?)\n</script>', html, re.DOTALL).group(1))
     assert data["imports"]["js/util.js"] == cdn + manifest.path("js/util.js")
 
 

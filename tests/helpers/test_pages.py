@@ -86,7 +86,7 @@ def test_pages_use_base_url_and_importmap_aliases_from_config(site, pages):
     assetpub.build(config=config)
     manifest = assetpub.Manifest.load(site.manifest_path)
     html = (site.out / "index.html").read_text(encoding="utf-8")
-    data = json.loads(re.search(r'<script type="importmap">\n(.*?)\n</script>', html, re.S).group(1))
+    data = json.loads(re.search(r'<script type="importmap">\n(.*?)\n</script>', html, re.DOTALL).group(1))
     assert data["imports"]["vendor"] == "https://cdn.example.com/assets/" + manifest.path("vendor/version.js")
     assert f'src="https://cdn.example.com/assets/{manifest.path("img/logo.png")}"' in html
 

@@ -7,6 +7,7 @@ import logging
 import re
 
 import pytest
+
 import assetpub
 from assetpub.errors import AssetpubError
 from assetpub.resolver import Resolver
@@ -201,7 +202,7 @@ def test_reload_needs_a_file(site):
 
 
 def _importmap_json(markup: str) -> dict:
-    m = re.fullmatch(r'<script type="importmap"( nonce="[^"]*")?>\n(.*)\n</script>', str(markup), re.S)
+    m = re.fullmatch(r'<script type="importmap"( nonce="[^"]*")?>\n(.*)\n</script>', str(markup), re.DOTALL)
     assert m, markup
     return json.loads(m.group(2))
 
@@ -232,7 +233,7 @@ def test_importmap_escapes_html_and_takes_attributes(site):
     markup = Resolver(site.manifest_path).importmap(nonce='a"b')
     assert markup.count("</script") == 1 and "<b>" not in markup
     assert 'nonce="a&#34;b"' in markup
-    data = json.loads(re.search(r">\n(.*)\n</script>", markup, re.S).group(1))
+    data = json.loads(re.search(r">\n(.*)\n</script>", markup, re.DOTALL).group(1))
     assert "js/</script><b>.js" in data["imports"]
 
 
