@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 from functools import wraps
 
 import click
@@ -48,6 +49,35 @@ def main() -> None:
     Settings come from [tool.assetpub] in ./pyproject.toml or ./assetpub.toml
     (or --config FILE); command-line flags override them."""
     logging.basicConfig(format="%(message)s", level=logging.ERROR)
+
+
+class TerminalProgress:
+    """`phase: done/total [####    ]` on stderr, only on a terminal, only once work has
+    taken longer than a moment (CI logs and pipes get the summary line only)."""
+
+    DELAY = 0.5
+    WIDTH = 30
+
+    def __init__(self, *, enabled: bool | None = None, stream=None):
+        self.stream = stream or sys.stderr
+        self.enabled = self.stream.isatty() if enabled is None else enabled
+        self.started = time.monotonic()
+        self.last = 0.0
+        self.shown = False
+
+    def __call__(self, phase: str, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if now - self.started < self.DELAY or (done < total and now - self.last < 0.1):
+            return
+        self.last = now
+        filled = self.WIDTH * done // max(total, 1)
+        self.stream.write(f"\r{phase}: {done}/{total} [{'#' * filled}{' ' * (self.WIDTH - filled)}]")
+        self.shown = True
+        if done == total:
+            self.stream.write("\n")
+        self.stream.flush()
 
 
 def _register_commands() -> None:

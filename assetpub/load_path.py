@@ -2,7 +2,8 @@
 
 A logical name is the POSIX path of a file relative to its source root
 (`css/app.css`). With several roots, the first root that has a name wins.
-Never picked up: dotfiles and dot-directories, editor leftovers, symlinks that
+Never picked up: dotfiles and dot-directories (except a top-level `.well-known/`),
+editor leftovers, symlinks that
 leave their root, user `exclude` globs, and the output directory itself.
 """
 
@@ -20,6 +21,8 @@ from .globs import matches
 
 log = logging.getLogger(__name__)
 
+# RFC 8615: the one dot-directory that is meant to be served (security.txt, assetlinks.json, …)
+PUBLIC_DOT_DIRS = (".well-known",)
 EDITOR_LEFTOVERS = ("*~", "*.swp", "*.swo", "*.swx", "#*#", "*.tmp", "*.bak", "4913")
 
 
@@ -59,7 +62,7 @@ def _walk(root, real_root, prefix, exclude, skip_real, warnings, seen_dirs):
     except OSError as e:
         raise BuildError(f"cannot read directory: {e.strerror}", file=directory) from None
     for entry in entries:
-        if is_ignored_basename(entry.name):
+        if is_ignored_basename(entry.name) and not (prefix == "" and entry.name in PUBLIC_DOT_DIRS and entry.is_dir()):
             continue
         name = f"{prefix}{entry.name}"
         if "\\" in name:

@@ -7,31 +7,61 @@ from pathlib import Path
 
 import click
 
-from ..cli import fail_cleanly, human_bytes
+from ..cli import TerminalProgress, fail_cleanly, human_bytes
 from ..config import load_config
 
 
+def build_options(fn):
+    """The options every command that builds takes (build, deploy, watch)."""
+    for option in reversed(
+        [
+            click.argument("sources", nargs=-1, type=click.Path(file_okay=False, path_type=Path)),
+            click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path), help="Output directory."),
+            click.option("--base-url", help="URL prefix the output is served under (default /assets/), or a CDN URL."),
+            click.option("--strict/--no-strict", default=None, help="Fail on a missing reference (default: warn)."),
+            click.option("--minify/--no-minify", default=None, help="Minify CSS and JS with rcssmin/rjsmin (default: on)."),
+            click.option("--brotli-quality", type=click.IntRange(0, 11), help="Brotli quality, 0-11 (default 11)."),
+            click.option("--jobs", "-j", type=click.IntRange(min=0), help="Worker processes (default: all cores)."),
+            click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
+                         help="Config file (default: ./assetpub.toml, else [tool.assetpub] in ./pyproject.toml)."),
+        ]
+    ):
+        fn = option(fn)
+    return fn
+
+
+def config_from_options(*, sources, out, base_url, strict, minify, brotli_quality, jobs, config_file, **_):
+    """A Config from the build options: the config file's settings, flags on top."""
+    return load_config(
+        config_file,
+        sources=tuple(sources),
+        out=out,
+        base_url=base_url,
+        strict=strict,
+        minify=minify,
+        brotli_quality=brotli_quality,
+        jobs=jobs,
+    )
+
+
 @click.command()
-@click.argument("sources", nargs=-1, type=click.Path(file_okay=False, path_type=Path))
-@click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path), help="Output directory.")
-@click.option("--base-url", help="URL prefix the output is served under (default /assets/), or a CDN URL.")
-@click.option("--strict/--no-strict", default=None, help="Fail on a missing reference (default: warn).")
-@click.option("--minify/--no-minify", default=None, help="Minify CSS and JS with rcssmin/rjsmin (default: on).")
-@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), help="Config file.")
+@build_options
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary.")
 @click.option("--quiet", "-q", is_flag=True, help="Print warnings and errors only.")
 @fail_cleanly
-def build(sources, out, base_url, strict, minify, config_file, as_json, quiet):
+def build(as_json, quiet, **options):
     """Build SOURCES (one or more directories; the first wins for a name) into --out.
 
     Every file is fingerprinted by content (css/app.css -> css/app.<hash>.css),
-    references between assets are rewritten, and DIR/assetpub-manifest.json maps
-    logical names to the output. Earlier outputs stay (open pages need them);
-    remove them with `assetpub clean`."""
+    references between assets are rewritten, CSS and JS are minified, text files
+    get .br and .gz variants, and DIR/assetpub-manifest.json maps logical names to
+    the output. Earlier outputs stay (open pages need them); remove them with
+    `assetpub clean`. Rebuilds are incremental (cache in DIR/.assetpub/, safe to
+    delete). Exit code 1 on an error, with the file and line."""
     from ..builder import build as run_build
 
-    config = load_config(config_file, sources=tuple(sources), out=out, base_url=base_url, strict=strict, minify=minify)
-    result = run_build(config=config)
+    config = config_from_options(**options)
+    result = run_build(config=config, progress=TerminalProgress(enabled=None if not (quiet or as_json) else False))
     if as_json:
         click.echo(json.dumps(result.summary(), indent=2, sort_keys=True))
         return

@@ -148,6 +148,7 @@ def test_ignored_files_dotfiles_editor_leftovers_and_exclude(make_site, build, t
             ".env": "SECRET=1",
             ".git/config": "x",
             "sub/.DS_Store": "x",
+            "sub/.well-known/x": "only served at the root",
             "a.css~": "x",
             ".a.css.swp": "x",
             "#a.css#": "x",

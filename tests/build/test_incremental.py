@@ -1,0 +1,162 @@
+"""Incremental builds: work proportional to what changed; the cache is never trusted blindly."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+
+import assetpub
+from tests.conftest import read_tree
+
+SITE = {
+    "css/app.css": '@import "base.css";\n.a { background: url(../img/a.png) }\n',
+    "css/base.css": ".b { background: url(../img/b.png) }\n",
+    "css/theme.css": '@import "base.css";\n',
+    "css/lonely.css": ".l { color: red }\n",
+    "img/a.png": b"a",
+    "img/b.png": b"b",
+    "js/main.js": 'import "./util.js";\n',
+    "js/util.js": "export const u = 1;\n",
+    "index.html": '<link href="css/app.css" rel="stylesheet">',
+}
+
+
+def outputs(out):
+    return {k: v for k, v in read_tree(out).items() if not k.startswith(".assetpub/")}
+
+
+def test_noop_rebuild_processes_nothing(make_site, build):
+    src = make_site(SITE)
+    first = build(src)
+    assert len(first.processed) == len(SITE)
+    second = build(src)
+    assert second.processed == [] and second.written == 0
+    assert second.manifest.to_json() == first.manifest.to_json()
+
+
+def test_noop_rebuild_only_stats_unchanged_files(make_site, build, tmp_path):
+    """Same size and mtime: the file is not even read (proved by changing bytes behind the stat)."""
+    src = make_site(SITE)
+    path = src / "css/lonely.css"
+    os.utime(path, ns=(1_600_000_000_000_000_000, 1_600_000_000_000_000_000))  # written long ago
+    first = build(src)
+    st = path.stat()
+    path.write_text(".l { color: tan }\n")  # same length
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    second = build(src)
+    assert second.processed == []
+    assert second.manifest.path("css/lonely.css") == first.manifest.path("css/lonely.css")
+
+
+def test_just_written_file_is_rehashed_not_trusted(make_site, build):
+    """A file modified within the clock tick of the last build is not trusted by stat alone."""
+    src = make_site(SITE)
+    path = src / "css/lonely.css"
+    soon = time.time_ns() + 10_000_000_000  # as if written in the same tick as the build
+    os.utime(path, ns=(soon, soon))
+    build(src)
+    st = path.stat()
+    path.write_text(".l { color: tan }\n")
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert build(src).processed == ["css/lonely.css"]
+
+
+def test_edit_rebuilds_only_the_file_and_what_reaches_it(make_site, build):
+    src = make_site(SITE)
+    build(src)
+    (src / "css/base.css").write_text(".b { background: url(../img/b.png); color: red }\n")
+    result = build(src)
+    assert result.processed == ["css/app.css", "css/base.css", "css/theme.css", "index.html"]
+
+
+def test_edit_of_leaf_image_cascades(make_site, build):
+    src = make_site(SITE)
+    build(src)
+    (src / "img/b.png").write_bytes(b"b2")
+    assert build(src).processed == ["css/app.css", "css/base.css", "css/theme.css", "img/b.png", "index.html"]
+
+
+def test_incremental_result_equals_clean_build(make_site, build, tmp_path):
+    src = make_site(SITE)
+    build(src)
+    (src / "js/util.js").write_text("export const u = 2;\n")
+    (src / "css/new.css").write_text(".n{}")
+    (src / "css/lonely.css").unlink()
+    incremental = build(src)
+    clean = build(src, out=tmp_path / "clean")
+    assert incremental.manifest.to_json() == clean.manifest.to_json()
+    live = incremental.manifest.paths()
+    assert {k: v for k, v in outputs(tmp_path / "out").items() if k in live} == {
+        k: v for k, v in outputs(tmp_path / "clean").items() if k in live
+    }
+
+
+def test_corrupt_cache_is_detected_and_rebuilt(make_site, build, tmp_path):
+    src = make_site(SITE)
+    first = build(src)
+    cache = tmp_path / "out/.assetpub/cache.json"
+    cache.write_bytes(b"\x00garbage{")
+    second = build(src)
+    assert any("build cache unreadable" in w for w in second.warnings)
+    assert len(second.processed) == len(SITE)
+    assert second.manifest.to_json() == first.manifest.to_json()
+    json.loads(cache.read_bytes())  # rewritten whole
+
+
+def test_foreign_or_tampered_cache_entry_is_rebuilt(make_site, build, tmp_path):
+    src = make_site(SITE)
+    first = build(src)
+    cache_path = tmp_path / "out/.assetpub/cache.json"
+    cache = json.loads(cache_path.read_bytes())
+    cache["products"]["css/lonely.css"]["entry"]["integrity"] = "sha384-forged"
+    cache["products"]["css/lonely.css"]["digest"] = "0" * 64  # entry for another fingerprint
+    cache["scans"] = {k: "not a list" for k in cache["scans"]}
+    cache_path.write_text(json.dumps(cache))
+    second = build(src)
+    assert "css/lonely.css" in second.processed
+    assert second.manifest.to_json() == first.manifest.to_json()
+
+
+def test_modified_or_deleted_output_is_rebuilt(make_site, build, tmp_path):
+    src = make_site(SITE)
+    first = build(src)
+    out = tmp_path / "out"
+    (out / first.manifest.path("css/lonely.css")).write_text("tampered")
+    (out / first.manifest.path("js/util.js")).unlink()
+    (out / "index.html").unlink()
+    second = build(src)
+    assert second.processed == ["css/lonely.css", "index.html", "js/util.js"]
+    assert outputs(out)[first.manifest.path("css/lonely.css")] != b"tampered"
+    assert (out / "index.html").is_file()
+
+
+def test_cache_is_safe_to_delete(make_site, build, tmp_path):
+    src = make_site(SITE)
+    build(src)
+    mtimes = {p: p.stat().st_mtime_ns for p in (tmp_path / "out").rglob("*") if p.is_file() and ".assetpub" not in p.parts}
+    (tmp_path / "out/.assetpub/cache.json").unlink()
+    result = build(src)
+    assert len(result.processed) == len(SITE) and result.written == 0  # same bytes: nothing rewritten
+    assert {p: p.stat().st_mtime_ns for p in mtimes} == mtimes
+
+
+def test_header_config_change_needs_no_reprocessing(make_site, build):
+    src = make_site(SITE)
+    build(src)
+    result = build(src, cache_control_keep_name="no-cache")
+    assert result.processed == []
+    assert result.manifest.entry("index.html")["cache_control"] == "no-cache"
+
+
+def test_reuse_of_published_entries_skips_work_and_matches_full_build(make_site, tmp_path):
+    src = make_site(SITE)
+    published = assetpub.build([src], out=tmp_path / "first").manifest
+    (src / "css/base.css").write_text(".b { color: blue }\n")
+    reuse = {e["digest"]: e for e in published.assets.values()}
+    fresh = assetpub.build([src], out=tmp_path / "fresh", reuse=reuse)
+    full = assetpub.build([src], out=tmp_path / "full")
+    assert fresh.processed == ["css/app.css", "css/base.css", "css/theme.css", "index.html"]
+    assert "css/lonely.css" in fresh.reused and "img/a.png" in fresh.reused
+    assert not (tmp_path / "fresh" / published.path("css/lonely.css")).exists()  # not built, not written
+    assert fresh.manifest.assets == full.manifest.assets
