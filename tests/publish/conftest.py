@@ -63,6 +63,7 @@ class Request:
     method: str
     path: str
     status: int = 0
+    headers: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -74,11 +75,15 @@ class Proxy:
     requests: list[Request] = field(default_factory=list)
     fault: Callable[[int, Request], tuple[int, str] | None] | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
+    releases: list = field(default_factory=list)
 
     def reset(self) -> None:
+        for release in self.releases:
+            release.set()
         with self.lock:
             self.requests.clear()
             self.fault = None
+            self.releases.clear()
 
     def count(self, method: str | None = None, *, under: str = "") -> int:
         return sum(1 for r in self.requests if (method is None or r.method == method) and under in r.path)
@@ -93,6 +98,22 @@ class Proxy:
         """Every request from the n-th (1-based, counted from now) on fails."""
         base = len(self.requests)
         self.fault = lambda i, r: (status, code) if i - base >= n else None
+
+    def hold(self, predicate: Callable[[Request], bool]) -> threading.Event:
+        """The first request matching predicate is held (never forwarded) until the test ends;
+        the returned event is set when it arrives."""
+        arrived, release = threading.Event(), threading.Event()
+        self.releases.append(release)
+
+        def fault(i, r):
+            if not arrived.is_set() and predicate(r):
+                arrived.set()
+                release.wait(60)
+                return (500, "InternalError")
+            return None
+
+        self.fault = fault
+        return arrived
 
     def fail_once(self, n: int, status: int = 503, code: str = "SlowDown") -> None:
         base = len(self.requests)
@@ -114,11 +135,12 @@ def _handler(proxy: Proxy):
             body = self.rfile.read(int(length)) if length else None
             if body is None and self.headers.get("Transfer-Encoding", "").lower() == "chunked":
                 body = _read_chunked(self.rfile)
-            request = Request(self.command, self.path)
+            request = Request(self.command, self.path, headers={k.lower(): v for k, v in self.headers.items()})
             with proxy.lock:
                 proxy.requests.append(request)
                 number = len(proxy.requests)
-                fault = proxy.fault(number, request) if proxy.fault else None
+                rule = proxy.fault
+            fault = rule(number, request) if rule else None
             if fault is not None:
                 status, code = fault
                 payload = f"<?xml version='1.0' encoding='UTF-8'?><Error><Code>{code}</Code><Message>injected</Message></Error>".encode()

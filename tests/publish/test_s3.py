@@ -1,0 +1,204 @@
+"""S3 specifics, counted at the HTTP level by the proxy between boto3 and moto."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from assetpub.manifest import Manifest
+from assetpub.publish import TargetError, open_target, publish
+from assetpub.publish.record import CURRENT_KEY
+
+from .conftest import build_site, free_port
+
+
+def target(proxy, bucket, **kw):
+    return open_target(f"s3://{bucket}/site", endpoint_url=proxy.url, **kw)
+
+
+def file_puts(proxy):
+    """PUTs of published objects (not assetpub's own records), without copies."""
+    return [r for r in proxy.requests if r.method == "PUT" and "/_assetpub/" not in r.path and "x-amz-copy-source" not in r.headers]
+
+
+def test_noop_publish_costs_one_request(proxy, bucket, built):
+    publish(built, target=target(proxy, bucket))
+    proxy.reset()
+    result = publish(built, target=target(proxy, bucket))
+    assert result.applied.uploaded == 0
+    assert len(proxy.requests) <= 2
+    assert [r.method for r in proxy.requests] == ["GET"]
+
+
+def test_touch_everything_and_rebuild_sends_no_object(proxy, bucket, site, built, tmp_path):
+    publish(built, target=target(proxy, bucket))
+    for path in site.rglob("*"):
+        os.utime(path, (1, 1))
+    out = tmp_path / "fresh"
+    build_site(site, out)
+    proxy.reset()
+    publish(out, target=target(proxy, bucket))
+    assert proxy.writes() == []
+    assert len(proxy.requests) <= 2
+
+
+def test_one_edited_css_sends_only_it_its_variants_what_references_it_and_the_records(proxy, bucket, site, built):
+    publish(built, target=target(proxy, bucket))
+    (site / "css/base.css").write_text((site / "css/base.css").read_text() + ".z{top:0}\n")
+    build_site(site, built)
+    proxy.reset()
+    publish(built, target=target(proxy, bucket))
+    m = Manifest.load(built)
+    expected = {"assetpub-manifest.json"}
+    for name in ("css/base.css", "css/app.css", "index.html"):
+        expected.add(m.entry(name)["path"])
+        expected.update(v["path"] for v in m.entry(name)["encodings"].values())
+    sent = {r.path.split("/site/", 1)[1] for r in file_puts(proxy)}
+    assert sent == expected
+    own = sorted(r.path.split("/site/", 1)[1] for r in proxy.writes() if "/_assetpub/" in r.path)
+    assert own[0].startswith("_assetpub/current.json") and len(own) == 4  # current, deploy, journal put+delete
+
+
+def test_header_change_uses_copy_object_without_resending_bytes(proxy, bucket, s3, site, built):
+    publish(built, target=target(proxy, bucket))
+    logo = Manifest.load(built).entry("img/logo.png")["path"]
+    before = s3.head_object(Bucket=bucket, Key=f"site/{logo}")
+    build_site(site, built, cache_control="public, max-age=60")
+    proxy.reset()
+    publish(built, target=target(proxy, bucket))
+    copies = [r for r in proxy.requests if "x-amz-copy-source" in r.headers]
+    assert copies and all(r.headers.get("x-amz-metadata-directive") == "REPLACE" for r in copies)
+    assert all(int(r.headers.get("content-length", 0)) == 0 for r in copies)
+    assert {r.path.split("/site/", 1)[1] for r in file_puts(proxy)} == {"assetpub-manifest.json"}
+    after = s3.head_object(Bucket=bucket, Key=f"site/{logo}")
+    assert after["CacheControl"] == "public, max-age=60"
+    assert after["Metadata"] == before["Metadata"]  # the content hash survives the copy
+    assert after["ContentType"] == "image/png"
+
+
+def test_objects_carry_their_hash_in_metadata_and_no_acl_by_default(proxy, bucket, s3, built):
+    publish(built, target=target(proxy, bucket))
+    assert file_puts(proxy) and not [r for r in proxy.requests if "x-amz-acl" in r.headers]
+    import hashlib
+
+    for key in Manifest.load(built).paths():
+        meta = s3.head_object(Bucket=bucket, Key=f"site/{key}")["Metadata"]
+        assert meta["sha256"] == hashlib.sha256((built / key).read_bytes()).hexdigest()
+    grants = s3.get_object_acl(Bucket=bucket, Key="site/robots.txt")["Grants"]
+    assert not [g for g in grants if "AllUsers" in str(g.get("Grantee", {}).get("URI", ""))]
+
+
+def test_acl_only_when_asked(proxy, bucket, built):
+    publish(built, target=target(proxy, bucket, acl="public-read"))
+    puts = file_puts(proxy)
+    assert puts and all(r.headers.get("x-amz-acl") == "public-read" for r in puts)
+    assert not [r for r in proxy.requests if "/_assetpub/" in r.path and "x-amz-acl" in r.headers]
+
+
+def test_large_file_streams_in_multipart_and_keeps_its_hash(proxy, bucket, s3, tmp_path):
+    src = tmp_path / "big"
+    (src / "media").mkdir(parents=True)
+    blob = os.urandom(9 * 1024 * 1024)
+    (src / "media/video.mp4").write_bytes(blob)
+    out = tmp_path / "out"
+    build_site(src, out)
+    publish(out, target=target(proxy, bucket))
+    assert [r for r in proxy.requests if r.method == "POST" and "uploads" in r.path]  # multipart
+    key = Manifest.load(out).entry("media/video.mp4")["path"]
+    head = s3.head_object(Bucket=bucket, Key=f"site/{key}")
+    assert "-" in head["ETag"]  # a multipart ETag is no MD5: that is why we store sha256
+    import hashlib
+
+    assert head["Metadata"]["sha256"] == hashlib.sha256(blob).hexdigest()
+    proxy.reset()
+    assert publish(out, target=target(proxy, bucket)).applied.uploaded == 0
+
+
+def test_slowdown_is_retried(proxy, bucket, built):
+    proxy.fail_once(3, status=503, code="SlowDown")
+    result = publish(built, target=target(proxy, bucket), workers=1)
+    assert [r.status for r in proxy.requests].count(503) == 1
+    assert result.applied.uploaded == len(Manifest.load(built).paths()) + 1
+
+
+def test_permanent_failure_mid_publish_then_rerun_finishes(proxy, bucket, s3, site, built):
+    publish(built, target=target(proxy, bucket))
+    old_record = s3.get_object(Bucket=bucket, Key=f"site/{CURRENT_KEY}")["Body"].read()
+    (site / "css/base.css").write_text("body{color:black}\n" * 20)
+    (site / "index.html").write_text((site / "index.html").read_text() + "<p>v2</p>\n")
+    build_site(site, built)
+    proxy.reset()
+    proxy.fail_from(5, status=403, code="AccessDenied")
+    with pytest.raises(TargetError, match="access denied"):
+        publish(built, target=target(proxy, bucket), workers=2)
+    assert s3.get_object(Bucket=bucket, Key=f"site/{CURRENT_KEY}")["Body"].read() == old_record
+    sent_before = {r.path for r in file_puts(proxy) if r.status == 200}
+    proxy.reset()
+    result = publish(built, target=target(proxy, bucket))
+    resent = {r.path for r in file_puts(proxy)}
+    assert not (resent & sent_before)  # nothing uploaded twice
+    assert result.applied.uploaded == len(resent)
+    assert s3.get_object(Bucket=bucket, Key="site/assetpub-manifest.json")["Body"].read() == (
+        built / "assetpub-manifest.json"
+    ).read_bytes()
+
+
+# -- permanent errors: one line, no traceback ------------------------------------------------
+def test_missing_bucket(proxy, built):
+    with pytest.raises(TargetError, match="bucket 'no-such-bucket-here' does not exist"):
+        publish(built, target=open_target("s3://no-such-bucket-here/x", endpoint_url=proxy.url))
+
+
+def test_unreachable_endpoint(built):
+    with pytest.raises(TargetError, match="cannot reach the S3 endpoint"):
+        publish(built, target=open_target("s3://some-bucket/x", endpoint_url=f"http://127.0.0.1:{free_port()}"))
+
+
+def test_no_credentials(monkeypatch, proxy, bucket, built):
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")  # never ask an instance metadata service
+    with pytest.raises(TargetError, match="no AWS credentials found"):
+        publish(built, target=target(proxy, bucket))
+    assert proxy.requests == []
+
+
+@pytest.fixture
+def moto_with_auth():
+    """A second moto server that checks credentials (INITIAL_NO_AUTH_ACTION_COUNT=0)."""
+    import threading
+
+    port = free_port()
+    env = {**os.environ, "INITIAL_NO_AUTH_ACTION_COUNT": "0"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )
+    ready = threading.Event()
+
+    def watch():  # werkzeug announces "Running on http://..." once it listens
+        for line in proc.stderr:
+            if "Running on" in line:
+                ready.set()
+
+    threading.Thread(target=watch, daemon=True).start()
+    if not ready.wait(30):
+        proc.kill()
+        pytest.fail("moto server with auth did not start")
+    yield f"http://127.0.0.1:{port}"
+    proc.terminate()
+    proc.wait(10)
+
+
+def test_wrong_credentials(moto_with_auth, built):
+    with pytest.raises(TargetError, match="rejected the credentials"):
+        publish(built, target=open_target("s3://some-bucket/x", endpoint_url=moto_with_auth))
+
+
+def test_endpoint_from_botocore_environment(monkeypatch, proxy, bucket, built):
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", proxy.url)
+    publish(built, target=open_target(f"s3://{bucket}/site"))
+    assert file_puts(proxy)
