@@ -1,0 +1,159 @@
+"""The checks, as pure functions of a manifest entry and the responses seen.
+
+Every check returns a Check with the evidence: what the manifest intends
+(`expected`) and the header value or status actually served (`seen`).
+"""
+
+from __future__ import annotations
+
+import gzip
+import zlib
+from dataclasses import asdict, dataclass
+from typing import Any, Mapping
+
+import brotli
+
+from ..digest import integrity
+from .fetch import Response
+
+PASS, FAIL, SKIP = "pass", "fail", "skip"
+# the order of columns in the table and of checks in --json
+NAMES = ("status", "content-type", "integrity", "cache-control", "compression", "vary", "identity",
+         "validators", "conditional", "last-modified-stable")
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    result: str  # pass | fail | skip
+    expected: str | None = None
+    seen: str | None = None
+    note: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if v not in (None, "")}
+
+
+def decode(body: bytes, encoding: str | None) -> bytes:
+    """The identity bytes of a body sent with this Content-Encoding; ValueError if it cannot be decoded."""
+    codings = [c.strip().lower() for c in (encoding or "").split(",") if c.strip() and c.strip().lower() != "identity"]
+    for coding in reversed(codings):  # applied in order listed, so undone from the last
+        try:
+            if coding == "br":
+                body = brotli.decompress(body)
+            elif coding in ("gzip", "x-gzip"):
+                body = gzip.decompress(body)
+            elif coding == "deflate":
+                body = zlib.decompress(body)
+            else:
+                raise ValueError(f"unknown content coding {coding!r}")
+        except (OSError, zlib.error, brotli.error, EOFError) as e:
+            raise ValueError(f"body does not decode as {coding}: {e}") from None
+    return body
+
+
+def status(primary: Response) -> Check:
+    if primary.status is None:
+        return Check("status", FAIL, "200", None, primary.error or "no response")
+    note = f"Location: {primary.header('location')}" if primary.header("location") else ""
+    if primary.truncated:
+        return Check("status", FAIL, "200", str(primary.status), "body larger than the audit reads")
+    return Check("status", PASS if primary.status == 200 else FAIL, "200", str(primary.status), note)
+
+
+def content_type(entry: Mapping[str, Any], primary: Response) -> Check:
+    want, seen = entry.get("content_type"), primary.header("content-type")
+    if not want:
+        return Check("content-type", SKIP, None, seen, "the manifest names no content type")
+    ok = seen is not None and _media(seen) == _media(want)
+    return Check("content-type", PASS if ok else FAIL, want, seen, "" if ok or seen else "missing")
+
+
+def body_integrity(entry: Mapping[str, Any], primary: Response) -> Check:
+    want = entry.get("integrity")
+    try:
+        got = integrity(decode(primary.body, primary.header("content-encoding")))
+    except ValueError as e:
+        return Check("integrity", FAIL, want, None, str(e))
+    return Check("integrity", PASS if got == want else FAIL, want, got,
+                 "" if got == want else "served bytes differ from the build")
+
+
+def cache_control(entry: Mapping[str, Any], primary: Response) -> Check:
+    want, seen = entry.get("cache_control"), primary.header("cache-control")
+    if seen is None:
+        return Check("cache-control", FAIL, want, None, "dropped: no Cache-Control header")
+    ok = _directives(seen) == _directives(want or "")
+    return Check("cache-control", PASS if ok else FAIL, want, seen, "" if ok else "rewritten: differs from the manifest")
+
+
+def compression(entry: Mapping[str, Any], primary: Response) -> Check:
+    """With Accept-Encoding: br, gzip, a file with variants comes back compressed, br where a br variant exists."""
+    variants = set(entry.get("encodings") or {})
+    seen = primary.header("content-encoding")
+    if not variants:
+        return Check("compression", SKIP, None, seen, "no precompressed variant in the manifest")
+    want = "br" if "br" in variants else "gzip"
+    ok = (seen or "").strip().lower() == want
+    note = "" if ok else ("served uncompressed" if not seen else f"{want} variant exists")
+    return Check("compression", PASS if ok else FAIL, want, seen or "identity", note)
+
+
+def vary(entry: Mapping[str, Any], primary: Response) -> Check:
+    """A response that depends on Accept-Encoding says so, or caches hand gzip to clients that cannot read it."""
+    seen = primary.header("vary")
+    if not entry.get("encodings") and not primary.header("content-encoding"):
+        return Check("vary", SKIP, None, seen, "does not vary by encoding")
+    fields = {f.strip().lower() for f in (seen or "").split(",")}
+    ok = "accept-encoding" in fields or "*" in fields
+    return Check("vary", PASS if ok else FAIL, "Accept-Encoding", seen, "" if ok else "missing Accept-Encoding")
+
+
+def identity(entry: Mapping[str, Any], response: Response | None) -> Check:
+    """With Accept-Encoding: identity the body is the uncompressed file (catches objects stored gzip-only)."""
+    if response is None:
+        return Check("identity", SKIP, None, None, "not a compressible type")
+    if response.status != 200:
+        return Check("identity", FAIL, "200 identity", str(response.status), response.error or "")
+    seen = response.header("content-encoding")
+    if seen and seen.strip().lower() != "identity":
+        return Check("identity", FAIL, "identity", seen, "compressed body sent to a client that accepts none")
+    ok = integrity(response.body) == entry.get("integrity")
+    return Check("identity", PASS if ok else FAIL, "identity", seen or "identity", "" if ok else "body differs from the build")
+
+
+def validators(primary: Response) -> Check:
+    etag, modified = primary.header("etag"), primary.header("last-modified")
+    seen = "; ".join(f"{k}: {v}" for k, v in (("ETag", etag), ("Last-Modified", modified)) if v) or None
+    return Check("validators", PASS if seen else FAIL, "ETag or Last-Modified", seen, "" if seen else "none sent")
+
+
+def conditional(response: Response | None) -> Check:
+    if response is None:
+        return Check("conditional", SKIP, None, None, "no validators to send")
+    sent = "; ".join(f"{k}: {v}" for k, v in response.sent.items() if k.startswith("If-"))
+    seen = str(response.status) if response.status is not None else None
+    ok = response.status == 304
+    return Check("conditional", PASS if ok else FAIL, "304", seen, sent if ok else f"sent {sent}; {response.error or ''}".rstrip("; "))
+
+
+def last_modified_stable(entry: Mapping[str, Any], primary: Response, previous: Mapping[str, Any] | None) -> Check:
+    """Compared with an earlier audit's report: unchanged bytes must keep their Last-Modified."""
+    now = primary.header("last-modified")
+    if not previous or not previous.get("last_modified"):
+        return Check("last-modified-stable", SKIP, None, now, "no earlier audit of this file to compare with")
+    if previous.get("integrity") != entry.get("integrity"):
+        return Check("last-modified-stable", SKIP, previous["last_modified"], now, "file changed since the earlier audit")
+    ok = now == previous["last_modified"]
+    return Check("last-modified-stable", PASS if ok else FAIL, previous["last_modified"], now,
+                 "" if ok else "changed although the bytes did not: conditional requests stop answering 304")
+
+
+def _media(value: str) -> str:
+    """'text/css;Charset=UTF-8' == 'text/css; charset=utf-8'."""
+    parts = [p.strip().lower().replace(" ", "").replace('"', "") for p in value.split(";") if p.strip()]
+    return "; ".join(parts[:1] + sorted(parts[1:]))
+
+
+def _directives(value: str) -> frozenset[str]:
+    return frozenset(d.strip().lower().replace(" ", "") for d in value.split(",") if d.strip())

@@ -1,0 +1,62 @@
+"""`assetpub audit`: what the CDN serves, checked against the manifest. Exit 0 when
+every check passes, 1 when any fails, 2 on usage errors (including an unreadable
+manifest or an unusable URL)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+
+@click.command("audit")
+@click.argument("url")
+@click.option("--manifest", "manifest", required=True, metavar="PATH_OR_URL",
+              help="The manifest to check against: a file, a build directory, or an http(s) URL.")
+@click.option("--sample", type=click.IntRange(min=1), metavar="N",
+              help="Audit N random fingerprinted files plus every file that keeps its name.")
+@click.option("--seed", type=int, help="Seed for --sample, to audit the same files again.")
+@click.option("--concurrency", default=8, show_default=True, type=click.IntRange(1, 32), help="Requests in flight at most.")
+@click.option("--max-requests", default=3000, show_default=True, type=click.IntRange(min=1),
+              help="Refuse to start an audit that would need more requests.")
+@click.option("--timeout", default=10.0, show_default=True, type=click.FloatRange(min=0.1), help="Seconds per request.")
+@click.option("--previous", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="An earlier `--json` report: flags Last-Modified values that changed for unchanged files.")
+@click.option("--json", "as_json", is_flag=True, help="Print the full report as JSON.")
+def audit(url, manifest, sample, seed, concurrency, max_requests, timeout, previous, as_json):
+    """Fetch every manifest entry from URL (the public base URL of the assets) the way
+    browsers do and check status, Content-Type, SRI, Cache-Control, compression and
+    Vary, the uncompressed response, validators and 304s; report time to first byte
+    per file class. Sends only GET requests and needs no credentials."""
+    from ..audit import AuditUsageError, audit as run_audit, render_table, to_dict
+    from ..errors import AssetpubError
+
+    try:
+        earlier = _read_previous(previous) if previous else None
+        report = run_audit(url, manifest, sample=sample, seed=seed, concurrency=concurrency,
+                           max_requests=max_requests, timeout=timeout, previous=earlier)
+    except (AuditUsageError, AssetpubError) as e:
+        click.echo(f"error: {e}", err=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+    if as_json:
+        click.echo(json.dumps(to_dict(report), indent=2, sort_keys=True))
+    else:
+        click.echo(render_table(report, style=click.style), nl=False)  # click drops colours off a terminal
+    sys.exit(0 if report.ok else 1)
+
+
+def _read_previous(path: Path):
+    from ..audit import AuditUsageError
+
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise AuditUsageError(f"{path}: not a readable `assetpub audit --json` report: {e}") from None
+
+
+COMMANDS = [audit]
