@@ -1,0 +1,149 @@
+"""`assetpub watch` and `assetpub serve`: rebuild on save, and a development server with
+production headers. Both run until Ctrl-C, then stop cleanly (exit 0)."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import click
+
+from ..cli import fail_cleanly
+
+WATCH_BROTLI_QUALITY = 5  # see docs/watch.md: q5 is ~20x faster than q11 and within ~10% of its size
+
+_host = click.option("--host", default="127.0.0.1", show_default=True,
+                     help="Address to listen on (a development server: keep it local).")
+_port = click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
+                     help="Port to listen on (0: any free port).")
+_prefix = click.option("--prefix", help="URL path to serve the files under (default: the manifest's base_url path).")
+_live_reload = click.option("--live-reload", is_flag=True,
+                            help="Reload open pages after each rebuild (injects a small script into HTML).")
+
+
+@click.command()
+@click.argument("sources", nargs=-1, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path), help="Output directory.")
+@click.option("--base-url", help="URL prefix the output is served under (default /assets/), or a CDN URL.")
+@click.option("--strict/--no-strict", default=None, help="Fail on a missing reference (default: warn).")
+@click.option("--minify/--no-minify", default=None, help="Minify CSS and JS (default: on).")
+@click.option("--brotli-quality", type=click.IntRange(0, 11), default=WATCH_BROTLI_QUALITY, show_default=True,
+              help="Brotli quality while watching (11 gives the same output as `assetpub build`).")
+@click.option("--debounce", type=click.IntRange(0, 10000), default=50, show_default=True,
+              help="Milliseconds of quiet to wait for before rebuilding.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), help="Config file.")
+@click.option("--serve", "serve_too", is_flag=True, help="Also serve --out with the development server.")
+@_host
+@_port
+@_prefix
+@_live_reload
+@fail_cleanly
+def watch(sources, out, base_url, strict, minify, brotli_quality, debounce, config_file, serve_too, host, port,
+          prefix, live_reload):
+    """Build SOURCES into --out, then rebuild whenever a source file changes.
+
+    Bursts of changes (a checkout, a formatter) become one rebuild; each rebuild prints
+    one line. A file that fails to build is reported once, with file and line; the last
+    good build stays in place (and keeps being served) until the file is fixed.
+    With --serve, the output is also served as `assetpub serve` would. Ctrl-C stops."""
+    from ..config import load_config
+    from ..serve import make_server
+    from ..watch import Watcher, watch_config
+
+    config = load_config(config_file, sources=tuple(sources), out=out, base_url=base_url, strict=strict, minify=minify)
+    config = watch_config(config, brotli_quality=brotli_quality)
+    server = None
+    if serve_too and config.out is not None:
+        Path(config.out).mkdir(parents=True, exist_ok=True)
+        server = make_server(config.out, host=host, port=port, prefix=prefix, live_reload=live_reload)
+    printer = _Printer(server)
+    watcher = Watcher(config, debounce=debounce / 1000, on_rebuild=printer)
+    try:
+        watcher.start()
+        if server is not None:
+            server.start()
+            click.echo(f"serving {_shown(config.out)} at {server.url} (development server)")
+        roots = ", ".join(_shown(s) for s in config.sources)
+        click.echo(f"watching {roots} (Ctrl-C to stop)")
+        _wait_for_ctrl_c()
+    finally:
+        watcher.stop()
+        if server is not None:
+            server.stop()
+    click.echo("stopped")
+
+
+@click.command()
+@click.argument("directory", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@_host
+@_port
+@_prefix
+@_live_reload
+@fail_cleanly
+def serve(directory, host, port, prefix, live_reload):
+    """Development server: serve DIRECTORY (a build output or a directory origin)
+    with the headers production sends. Not for production use.
+
+    DIRECTORY is a build's --out or a directory origin written by `assetpub publish`.
+
+    Content-Type and Cache-Control come from the origin's _assetpub/headers.json or the
+    build's assetpub-manifest.json; ETag and Last-Modified from the files; 304 for
+    conditional requests; the .br/.gz variant the client accepts, with Vary:
+    Accept-Encoding. Dotfiles, _assetpub/ and paths outside DIRECTORY are never served."""
+    from ..devserver.follow import follow_manifest
+    from ..serve import make_server
+
+    server = make_server(directory, host=host, port=port, prefix=prefix, live_reload=live_reload)
+    follower = follow_manifest(server) if live_reload else None
+    try:
+        server.start()
+        click.echo(f"serving {directory} at {server.url} (development server; Ctrl-C to stop)")
+        _wait_for_ctrl_c()
+    finally:
+        if follower is not None:
+            follower.stop()
+            follower.join()
+        server.stop()
+    click.echo("stopped")
+
+
+class _Printer:
+    """One line per rebuild; each build warning once (not again on every rebuild)."""
+
+    def __init__(self, server):
+        self.server = server
+        self.warned: set[str] = set()
+
+    def __call__(self, rebuild) -> None:
+        if rebuild.result is not None:
+            for warning in rebuild.result.warnings:
+                if warning not in self.warned:
+                    click.echo(f"warning: {warning}", err=True)
+            self.warned = set(rebuild.result.warnings)
+        line = rebuild.line()
+        if line is not None:
+            click.echo(line, err=not rebuild.ok)
+        if rebuild.ok and rebuild.number > 0 and self.server is not None:
+            self.server.reload()
+
+
+def _shown(path) -> str:
+    """A path as the user would write it: relative to the current directory when inside it."""
+    path = Path(path).absolute()
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _wait_for_ctrl_c() -> None:
+    """Block the main thread until SIGINT; KeyboardInterrupt ends the wait, not the program."""
+    forever = threading.Event()
+    try:
+        while not forever.wait(3600):
+            pass
+    except KeyboardInterrupt:
+        click.echo("")
+
+
+COMMANDS = [watch, serve]

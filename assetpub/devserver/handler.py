@@ -1,0 +1,167 @@
+"""The request handler: GET and HEAD for files under the root, with production headers.
+
+Sent with every file: Content-Type and Cache-Control (from the manifest or the origin's
+header sidecar), ETag and Last-Modified (from the served file's mtime and size, as nginx
+derives them, so an unchanged output keeps answering 304), Content-Length, and, for
+files that have precompressed variants, Vary: Accept-Encoding and the variant the client
+accepts. Conditional requests follow RFC 9110 §13.1: If-None-Match wins over
+If-Modified-Since.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import os
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler
+from typing import TYPE_CHECKING, BinaryIO
+
+from .. import media_types
+from . import livereload, negotiate
+from .headers import Headers
+from .paths import BadRequest, relative_name, resolve, url_path
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..serve import DevServer
+
+log = logging.getLogger(__name__)
+_LIVE_RELOAD_TAG = "-lr"  # the injected page is another representation: another ETag
+
+
+class Handler(BaseHTTPRequestHandler):
+    server: DevServer
+    server_version = "assetpub-dev"
+    sys_version = ""
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:
+        self._respond(send_body=True)
+
+    def do_HEAD(self) -> None:
+        self._respond(send_body=False)
+
+    def version_string(self) -> str:
+        return self.server_version
+
+    def log_message(self, format: str, *args) -> None:
+        log.info("%s %s", self.address_string(), format % args)
+
+    # -- routing -----------------------------------------------------------------------
+    def _respond(self, *, send_body: bool) -> None:
+        try:
+            path = url_path(self.path)
+        except BadRequest:
+            return self._error(HTTPStatus.BAD_REQUEST, send_body)
+        if self.server.live_reload and path == livereload.EVENTS_PATH:
+            return self._events() if send_body else self._error(HTTPStatus.METHOD_NOT_ALLOWED, False)
+        if self.server.live_reload and path == livereload.SCRIPT_PATH:
+            return self._bytes(livereload.SCRIPT, "text/javascript; charset=utf-8", send_body)
+        rel = relative_name(path, self.server.prefix)
+        real = resolve(self.server.root_real, rel) if rel else None
+        if real is None:
+            return self._error(HTTPStatus.NOT_FOUND, send_body)
+        self._file(rel, real, self.server.headers_table.lookup(rel), send_body)
+
+    def _file(self, rel: str, real: str, headers: Headers, send_body: bool) -> None:
+        accept = self.headers.get("Accept-Encoding")
+        content_type, coding = headers.content_type, headers.content_encoding
+        if coding is not None and negotiate.choose(accept, [coding]) is None:
+            # a variant asked for by name by a client that cannot decode it: plain bytes
+            content_type, coding = media_types.content_type(rel), None
+        elif coding is None:
+            available = {c: r for c, p in headers.variants.items() if (r := resolve(self.server.root_real, p))}
+            coding = negotiate.choose(accept, available)
+            real = available[coding] if coding else real
+        inject = self.server.live_reload and coding is None and content_type.startswith("text/html")
+        try:
+            f = open(real, "rb")  # noqa: SIM115 - closed by the `with` below; failing here is a 404
+        except OSError:  # replaced or removed since it was resolved
+            return self._error(HTTPStatus.NOT_FOUND, send_body)
+        with f:
+            st = os.fstat(f.fileno())
+            etag = f'"{st.st_mtime_ns:x}-{st.st_size:x}{_LIVE_RELOAD_TAG if inject else ""}"'
+            fields = {
+                "Content-Type": content_type,
+                "Cache-Control": headers.cache_control,
+                "ETag": etag,
+                "Last-Modified": email.utils.formatdate(st.st_mtime, usegmt=True),
+            }
+            if headers.variants or headers.content_encoding:
+                fields["Vary"] = "Accept-Encoding"
+            if self._not_modified(etag, int(st.st_mtime)):
+                return self._head(HTTPStatus.NOT_MODIFIED, fields)
+            if coding is not None:
+                fields["Content-Encoding"] = coding
+            if inject:
+                return self._bytes(livereload.inject(f.read()), content_type, send_body, fields)
+            fields["Content-Length"] = str(st.st_size)
+            self._head(HTTPStatus.OK, fields)
+            if send_body:
+                _copy(f, self.wfile, st.st_size)
+
+    def _not_modified(self, etag: str, mtime: int) -> bool:
+        inm = self.headers.get("If-None-Match")
+        if inm is not None:
+            tags = {t.strip().removeprefix("W/") for t in inm.split(",")}
+            return "*" in tags or etag in tags
+        ims = self.headers.get("If-Modified-Since")
+        if ims is None:
+            return False
+        try:
+            since = email.utils.parsedate_to_datetime(ims)
+        except (TypeError, ValueError, IndexError):
+            return False
+        return since is not None and since.tzinfo is not None and mtime <= since.timestamp()
+
+    # -- writing -----------------------------------------------------------------------
+    def _head(self, status: int, fields: dict[str, str]) -> None:
+        self.send_response(status)
+        for name, value in fields.items():
+            self.send_header(name, value)
+        self.end_headers()
+
+    def _bytes(self, body: bytes, content_type: str, send_body: bool, fields: dict | None = None) -> None:
+        fields = dict(fields or {"Cache-Control": "no-cache"})
+        fields.update({"Content-Type": content_type, "Content-Length": str(len(body))})
+        self._head(HTTPStatus.OK, fields)
+        if send_body:
+            self.wfile.write(body)
+
+    def _error(self, status: HTTPStatus, send_body: bool) -> None:
+        body = f"{status.value} {status.phrase}\n".encode()
+        fields = {"Content-Type": "text/plain; charset=utf-8", "Content-Length": str(len(body)), "Cache-Control": "no-store"}
+        self._head(status, fields)
+        if send_body:
+            self.wfile.write(body)
+
+    def _events(self) -> None:
+        """Server-Sent Events: `event: reload` after each rebuild, a comment line as keep-alive."""
+        hub = self.server.reload_hub
+        self.close_connection = True
+        self._head(HTTPStatus.OK, {
+            "Content-Type": "text/event-stream",
+            "Cache-Control": "no-store",
+            "Access-Control-Allow-Origin": "*",  # pages served by the app's own server listen too
+        })
+        seen = hub.generation
+        try:
+            self.wfile.write(b": connected\n\n")
+            self.wfile.flush()
+            while (generation := hub.wait(seen, livereload.KEEPALIVE)) is not None:
+                message = f"event: reload\ndata: {generation}\n\n" if generation != seen else ": keep-alive\n\n"
+                seen = generation
+                self.wfile.write(message.encode())
+                self.wfile.flush()
+        except OSError:  # the browser went away
+            pass
+
+
+def _copy(src: BinaryIO, dst: BinaryIO, size: int) -> None:
+    """Exactly `size` bytes (the Content-Length sent), even if someone appends meanwhile."""
+    try:
+        while size > 0 and (chunk := src.read(min(size, 256 * 1024))):
+            dst.write(chunk)
+            size -= len(chunk)
+    except (BrokenPipeError, ConnectionResetError):  # the client stopped reading; nothing to report
+        pass

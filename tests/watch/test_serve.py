@@ -1,0 +1,337 @@
+"""The dev server against a real build output and a directory origin, with http.client."""
+
+from __future__ import annotations
+
+import email.utils
+import gzip
+import http.client
+import json
+import os
+import shutil
+
+import brotli
+import pytest
+
+import assetpub
+from assetpub.config import IMMUTABLE, REVALIDATE
+from assetpub.manifest import Manifest
+from tests.conftest import write_tree
+from tests.watch.conftest import TIMEOUT
+
+CSS = "".join(f".rule-{i} {{ color: #{i:06x}; margin: {i}px; }}\n" for i in range(200))
+SITE = {
+    "css/app.css": CSS + '.logo { background: url("../img/logo.png"); }\n',
+    "img/logo.png": bytes(range(256)) * 4,
+    "robots.txt": "User-agent: *\nDisallow:\n",
+    "index.html": "<!doctype html><html><body><h1>hi</h1></body></html>\n",
+    "js/app.js": "export const x = 1;\n" * 50,
+}
+
+
+@pytest.fixture
+def site(tmp_path):
+    src = write_tree(tmp_path / "src", SITE)
+    result = assetpub.build([src], out=tmp_path / "out")
+    return result.out, result.manifest
+
+
+def url(manifest: Manifest, name: str) -> str:
+    return manifest.url(name)  # '/assets/<path>': the server mounts the manifest's base_url path
+
+
+def test_every_manifest_entry_served_with_its_headers(site, serve):
+    out, m = site
+    _, client = serve(out)
+    for name in m:
+        entry = m.entry(name)
+        r = client.get(url(m, name))
+        st = os.stat(out / entry["path"])
+        assert r.status == 200, name
+        assert r.headers["Content-Type"] == entry["content_type"]
+        assert r.headers["Cache-Control"] == entry["cache_control"]
+        assert r.headers["Content-Length"] == str(st.st_size)
+        assert r.headers["Last-Modified"] == email.utils.formatdate(st.st_mtime, usegmt=True)
+        assert r.headers["ETag"].startswith('"') and r.headers["ETag"].endswith('"')
+        assert r.headers.get("Content-Encoding") is None  # no Accept-Encoding: identity
+        assert r.body == (out / entry["path"]).read_bytes()
+        assert (r.headers.get("Vary") == "Accept-Encoding") == bool(entry["encodings"])
+    assert m.entry("css/app.css")["cache_control"] == IMMUTABLE
+    assert m.entry("robots.txt")["cache_control"] == REVALIDATE
+
+
+def test_head_sends_the_same_headers_without_a_body(site, serve):
+    out, m = site
+    _, client = serve(out)
+    for accept in ("", "br", "gzip"):
+        get = client.get(url(m, "css/app.css"), Accept_Encoding=accept)
+        head = client.request(url(m, "css/app.css"), method="HEAD", headers={"Accept-Encoding": accept})
+        assert head.status == 200 and head.body == b""
+        for h in ("Content-Type", "Cache-Control", "ETag", "Last-Modified", "Content-Length", "Vary", "Content-Encoding"):
+            assert head.headers.get(h) == get.headers.get(h), h
+        assert int(head.headers["Content-Length"]) == len(get.body)
+
+
+@pytest.mark.parametrize(
+    "accept, expected",
+    [
+        (None, None),
+        ("", None),
+        ("br", "br"),
+        ("gzip", "gzip"),
+        ("x-gzip", "gzip"),
+        ("gzip, deflate, br", "br"),
+        ("gzip, deflate, br, zstd", "br"),
+        ("br;q=0.5, gzip", "gzip"),
+        ("br;q=1.0, gzip;q=0.8", "br"),
+        ("br;q=0, gzip;q=0", None),
+        ("BR", "br"),
+        ("deflate", None),
+        ("*", "br"),
+        ("*;q=0.1, br;q=0", "gzip"),
+        ("gzip;q=0.4, identity;q=0.9", None),
+        ("identity", None),
+        ("br;q=garbage, gzip", "gzip"),
+    ],
+)
+def test_encoding_negotiation(site, serve, accept, expected):
+    out, m = site
+    _, client = serve(out)
+    headers = {} if accept is None else {"Accept-Encoding": accept}
+    r = client.request(url(m, "css/app.css"), headers=headers)
+    identity = (out / m.path("css/app.css")).read_bytes()
+    assert r.status == 200
+    assert r.headers.get("Content-Encoding") == expected
+    assert r.headers["Vary"] == "Accept-Encoding"
+    assert r.headers["Content-Type"] == "text/css; charset=utf-8"
+    decoded = {None: lambda b: b, "br": brotli.decompress, "gzip": gzip.decompress}[expected](r.body)
+    assert decoded == identity
+    if expected:
+        variant = m.entry("css/app.css")["encodings"][expected]["path"]
+        assert r.body == (out / variant).read_bytes()
+
+
+def test_each_representation_has_its_own_etag(site, serve):
+    out, m = site
+    _, client = serve(out)
+    tags = {enc: client.get(url(m, "css/app.css"), Accept_Encoding=enc).headers["ETag"] for enc in ("", "br", "gzip")}
+    assert len(set(tags.values())) == 3
+    # a tag for one representation does not validate another
+    assert client.get(url(m, "css/app.css"), Accept_Encoding="br", If_None_Match=tags["gzip"]).status == 200
+    assert client.get(url(m, "css/app.css"), Accept_Encoding="br", If_None_Match=tags["br"]).status == 304
+
+
+def test_incompressible_files_ignore_accept_encoding(site, serve):
+    out, m = site
+    _, client = serve(out)
+    r = client.get(url(m, "img/logo.png"), Accept_Encoding="br, gzip")
+    assert r.headers["Content-Type"] == "image/png" and r.headers.get("Content-Encoding") is None
+    assert "Vary" not in r.headers
+    assert r.body == SITE["img/logo.png"]
+
+
+def test_conditional_requests(site, serve):
+    out, m = site
+    _, client = serve(out)
+    target = url(m, "css/app.css")
+    first = client.get(target)
+    etag, last_modified = first.headers["ETag"], first.headers["Last-Modified"]
+
+    r = client.get(target, If_None_Match=etag)
+    assert r.status == 304 and r.body == b""
+    assert r.headers["ETag"] == etag and r.headers["Cache-Control"] == IMMUTABLE
+    assert r.headers["Vary"] == "Accept-Encoding"
+    assert client.get(target, If_None_Match=f'"nope", W/{etag}').status == 304  # weak comparison, lists
+    assert client.get(target, If_None_Match="*").status == 304
+    assert client.get(target, If_None_Match='"other"').status == 200
+    assert client.request(target, method="HEAD", headers={"If-None-Match": etag}).status == 304
+
+    assert client.get(target, If_Modified_Since=last_modified).status == 304
+    later = email.utils.formatdate(os.stat(out / m.path("css/app.css")).st_mtime + 3600, usegmt=True)
+    assert client.get(target, If_Modified_Since=later).status == 304
+    earlier = email.utils.formatdate(os.stat(out / m.path("css/app.css")).st_mtime - 3600, usegmt=True)
+    assert client.get(target, If_Modified_Since=earlier).status == 200
+    assert client.get(target, If_Modified_Since="not a date").status == 200
+    # If-None-Match wins over If-Modified-Since (RFC 9110 13.2.2)
+    assert client.get(target, If_None_Match='"other"', If_Modified_Since=last_modified).status == 200
+
+
+def test_unchanged_rebuild_keeps_answering_304(site, serve, tmp_path):
+    out, m = site
+    _, client = serve(out)
+    etag = client.get(url(m, "robots.txt")).headers["ETag"]
+    assetpub.build([tmp_path / "src"], out=out)
+    assert client.get(url(m, "robots.txt"), If_None_Match=etag).status == 304
+
+
+def test_files_of_older_builds_are_still_served(site, serve, tmp_path):
+    out, old = site
+    _, client = serve(out)
+    (tmp_path / "src/css/app.css").write_text(CSS + ".new { color: red; }\n")
+    new = assetpub.build([tmp_path / "src"], out=out).manifest
+    assert new.path("css/app.css") != old.path("css/app.css")
+
+    r = client.get(url(old, "css/app.css"), Accept_Encoding="gzip")  # not in the current manifest
+    assert r.status == 200
+    assert r.headers["Content-Type"] == "text/css; charset=utf-8"
+    assert r.headers["Cache-Control"] == IMMUTABLE  # its name carries a fingerprint
+    assert r.headers["Content-Encoding"] == "gzip" and r.headers["Vary"] == "Accept-Encoding"
+    assert gzip.decompress(r.body) == (out / old.path("css/app.css")).read_bytes()
+
+    (out / "notes.txt").write_text("left by hand")  # unlisted, no fingerprint: revalidate
+    r = client.get("/assets/notes.txt")
+    assert r.headers["Content-Type"] == "text/plain; charset=utf-8" and r.headers["Cache-Control"] == REVALIDATE
+
+
+def test_the_manifest_is_reread_when_a_build_replaces_it(site, serve, tmp_path):
+    out, _ = site
+    _, client = serve(out)
+    write_tree(tmp_path / "src", {"data/new.json": '{"a": 1}'})
+    m = assetpub.build([tmp_path / "src"], out=out).manifest
+    r = client.get(url(m, "data/new.json"))
+    assert r.status == 200 and r.headers["Content-Type"] == "application/json; charset=utf-8"
+
+
+def test_variants_requested_by_name(site, serve):
+    out, m = site
+    _, client = serve(out)
+    br_path = "/assets/" + m.entry("css/app.css")["encodings"]["br"]["path"]
+    r = client.get(br_path, Accept_Encoding="br")
+    assert r.headers["Content-Encoding"] == "br" and r.headers["Content-Type"] == "text/css; charset=utf-8"
+    r = client.get(br_path)  # never an encoding the client did not accept: opaque bytes instead
+    assert r.headers.get("Content-Encoding") is None and r.headers["Content-Type"] == "application/x-brotli"
+
+
+def test_unknown_paths_and_private_files_are_404(site, serve):
+    out, _ = site
+    _, client = serve(out)
+    (out / ".env").write_text("SECRET=1")
+    for target in ("/assets/nope.css", "/assets/css/", "/assets/.env", "/assets/.assetpub/manifests/000001.json",
+                   "/nope", "/", "/assets/css"):
+        r = client.get(target)
+        assert r.status == 404, target
+        assert b"SECRET" not in r.body
+
+
+def test_directory_index(site, serve):
+    out, _ = site
+    _, client = serve(out)
+    r = client.get("/assets/")
+    assert r.status == 200 and r.body == (out / "index.html").read_bytes()
+    assert r.headers["Content-Type"] == "text/html; charset=utf-8"
+
+
+def test_path_traversal_never_leaves_the_root(site, serve, tmp_path):
+    out, _ = site
+    (tmp_path / "secret.txt").write_text("TOP SECRET")
+    os.symlink(tmp_path / "secret.txt", out / "link.txt")
+    os.symlink(tmp_path, out / "linkdir")
+    _, client = serve(out)
+    attempts = [
+        "/assets/../secret.txt",
+        "/assets/../../secret.txt",
+        "/assets/%2e%2e/secret.txt",
+        "/assets/%2E%2E/%2e%2e/secret.txt",
+        "/assets/.%2e/secret.txt",
+        "/assets/..%2fsecret.txt",
+        "/assets/%2e%2e%2fsecret.txt",
+        "/assets/..%5csecret.txt",
+        "/assets/css/..%2f..%2f..%2fsecret.txt",
+        "/assets/%252e%252e/secret.txt",
+        "//etc/passwd",
+        "/assets//etc/passwd",
+        "/assets/%2fetc/passwd",
+        "/etc/passwd",
+        "/assets/link.txt",
+        "/assets/linkdir/secret.txt",
+        "/assets/%00",
+        "/assets/secret.txt%00.css",
+        "/assets/%ff%fe",
+        "http://127.0.0.1/assets/../secret.txt",
+        "http://evil.example/../../secret.txt",
+        "*",
+        "secret.txt",
+    ]
+    for target in attempts:
+        r = client.get(target)
+        assert r.status in (400, 404), target
+        assert b"TOP SECRET" not in r.body and b"root:" not in r.body, target
+
+
+def test_symlinks_inside_the_root_are_served(site, serve):
+    out, m = site
+    os.symlink(out / m.path("robots.txt"), out / "alias.txt")
+    _, client = serve(out)
+    assert client.get("/assets/alias.txt").body == SITE["robots.txt"].encode()
+
+
+def test_directory_origin_prefers_the_header_sidecar(site, serve, tmp_path):
+    out, m = site
+    origin = tmp_path / "origin"
+    shutil.copytree(out, origin, ignore=shutil.ignore_patterns(".assetpub"))
+    css = m.entry("css/app.css")
+    objects = {
+        css["path"]: {"content_type": "text/css; charset=utf-8", "cache_control": "public, max-age=60"},
+        css["encodings"]["br"]["path"]: {
+            "content_type": "text/css; charset=utf-8", "cache_control": "public, max-age=60", "content_encoding": "br"},
+        "robots.txt": {"content_type": "text/plain; charset=utf-8", "cache_control": "no-cache"},
+    }
+    (origin / "_assetpub").mkdir()
+    (origin / "_assetpub/headers.json").write_text(json.dumps({"version": 1, "objects": objects}))
+    (origin / "_assetpub/deploys.json").write_text("{}")
+    _, client = serve(origin)
+
+    r = client.get(url(m, "css/app.css"), Accept_Encoding="br, gzip")
+    assert r.headers["Cache-Control"] == "public, max-age=60"
+    assert r.headers["Content-Encoding"] == "br"  # the sidecar lists the br key and the manifest the gzip one
+    assert client.get(url(m, "robots.txt")).headers["Cache-Control"] == "no-cache"
+    assert client.get(url(m, "img/logo.png")).headers["Cache-Control"] == IMMUTABLE  # only in the manifest
+    for private in ("/assets/_assetpub/headers.json", "/assets/_assetpub/deploys.json", "/assets/_assetpub/"):
+        assert client.get(private).status == 404
+
+
+def test_explicit_prefix(site, serve):
+    out, m = site
+    _, client = serve(out, prefix="/")
+    assert client.get("/" + m.path("robots.txt")).status == 200
+    assert client.get(url(m, "robots.txt")).status == 404
+
+
+def test_live_reload_injects_a_script_and_streams_reload_events(site, serve):
+    out, _ = site
+    server, client = serve(out, live_reload=True)
+    page = client.get("/assets/index.html", Accept_Encoding="br, gzip")
+    assert page.headers.get("Content-Encoding") is None  # injected, so identity
+    assert b'<script src="/__assetpub/livereload.js"></script></body>' in page.body
+    assert int(page.headers["Content-Length"]) == len(page.body)
+    script = client.get("/__assetpub/livereload.js")
+    assert script.status == 200 and b"EventSource" in script.body
+
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=TIMEOUT)
+    conn.request("GET", "/__assetpub/livereload")
+    resp = conn.getresponse()
+    assert resp.headers["Content-Type"] == "text/event-stream"
+    assert resp.fp.readline() == b": connected\n"
+    resp.fp.readline()
+    server.reload()
+    assert resp.fp.readline() == b"event: reload\n"
+    conn.close()
+
+
+def test_live_reload_is_off_by_default(site, serve):
+    out, _ = site
+    _, client = serve(out)
+    assert b"livereload" not in client.get("/assets/index.html").body
+    assert client.get("/__assetpub/livereload.js").status == 404
+
+
+def test_serve_errors_are_one_line(tmp_path):
+    from assetpub.serve import ServeError, make_server
+
+    with pytest.raises(ServeError, match="not a directory"):
+        make_server(tmp_path / "missing", port=0)
+    taken = make_server(tmp_path, port=0)
+    try:
+        with pytest.raises(ServeError, match=f"cannot listen on 127.0.0.1:{taken.port}"):
+            make_server(tmp_path, port=taken.port)
+    finally:
+        taken.stop()
