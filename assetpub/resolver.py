@@ -129,13 +129,11 @@ class Resolver:
             return Manifest(base_url="/", assets={}, source=str(self.path))
 
     # -- lookups ---------------------------------------------------------------------
+    # Each public method reads the manifest once (one stat when reloading), so a URL and
+    # its integrity always come from the same build, even while a rebuild swaps it.
     def url(self, name: str) -> str:
         """The fingerprinted URL of `name`; a `?query` or `#fragment` on it is carried over."""
-        manifest = self.manifest
-        bare, suffix = split_suffix(name)
-        entry = self._entry(manifest, bare)
-        path = entry["path"] if entry is not None else bare
-        return self.base_url + url_path(path) + suffix
+        return self._url(self.manifest, name)
 
     def integrity(self, name: str) -> str | None:
         """The SRI value (sha384) of the published bytes; None for a missing asset when not strict."""
@@ -148,17 +146,18 @@ class Resolver:
         Keyword arguments become attributes (`defer=True`, `data_turbo_track="reload"`
         -> `data-turbo-track`, `class_="x"` -> `class`); `None`/`False` removes a
         default attribute such as `integrity` or `crossorigin`."""
+        manifest = self.manifest
         bare = split_suffix(name)[0]
         ext = posixpath.splitext(bare)[1].lower()
         if ext == ".css":
-            base = {"rel": "stylesheet", "href": self.url(name)}
+            base = {"rel": "stylesheet", "href": self._url(manifest, name)}
             element, close = "link", ""
         elif ext in _JS:
-            base = {"src": self.url(name)}
+            base = {"src": self._url(manifest, name)}
             element, close = "script", "</script>"
         else:
             raise AssetpubError(f"asset_tag: no tag for {bare!r} (CSS and JS only); use asset_url")
-        base.update(self._sri(name))
+        base.update(self._sri(manifest, bare))
         if element == "script" and (ext == ".mjs" or self.js_module):
             base["type"] = "module"
         return Markup(f"<{element}{_attributes(base, attrs)}>{close}")
@@ -167,22 +166,23 @@ class Resolver:
         """`<link rel="preload" as=…>` (fonts with `crossorigin`), or `rel="modulepreload"` for
         JS modules. CSS and JS carry the same integrity and CORS mode as `tag()`, so the
         browser reuses the preloaded response."""
+        manifest = self.manifest
         bare = split_suffix(name)[0]
         ext = posixpath.splitext(bare)[1].lower()
-        base: dict[str, Any]
+        base: dict[str, Any] = {"rel": "preload", "href": self._url(manifest, name)}
         if ext in _JS and (ext == ".mjs" or self.js_module):
-            base = {"rel": "modulepreload", "href": self.url(name), **self._sri(name)}
+            base["rel"] = "modulepreload"
+            base.update(self._sri(manifest, bare))
         elif ext in _JS or ext == ".css":
-            base = {"rel": "preload", "href": self.url(name), "as": "script" if ext in _JS else "style"}
-            base.update(self._sri(name))
+            base["as"] = "script" if ext in _JS else "style"
+            base.update(self._sri(manifest, bare))
         elif ext in _FONTS:
             # fonts are always fetched in CORS mode, so a preload without crossorigin is wasted
-            base = {"rel": "preload", "href": self.url(name), "as": "font", "type": self._media_type(bare)}
-            base["crossorigin"] = "anonymous"
+            base.update({"as": "font", "type": _media_type(manifest, bare), "crossorigin": "anonymous"})
         elif ext in _IMAGES:
-            base = {"rel": "preload", "href": self.url(name), "as": "image"}
+            base["as"] = "image"
         else:
-            base = {"rel": "preload", "href": self.url(name), "as": "fetch", "crossorigin": "anonymous"}
+            base.update({"as": "fetch", "crossorigin": "anonymous"})
         return Markup(f"<link{_attributes(base, attrs)}>")
 
     def importmap_data(self) -> dict[str, Any]:
@@ -192,15 +192,16 @@ class Resolver:
         `integrity` table (HTML import maps, Chrome 127+; ignored elsewhere) extends SRI
         to modules loaded by `import`."""
         manifest = self.manifest
+        base = self._base_url or manifest.base_url
         imports: dict[str, str] = {}
         integrity: dict[str, str] = {}
         for name, entry in manifest.assets.items():
             if posixpath.splitext(name)[1].lower() in _JS:
-                imports[name] = self.base_url + url_path(entry["path"])
+                imports[name] = base + url_path(entry["path"])
                 if entry.get("integrity"):
                     integrity[imports[name]] = entry["integrity"]
         for alias, name in self.aliases:
-            imports[alias] = self.url(name)
+            imports[alias] = self._url(manifest, name)
         return {"imports": dict(sorted(imports.items())), "integrity": dict(sorted(integrity.items()))}
 
     def importmap(self, **attrs: Any) -> Markup:
@@ -213,6 +214,12 @@ class Resolver:
         return Markup(f'<script{_attributes({"type": "importmap"}, attrs)}>\n{data}\n</script>')
 
     # -- helpers --------------------------------------------------------------------
+    def _url(self, manifest: Manifest, name: str) -> str:
+        bare, suffix = split_suffix(name)
+        entry = self._entry(manifest, bare)
+        path = entry["path"] if entry is not None else bare
+        return (self._base_url or manifest.base_url) + url_path(path) + suffix
+
     def _entry(self, manifest: Manifest, bare: str) -> Mapping[str, Any] | None:
         entry = manifest.assets.get(bare)
         if entry is not None:
@@ -225,15 +232,15 @@ class Resolver:
             log.warning("asset %r not found in %s; using its unhashed URL", bare, where)
         return None
 
-    def _sri(self, name: str) -> dict[str, str]:
-        value = self.integrity(name)
+    def _sri(self, manifest: Manifest, bare: str) -> dict[str, str]:
+        entry = self._entry(manifest, bare)
+        value = entry.get("integrity") if entry is not None else None
         return {"integrity": value, "crossorigin": "anonymous"} if value else {}
 
-    def _media_type(self, bare: str) -> str | None:
-        entry = self._manifest.assets.get(bare)
-        if entry is None or not entry.get("content_type"):
-            return None
-        return entry["content_type"].split(";")[0].strip()
+
+def _media_type(manifest: Manifest, bare: str) -> str | None:
+    content_type = (manifest.assets.get(bare) or {}).get("content_type")
+    return content_type.split(";")[0].strip() if content_type else None
 
 
 def _attributes(defaults: Mapping[str, Any], extra: Mapping[str, Any]) -> str:
