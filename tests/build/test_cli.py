@@ -118,3 +118,19 @@ def test_no_color_env_independent(tmp_path):
     src = write_tree(tmp_path / "src", {"café.css": "a{}"})
     proc = subprocess.run([ASSETPUB, "build", str(src), "--out", str(tmp_path / "o"), "-q"], capture_output=True, text=True, env=env)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_terminal_progress_draws_only_when_enabled():
+    import io
+
+    from assetpub.cli import TerminalProgress
+
+    stream = io.StringIO()
+    progress = TerminalProgress(enabled=True, stream=stream)
+    progress.DELAY = 0
+    progress("build", 5, 10)
+    progress("build", 10, 10)
+    assert "build: 10/10 [" + "#" * 30 + "]\n" in stream.getvalue()
+    quiet = io.StringIO()
+    TerminalProgress(stream=quiet)("build", 10, 10)  # StringIO is not a terminal
+    assert quiet.getvalue() == ""
