@@ -242,3 +242,15 @@ def test_importmap_alias_to_missing_module(site):
         Resolver(site.manifest_path, importmap={"x": "nope.js"}).importmap()
     data = _importmap_json(Resolver(site.manifest_path, strict=False, importmap={"x": "nope.js"}).importmap())
     assert data["imports"]["x"] == "/assets/nope.js"
+
+
+def test_core_and_jinja_import_no_web_framework():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, assetpub, assetpub.resolver, assetpub.jinja, assetpub.pages\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('flask', 'django', 'werkzeug')))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
