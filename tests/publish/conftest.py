@@ -99,9 +99,9 @@ class Proxy:
         base = len(self.requests)
         self.fault = lambda i, r: (status, code) if i - base >= n else None
 
-    def hold(self, predicate: Callable[[Request], bool]) -> threading.Event:
-        """The first request matching predicate is held (never forwarded) until the test ends;
-        the returned event is set when it arrives."""
+    def hold(self, predicate: Callable[[Request], bool]) -> tuple[threading.Event, threading.Event]:
+        """The first request matching predicate is held, then answered 500 (never forwarded),
+        when `release` is set or the test ends. Returns (arrived, release)."""
         arrived, release = threading.Event(), threading.Event()
         self.releases.append(release)
 
@@ -113,7 +113,7 @@ class Proxy:
             return None
 
         self.fault = fault
-        return arrived
+        return arrived, release
 
     def fail_once(self, n: int, status: int = 503, code: str = "SlowDown") -> None:
         base = len(self.requests)
@@ -189,6 +189,12 @@ def _read_chunked(rfile) -> bytes:
 class _Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+
+    def handle_error(self, request, client_address):
+        import sys
+
+        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):  # killed clients are expected
+            super().handle_error(request, client_address)
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,143 @@
+"""`assetpub publish` / `assetpub deploy` as users run them: real processes, real signals."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+
+import pytest
+
+from assetpub.manifest import Manifest
+from assetpub.publish import open_target, publish
+from assetpub.publish.record import CURRENT_KEY
+
+from .conftest import build_site
+
+
+def run(*args, cwd=None, timeout=120):
+    return subprocess.run(
+        [sys.executable, "-m", "assetpub.cli", *map(str, args)], capture_output=True, text=True, cwd=cwd, timeout=timeout
+    )
+
+
+def assert_one_line_error(proc, *fragments):
+    assert proc.returncode != 0
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), proc.stderr
+    for fragment in fragments:
+        assert fragment in lines[0]
+
+
+def test_summary_line(built, tmp_path):
+    proc = run("publish", built, "--to", tmp_path / "origin")
+    assert proc.returncode == 0, proc.stderr
+    n = len(Manifest.load(built).paths()) + 1
+    assert f"uploaded {n} (" in proc.stdout and "updated 0, skipped 0, in " in proc.stdout
+    assert proc.stderr == ""  # no progress bar when not on a terminal
+    again = run("publish", built, "--to", f"file://{tmp_path / 'origin'}")
+    assert f"uploaded 0 (0 B), updated 0, skipped {n}" in again.stdout and "nothing to do" in again.stdout
+
+
+def test_dry_run_and_json(built, tmp_path):
+    origin = tmp_path / "origin"
+    proc = run("publish", built, "--to", origin, "--dry-run")
+    assert proc.returncode == 0
+    assert "upload          index.html  (not on target)" in proc.stdout
+    assert "dry run: would upload" in proc.stdout
+    assert not origin.exists()
+    data = json.loads(run("publish", built, "--to", origin, "--json").stdout)
+    assert data["dry_run"] is False
+    assert data["result"]["uploaded"] == data["plan"]["counts"]["upload"] > 0
+    assert {a["reason"] for a in data["plan"]["actions"] if a["action"] == "upload"} == {"not on target"}
+
+
+@pytest.mark.parametrize(
+    "make, target, fragments",
+    [
+        (lambda p: p / "nope", "origin", ["nope", "build directory not found"]),
+        (lambda p: p.mkdir() or p, "origin", ["assetpub-manifest.json", "manifest not found"]),
+        (lambda p: (p.mkdir(), (p / "assetpub-manifest.json").write_text("{not json"))[0] or p, "origin",
+         ["assetpub-manifest.json", "not a readable assetpub manifest"]),
+        (None, "ftp://host/x", ["unknown target scheme 'ftp'"]),
+        (None, "", ["no target given"]),
+    ],
+)
+def test_bad_input_is_one_line(make, target, fragments, built, tmp_path):
+    build_dir = make(tmp_path / "bad") if make else built
+    to = ["--to", str(tmp_path / target) if target == "origin" else target] if target else []
+    assert_one_line_error(run("publish", build_dir, *to, cwd=tmp_path), *fragments)
+
+
+def test_missing_bucket_is_one_line(proxy, built):
+    proc = run("publish", built, "--to", "s3://bucket-that-is-not-there/x", "--endpoint-url", proxy.url)
+    assert_one_line_error(proc, "bucket 'bucket-that-is-not-there' does not exist")
+
+
+def test_build_dir_files_missing_is_one_line(built, tmp_path):
+    key = Manifest.load(built).entry("css/app.css")["path"]
+    (built / key).unlink()
+    assert_one_line_error(run("publish", built, "--to", tmp_path / "o"), key, "missing from the build directory")
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT])
+@pytest.mark.parametrize("step", ["fingerprinted", "keep-name"])
+def test_killed_publish_leaves_old_site_and_rerun_finishes(proxy, bucket, s3, site, built, sig, step):
+    url = f"s3://{bucket}/site"
+    publish(built, target=open_target(url, endpoint_url=proxy.url))
+    old_manifest = s3.get_object(Bucket=bucket, Key="site/assetpub-manifest.json")["Body"].read()
+    old_record = s3.get_object(Bucket=bucket, Key=f"site/{CURRENT_KEY}")["Body"].read()
+    for name in ("css/base.css", "js/util.js"):
+        (site / name).write_text((site / name).read_text() + "\n/* v2 */\n")
+    (site / "index.html").write_text((site / "index.html").read_text() + "<p>v2</p>\n")
+    (site / "robots.txt").write_text("User-agent: *\nDisallow: /v2\n")
+    build_site(site, built)
+    proxy.reset()
+    if step == "fingerprinted":
+        arrived, release = proxy.hold(lambda r: r.method == "PUT" and "/css/base." in r.path)
+    else:
+        arrived, release = proxy.hold(lambda r: r.method == "PUT" and r.path.endswith("/site/robots.txt"))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "assetpub.cli", "publish", str(built), "--to", url, "--endpoint-url", proxy.url,
+         "--workers", "1"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        assert arrived.wait(60), "the publish never reached the held request"
+        proc.send_signal(sig)
+        release.set()  # the held request now fails (500, retried) instead of hanging
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode != 0
+    assert "Traceback" not in err
+    if sig == signal.SIGINT:
+        assert proc.returncode == 130 and "interrupted" in err
+    # old site intact: the live manifest and record are the old ones, all they reference is there
+    live = s3.get_object(Bucket=bucket, Key="site/assetpub-manifest.json")["Body"].read()
+    assert live == old_manifest
+    assert s3.get_object(Bucket=bucket, Key=f"site/{CURRENT_KEY}")["Body"].read() == old_record
+    listed = {o["Key"][5:] for o in s3.list_objects_v2(Bucket=bucket, Prefix="site/")["Contents"]}
+    assert Manifest.from_dict(json.loads(old_manifest)).paths() <= listed
+    index = s3.get_object(Bucket=bucket, Key="site/index.html")["Body"].read().decode()
+    for path in Manifest.load(built).paths() | Manifest.from_dict(json.loads(old_manifest)).paths():
+        if path.rsplit("/", 1)[-1] in index:
+            assert path in listed  # a page that went live finds every file it references
+    # the rerun uploads only what is missing or different
+    wanted = Manifest.load(built).paths() | {"assetpub-manifest.json"}
+    already = {
+        k for k in wanted
+        if k in listed and s3.get_object(Bucket=bucket, Key=f"site/{k}")["Body"].read() == (built / k).read_bytes()
+    }
+    assert already - Manifest.from_dict(json.loads(old_manifest)).paths()  # killed mid-way, not before
+    proxy.reset()
+    result = publish(built, target=open_target(url, endpoint_url=proxy.url))
+    sent = {r.path.split("/site/", 1)[1] for r in proxy.requests if r.method == "PUT" and "/_assetpub/" not in r.path}
+    assert sent == wanted - already
+    assert result.applied.uploaded == len(sent)
+    assert s3.get_object(Bucket=bucket, Key="site/assetpub-manifest.json")["Body"].read() == (
+        built / "assetpub-manifest.json"
+    ).read_bytes()
