@@ -3,6 +3,8 @@ production headers. Both run until Ctrl-C, then stop cleanly (exit 0)."""
 
 from __future__ import annotations
 
+import multiprocessing
+import signal
 import threading
 from pathlib import Path
 
@@ -58,14 +60,14 @@ def watch(sources, out, base_url, strict, minify, brotli_quality, debounce, conf
         server = make_server(config.out, host=host, port=port, prefix=prefix, live_reload=live_reload)
     printer = _Printer(server)
     watcher = Watcher(config, debounce=debounce / 1000, on_rebuild=printer)
+    _workers_ignore_ctrl_c()
     try:
         watcher.start()
         if server is not None:
             server.start()
             click.echo(f"serving {_shown(config.out)} at {server.url} (development server)")
         roots = ", ".join(_shown(s) for s in config.sources)
-        click.echo(f"watching {roots} (Ctrl-C to stop)")
-        _wait_for_ctrl_c()
+        _wait_for_ctrl_c(f"watching {roots} (Ctrl-C to stop)")
     finally:
         watcher.stop()
         if server is not None:
@@ -97,8 +99,7 @@ def serve(directory, host, port, prefix, live_reload):
     follower = follow_manifest(server) if live_reload else None
     try:
         server.start()
-        click.echo(f"serving {directory} at {server.url} (development server; Ctrl-C to stop)")
-        _wait_for_ctrl_c()
+        _wait_for_ctrl_c(f"serving {directory} at {server.url} (development server; Ctrl-C to stop)")
     finally:
         if follower is not None:
             follower.stop()
@@ -136,10 +137,29 @@ def _shown(path) -> str:
         return str(path)
 
 
-def _wait_for_ctrl_c() -> None:
-    """Block the main thread until SIGINT; KeyboardInterrupt ends the wait, not the program."""
+def _workers_ignore_ctrl_c() -> None:
+    """Start multiprocessing's fork server with SIGINT ignored. The build's worker
+    processes fork from it and inherit that, so Ctrl-C (sent by the terminal to the whole
+    process group) stops watch mode in this process alone, instead of also printing a
+    KeyboardInterrupt traceback from every idle worker."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return
+    from multiprocessing import forkserver
+
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        multiprocessing.get_context("forkserver").set_forkserver_preload(["assetpub.pipeline"])
+        forkserver.ensure_running()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _wait_for_ctrl_c(message: str) -> None:
+    """Say `message`, then block the main thread until SIGINT: from here on, Ctrl-C is
+    the normal way to stop (exit 0), not an interruption."""
     forever = threading.Event()
     try:
+        click.echo(message)
         while not forever.wait(3600):
             pass
     except KeyboardInterrupt:

@@ -25,11 +25,14 @@ class Process:
 
     def __init__(self, *args: str, cwd):
         env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1"}
+        # its own process group, so Ctrl-C can be sent as a terminal does: to the whole group
         self.proc = subprocess.Popen([sys.executable, "-m", "assetpub.cli", *args], cwd=cwd, env=env,
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                     start_new_session=True)
         self.lines: queue.Queue[str] = queue.Queue()
         self.seen: list[str] = []
-        threading.Thread(target=self._read, daemon=True).start()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
 
     def _read(self) -> None:
         for line in self.proc.stdout:
@@ -46,13 +49,12 @@ class Process:
                 return m
 
     def interrupt(self) -> int:
-        self.proc.send_signal(signal.SIGINT)
+        """Ctrl-C: SIGINT to the process group (worker processes included); the exit code."""
+        os.killpg(self.proc.pid, signal.SIGINT)
         code = self.proc.wait(timeout=TIMEOUT)
-        while not self.lines.empty() or self.proc.stdout.readable() and not self.proc.stdout.closed:
-            try:
-                self.seen.append(self.lines.get(timeout=1))
-            except queue.Empty:
-                break
+        self.reader.join(timeout=TIMEOUT)  # output ends when the group's last writer exits
+        while not self.lines.empty():
+            self.seen.append(self.lines.get())
         return code
 
     def kill(self) -> None:
@@ -97,6 +99,20 @@ def test_watch_serve_rebuild_error_fix_and_ctrl_c(tmp_path, run):
     output = "\n".join(p.seen)
     assert "stopped" in p.seen and "Traceback" not in output
     assert not [f for f in (tmp_path / "build").rglob("*.tmp")]  # no half-written files
+
+
+def test_ctrl_c_with_worker_processes_prints_no_traceback(tmp_path, run):
+    """A tree big enough for the build to start its process pool: Ctrl-C reaches the
+    workers too (same process group) and must not make them print tracebacks."""
+    rule = "".join(f".r{i} {{ margin: {i}px; color: #{i:06x}; }}\n" for i in range(12000))
+    write_tree(tmp_path / "src", {f"css/s{i}.css": f"/* {i} */\n{rule}" for i in range(6)})
+    p = run("watch", "src", "--out", "build", "--brotli-quality", "1")
+    p.expect(r"^built: rebuilt 6 of 6 files")
+    p.expect(r"^watching ")
+    assert p.interrupt() == 0
+    output = "\n".join(p.seen)
+    assert "Traceback" not in output and "KeyboardInterrupt" not in output
+    assert p.seen[-1] == "stopped"
 
 
 def test_serve_subprocess_and_ctrl_c(tmp_path, run):
