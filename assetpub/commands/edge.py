@@ -39,4 +39,33 @@ def nginx_config(origin_dir, listen, prefix, manifest, brotli, rundir, brotli_mo
     )
 
 
-COMMANDS = [nginx_config]
+@click.command("cloudfront-function")
+@click.argument("build_dir", required=False, type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--manifest", "manifest", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="The manifest to read (instead of BUILD_DIR/assetpub-manifest.json).")
+@click.option("--prefix", help="URL path the assets are served under (default: the manifest's base URL path).")
+@click.option("--settings", "settings", is_flag=True,
+              help="Print the cache-policy / response-headers settings the function needs (JSON) instead.")
+@fail_cleanly
+def cloudfront_function(build_dir, manifest, prefix, settings):
+    """Print a CloudFront Function (viewer request, cloudfront-js-2.0) that rewrites a
+    request to the .br or .gz variant the viewer accepts, for files that have one.
+
+    It embeds which files have variants, so regenerate and republish it after each
+    deploy. Use --settings for the cache policy it needs (Accept-Encoding
+    normalisation on, objects' Cache-Control respected) and a Vary header."""
+    import json
+
+    from ..edge.cloudfront import cache_settings, cloudfront_function as render
+    from ..manifest import Manifest
+
+    if settings:
+        click.echo(json.dumps(cache_settings(), indent=2, sort_keys=True))
+        return
+    if (build_dir is None) == (manifest is None):
+        raise click.UsageError("give either BUILD_DIR or --manifest PATH")
+    loaded = Manifest.load(manifest or build_dir)
+    click.echo(render(loaded, prefix=prefix), nl=False)
+
+
+COMMANDS = [nginx_config, cloudfront_function]

@@ -2,7 +2,8 @@
 origin, and a CloudFront Function for S3 + CloudFront. Both pick the precompressed
 variant a client accepts; neither compresses on the fly."""
 
-from .origin import Origin, load_origin
+from .cloudfront import cache_settings, cloudfront_function
 from .nginx import nginx_config
+from .origin import Origin, load_origin
 
-__all__ = ["Origin", "load_origin", "nginx_config"]
+__all__ = ["Origin", "load_origin", "nginx_config", "cloudfront_function", "cache_settings"]

@@ -1,0 +1,174 @@
+"""A CloudFront Function (viewer request, cloudfront-js-2.0) that serves the
+precompressed variant a viewer accepts, and the cache-policy settings it relies on.
+
+S3 does no content negotiation: publish stores identity bytes at NAME and the
+variants at NAME.br / NAME.gz with their own Content-Encoding. The function rewrites
+the URI of a request to NAME.br (or NAME.gz) when the viewer accepts that coding
+**and** the manifest says that variant exists; every other request passes untouched.
+
+Which files have variants is embedded, compactly, because a function may hold at
+most 10 KB of code (CloudFront quota):
+  * fingerprinted files by their 12-hex fingerprint plus one flag digit
+    (`3f9a2c1d5e6b3` = fingerprint 3f9a2c1d5e6b, flag 3): 13 bytes a file;
+  * files without a fingerprint in their name (keep-name, pre-digested) by path.
+Flag bits: 1 = a .br variant exists, 2 = a .gz variant exists.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from ..digest import FINGERPRINT_LENGTH, fingerprinted_name
+from ..errors import AssetpubError
+from ..manifest import Manifest, url_path
+from .nginx import url_prefix
+
+MAX_FUNCTION_BYTES = 10 * 1024  # CloudFront Functions quota: maximum function size
+RUNTIME = "cloudfront-js-2.0"
+FLAGS = {"br": 1, "gzip": 2}
+_FP = re.compile(r"[0-9a-f]{%d}" % FINGERPRINT_LENGTH)
+
+
+class FunctionTooLarge(AssetpubError):
+    """The embedded variant list does not fit CloudFront's function size limit."""
+
+
+def cloudfront_function(manifest: Manifest, *, prefix: str | None = None) -> str:
+    """The JavaScript source of the viewer-request function for this manifest."""
+    prefix = url_prefix(prefix if prefix is not None else manifest.base_url)
+    fingerprints, paths = _variant_tables(manifest)
+    code = _TEMPLATE.format(
+        source=manifest.source or "manifest",
+        count=len(fingerprints) + len(paths),
+        prefix=json.dumps(prefix),
+        fp_len=FINGERPRINT_LENGTH,
+        step=FINGERPRINT_LENGTH + 1,
+        fingerprints=json.dumps("".join(f"{fp}{flag}" for fp, flag in sorted(fingerprints.items()))),
+        paths=json.dumps(dict(sorted(paths.items())), separators=(",", ":"), ensure_ascii=True),
+    )
+    size = len(code.encode("utf-8"))
+    if size > MAX_FUNCTION_BYTES:
+        raise FunctionTooLarge(
+            f"{manifest.source or 'manifest'}: the function would be {size} bytes, over CloudFront's "
+            f"{MAX_FUNCTION_BYTES}-byte limit ({len(paths)} files are listed by path; fingerprinted files cost "
+            f"{FINGERPRINT_LENGTH + 1} bytes each); publish fewer keep-name files with variants"
+        )
+    return code
+
+
+def cache_settings(*, name: str = "assetpub-precompressed") -> dict[str, Any]:
+    """What the distribution's cache behavior needs, in CloudFront API shapes.
+
+    * CachePolicyConfig: EnableAcceptEncodingBrotli/Gzip on, so CloudFront normalises
+      Accept-Encoding (to `br,gzip`, `br`, `gzip` or nothing) and keys the cache on it:
+      identity-URL responses (files without a variant, or compressed on the fly by
+      CloudFront) are never handed to a viewer that did not accept their encoding.
+      The rewritten .br/.gz URIs are cache keys of their own. MinTTL 0 so each
+      object's Cache-Control (immutable / must-revalidate) decides; DefaultTTL applies
+      only to objects stored without one. No cookies, headers or query strings in
+      the key: assets do not vary by them.
+    * ResponseHeadersPolicyConfig: `Vary: Accept-Encoding`, which S3 cannot store,
+      so browser and proxy caches below CloudFront keep the encodings apart too.
+    """
+    return {
+        "FunctionConfig": {"Comment": "assetpub: serve precompressed .br/.gz variants", "Runtime": RUNTIME},
+        "FunctionEventType": "viewer-request",
+        "CachePolicyConfig": {
+            "Name": name,
+            "Comment": "assetpub: objects' Cache-Control decides; Accept-Encoding normalised into the key",
+            "MinTTL": 0,
+            "DefaultTTL": 86400,
+            "MaxTTL": 31536000,
+            "ParametersInCacheKeyAndForwardedToOrigin": {
+                "EnableAcceptEncodingGzip": True,
+                "EnableAcceptEncodingBrotli": True,
+                "HeadersConfig": {"HeaderBehavior": "none"},
+                "CookiesConfig": {"CookieBehavior": "none"},
+                "QueryStringsConfig": {"QueryStringBehavior": "none"},
+            },
+        },
+        "ResponseHeadersPolicyConfig": {
+            "Name": f"{name}-vary",
+            "Comment": "assetpub: responses depend on Accept-Encoding",
+            "CustomHeadersConfig": {
+                "Quantity": 1,
+                "Items": [{"Header": "Vary", "Value": "Accept-Encoding", "Override": True}],
+            },
+        },
+        "CacheBehavior": {"Compress": True, "ViewerProtocolPolicy": "redirect-to-https"},
+    }
+
+
+def _variant_tables(manifest: Manifest) -> tuple[dict[str, int], dict[str, int]]:
+    """({fingerprint: flags}, {url path below the prefix: flags}) for files with variants."""
+    fingerprints: dict[str, int] = {}
+    paths: dict[str, int] = {}
+    for name, entry in manifest.assets.items():
+        flags = sum(FLAGS[enc] for enc in entry.get("encodings", {}) if enc in FLAGS)
+        if not flags:
+            continue
+        digest = str(entry.get("digest", ""))
+        short = digest[:FINGERPRINT_LENGTH]
+        if entry.get("fingerprinted") and _FP.fullmatch(short) and entry["path"] == fingerprinted_name(name, digest):
+            fingerprints[short] = flags
+        else:
+            paths[url_path(entry["path"])] = flags
+    return fingerprints, paths
+
+
+_TEMPLATE = """\
+// assetpub cloudfront-function (viewer request, cloudfront-js-2.0), from {source}
+// ({count} files with variants): rewrites PREFIX+path to path.br / path.gz when the
+// viewer accepts that coding and the variant was published. Regenerate after each
+// publish; cache policy: `assetpub cloudfront-function --settings`.
+var PREFIX = {prefix};
+// 12-hex fingerprint + flags per fingerprinted file; PATHS: files without one. 1=.br 2=.gz
+var FPS = {fingerprints};
+var PATHS = {paths};
+var FP = /\\.([0-9a-f]{{{fp_len}}})(\\.[^.\\/]*)?$/;
+
+function flagsFor(path) {{
+  if (Object.prototype.hasOwnProperty.call(PATHS, path)) return PATHS[path];
+  var m = FP.exec(path);
+  if (!m) return 0;
+  for (var i = FPS.indexOf(m[1]); i !== -1; i = FPS.indexOf(m[1], i + 1)) {{
+    if (i % {step} === 0) return +FPS.charAt(i + {fp_len});
+  }}
+  return 0;
+}}
+
+// RFC 9110: a coding is accepted if listed with q > 0, or unlisted while "*" has q > 0.
+function accepts(header, coding) {{
+  var named = null, star = false, items = header.split(',');
+  for (var i = 0; i < items.length; i++) {{
+    var params = items[i].split(';'), name = params[0].trim().toLowerCase(), q = 1;
+    for (var j = 1; j < params.length; j++) {{
+      var p = params[j].trim().toLowerCase();
+      if (p.indexOf('q=') === 0) {{ q = parseFloat(p.substring(2)); if (isNaN(q)) q = 0; }}
+    }}
+    if (name === coding) named = q > 0;
+    else if (name === '*') star = q > 0;
+  }}
+  return named === null ? star : named;
+}}
+
+function acceptEncoding(headers) {{
+  var h = headers['accept-encoding'];
+  if (!h) return '';
+  if (h.multiValue) return h.multiValue.map(function (v) {{ return v.value; }}).join(',');
+  return h.value || '';
+}}
+
+function handler(event) {{
+  var request = event.request, uri = request.uri;
+  if (uri.indexOf(PREFIX) !== 0) return request;
+  var flags = flagsFor(uri.substring(PREFIX.length));
+  if (!flags) return request;
+  var header = acceptEncoding(request.headers);
+  if ((flags & 1) && accepts(header, 'br')) request.uri = uri + '.br';
+  else if ((flags & 2) && accepts(header, 'gzip')) request.uri = uri + '.gz';
+  return request;
+}}
+"""
