@@ -124,7 +124,8 @@ class Builder:
     # -- the steps, in order -------------------------------------------------
     def run(self) -> BuildResult:
         started = time.perf_counter()
-        files, walk_warnings = discover(self.config.sources, exclude=self.config.exclude, skip=[self.out])
+        skip = [self.out] + ([self.config.pages] if self.config.pages is not None else [])
+        files, walk_warnings = discover(self.config.sources, exclude=self.config.exclude, skip=skip)
         self.warnings.extend(walk_warnings)
         cache = BuildCache(self.out, self.pipeline_id())
         if cache.discarded:

@@ -224,3 +224,10 @@ def test_synthetic_site_with_cycles_and_traps_builds(tmp_path):
     result = assetpub.build([tmp_path / "site"], out=tmp_path / "out", strict=True)
     assert len(result.manifest) > 900
     assert not [w for w in result.warnings if "not-a-real-reference" in w]
+
+
+def test_pages_directory_inside_a_source_root_is_not_an_asset(make_site, build):
+    src = make_site({"css/a.css": "a{}", "pages/index.html": "<p>{{ asset_url('css/a.css') }}</p>"})
+    result = build(src, pages=src / "pages")
+    assert sorted(result.manifest) == ["css/a.css", "index.html"]
+    assert result.manifest.url("css/a.css") in (result.out / "index.html").read_text()
