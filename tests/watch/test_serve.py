@@ -335,3 +335,41 @@ def test_serve_errors_are_one_line(tmp_path):
             make_server(tmp_path, port=taken.port)
     finally:
         taken.stop()
+
+
+def test_well_known_is_served_like_the_build_publishes_it(tmp_path, serve):
+    src = write_tree(tmp_path / "src", {".well-known/security.txt": "Contact: mailto:x@example.com\n"})
+    result = assetpub.build([src], out=tmp_path / "out")
+    if ".well-known/security.txt" not in result.manifest:
+        pytest.skip("this build does not publish .well-known/")
+    _, client = serve(result.out)
+    r = client.get(url(result.manifest, ".well-known/security.txt"))
+    assert r.status == 200 and r.headers["Content-Type"] == "text/plain; charset=utf-8"
+
+
+def test_serve_live_reload_follows_manifest_replacements(site, serve, tmp_path):
+    """`serve --live-reload` without watch: a build replacing the manifest tells clients to reload."""
+    from assetpub.devserver.follow import follow_manifest
+
+    out, _ = site
+    server, _ = serve(out, live_reload=True)
+    observer = follow_manifest(server)
+    try:
+        seen = server.reload_hub.generation
+        (tmp_path / "src/robots.txt").write_text("changed\n")
+        assetpub.build([tmp_path / "src"], out=out)
+        assert server.reload_hub.wait(seen, TIMEOUT) not in (None, seen)
+    finally:
+        observer.stop()
+        observer.join()
+
+
+def test_the_audit_of_the_dev_server_passes(site, serve):
+    """Cross-check with `assetpub audit` (another part of the project), which checks what
+    an origin serves against the manifest as a CDN would see it."""
+    runner = pytest.importorskip("assetpub.audit.runner")
+    out, m = site
+    server, _ = serve(out)
+    report = runner.audit(server.url, m)
+    assert report.ok, [(a.target.entry["path"], [c for c in a.checks if c.result != "ok"]) for a in report.assets]
+    assert len(report.assets) == len(m)

@@ -220,3 +220,28 @@ def test_watch_config_lowers_brotli_quality_only():
 )
 def test_describe(changes, text):
     assert describe(changes) == text
+
+
+@pytest.mark.parametrize(
+    "rel, name",
+    [
+        ("css/a.css", "css/a.css"),
+        (".well-known/security.txt", ".well-known/security.txt"),
+        (".well-known/.x", None),
+        ("css/.well-known/x", None),
+        (".git/HEAD", None),
+        ("css/.a.css.swp", None),
+        ("css/a.css~", None),
+        ("4913", None),
+        ("drafts/x.txt", None),
+        ("build/css/a.0123456789ab.css", None),
+    ],
+)
+def test_filter_names_what_the_build_reads(tmp_path, rel, name):
+    from assetpub.watch import _Filter
+
+    config = load_config(None, discover=False, sources=(tmp_path / "src",), out=tmp_path / "src/build",
+                         exclude=["drafts/**"])
+    path = os.path.join(tmp_path, "src", *rel.split("/"))
+    assert _Filter(config).name(path) == name
+    assert _Filter(config).name(str(tmp_path / "elsewhere" / "a.css")) is None
