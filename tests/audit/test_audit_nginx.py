@@ -167,3 +167,32 @@ def test_unreachable_server_fails_status_with_the_error(origin):
     check = by_check(report, "status")["css/app.css"]
     assert check["result"] == "fail" and "ConnectionRefused" in check["note"]
     assert json.dumps(report)  # still a complete report
+
+
+def test_table_on_a_terminal_marks_failures_in_colour(origin, nginx):
+    import pty
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    server = nginx(origin, edit=lambda conf: conf.replace("font/woff2 woff2;", ""))
+    exe = shutil.which("assetpub", path=str(Path(sys.executable).parent)) or "assetpub"
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([exe, "audit", server.base + "/assets/", "--manifest", str(origin)],
+                            stdout=slave, stderr=subprocess.PIPE)
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(master)
+    assert proc.wait(timeout=60) == 1
+    out = b"".join(chunks).decode()
+    assert "\x1b[31mFAIL" in out and "\x1b[32mok" in out
+    assert "fonts/a.woff2: content-type: expected 'font/woff2', saw 'application/octet-stream'" in out
