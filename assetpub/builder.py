@@ -212,6 +212,8 @@ class Builder:
                 if target.name in sources:
                     targets.add(target.name)
                     todo.append((row, target))
+                elif kind == "navigation":
+                    continue  # a link to a page that is not an asset
                 elif kind == "sourcemap":
                     self.warnings.append(f"{source.file.path}:{line}: source map {url!r} not found; comment removed")
                     todo.append((row, None))

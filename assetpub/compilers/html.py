@@ -20,6 +20,9 @@ _ATTR = re.compile(
     r"""(?<![\w-])(?P<name>src|href|poster|srcset)\s*=\s*(?:"(?P<dq>[^"]*)"|'(?P<sq>[^']*)'|(?P<uq>[^\s"'=<>`]+))""",
     re.I,
 )
+# <a href> and <area href> point at pages, which may live outside the asset tree:
+# rewritten when they name an asset, never reported as missing.
+_NAVIGATION_TAGS = frozenset({"a", "area"})
 _SRCSET_ITEM = re.compile(r"\s*([^\s,]+)(?:\s+[^,]*)?,?")
 
 
@@ -34,12 +37,12 @@ def references(text: str) -> tuple[list[Ref], list[Note]]:
         if m.group("script") is not None:
             _attrs(m.start("script"), m.group("script"), refs)
         elif m.group("tag") is not None:
-            _attrs(m.start(), m.group(), refs)
+            _attrs(m.start(), m.group(), refs, navigation=m.group("tag")[1:].lower() in _NAVIGATION_TAGS)
         del kind
     return refs, []
 
 
-def _attrs(offset: int, tag: str, refs: list[Ref]) -> None:
+def _attrs(offset: int, tag: str, refs: list[Ref], navigation: bool = False) -> None:
     for a in _ATTR.finditer(tag):
         g = next(g for g in ("dq", "sq", "uq") if a.group(g) is not None)
         value, start = a.group(g), offset + a.start(g)
@@ -48,4 +51,5 @@ def _attrs(offset: int, tag: str, refs: list[Ref]) -> None:
                 if item.group(1):
                     refs.append(Ref(item.group(1), start + item.start(1), start + item.end(1)))
         else:
-            refs.append(Ref(value, start, start + len(value)))
+            kind = "navigation" if navigation and a.group("name").lower() == "href" else "url"
+            refs.append(Ref(value, start, start + len(value), kind))

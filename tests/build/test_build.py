@@ -231,3 +231,14 @@ def test_pages_directory_inside_a_source_root_is_not_an_asset(make_site, build):
     result = build(src, pages=src / "pages")
     assert sorted(result.manifest) == ["css/a.css", "index.html"]
     assert result.manifest.url("css/a.css") in (result.out / "index.html").read_text()
+
+
+def test_html_links_to_pages_are_not_missing_references(make_site, build):
+    src = make_site({
+        "index.html": '<a href="about">About</a> <a href="docs/intro.html#x">Docs</a> <a href="files/guide.pdf">PDF</a>'
+                      '<img src="img/nope.png">',
+        "files/guide.pdf": b"%PDF",
+    })
+    result = build(src)
+    assert [w for w in result.warnings if "missing reference" in w] == [f"{src}/index.html:1: missing reference 'img/nope.png' (left as written)"]
+    assert f'href="{result.manifest.path("files/guide.pdf")}"' in (result.out / "index.html").read_text()
