@@ -12,4 +12,4 @@ from .errors import AuditUsageError
 from .report import render_table, to_dict
 from .runner import AssetResult, AuditReport, Target, audit
 
-__all__ = ["audit", "AuditReport", "AssetResult", "Target", "Check", "AuditUsageError", "render_table", "to_dict"]
+__all__ = ["AssetResult", "AuditReport", "AuditUsageError", "Check", "Target", "audit", "render_table", "to_dict"]

@@ -15,10 +15,11 @@ import json
 import logging
 import math
 import random
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from .. import media_types
 from ..errors import ManifestError
@@ -231,4 +232,4 @@ def _ms(seconds: float) -> float:
     return round(seconds * 1000, 2)
 
 
-__all__ = ["audit", "select", "audit_one", "cache_status", "AuditReport", "AssetResult", "Target"]
+__all__ = ["AssetResult", "AuditReport", "Target", "audit", "audit_one", "cache_status", "select"]

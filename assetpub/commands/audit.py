@@ -30,7 +30,8 @@ def audit(url, manifest, sample, seed, concurrency, max_requests, timeout, previ
     browsers do and check status, Content-Type, SRI, Cache-Control, compression and
     Vary, the uncompressed response, validators and 304s; report time to first byte
     per file class. Sends only GET requests and needs no credentials."""
-    from ..audit import AuditUsageError, audit as run_audit, render_table, to_dict
+    from ..audit import AuditUsageError, render_table, to_dict
+    from ..audit import audit as run_audit
     from ..errors import AssetpubError
 
     try:

@@ -30,7 +30,8 @@ def nginx_config(origin_dir, listen, prefix, manifest, brotli, rundir, brotli_mo
     manifest's Cache-Control per file (immutable for fingerprinted files,
     revalidating for files that keep their names), assetpub's content types, and a
     404 for anything missing; _assetpub/ and dot-files are never served."""
-    from ..edge import load_origin, nginx_config as render
+    from ..edge import load_origin
+    from ..edge import nginx_config as render
 
     origin = load_origin(origin_dir, manifest=manifest)
     click.echo(
@@ -56,7 +57,8 @@ def cloudfront_function(build_dir, manifest, prefix, settings):
     normalisation on, objects' Cache-Control respected) and a Vary header."""
     import json
 
-    from ..edge.cloudfront import cache_settings, cloudfront_function as render
+    from ..edge.cloudfront import cache_settings
+    from ..edge.cloudfront import cloudfront_function as render
     from ..manifest import Manifest
 
     if settings:

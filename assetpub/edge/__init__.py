@@ -6,4 +6,4 @@ from .cloudfront import cache_settings, cloudfront_function
 from .nginx import nginx_config
 from .origin import Origin, load_origin
 
-__all__ = ["Origin", "load_origin", "nginx_config", "cloudfront_function", "cache_settings"]
+__all__ = ["Origin", "cache_settings", "cloudfront_function", "load_origin", "nginx_config"]

@@ -28,7 +28,7 @@ from .nginx import url_prefix
 MAX_FUNCTION_BYTES = 10 * 1024  # CloudFront Functions quota: maximum function size
 RUNTIME = "cloudfront-js-2.0"
 FLAGS = {"br": 1, "gzip": 2}
-_FP = re.compile(r"[0-9a-f]{%d}" % FINGERPRINT_LENGTH)
+_FP = re.compile(rf"[0-9a-f]{{{FINGERPRINT_LENGTH}}}")
 
 
 class FunctionTooLarge(AssetpubError):

@@ -18,8 +18,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from .. import media_types
 from ..errors import AssetpubError
@@ -164,7 +164,7 @@ def _text_types() -> list[str]:
 
 def _standalone(server: str, rundir: Path, *, brotli: bool, brotli_module: str | Path | None) -> str:
     rundir = rundir.resolve()
-    run = lambda name: _quoted((rundir / name).as_posix(), "run directory")  # noqa: E731
+    run = lambda name: _quoted((rundir / name).as_posix(), "run directory")
     lines = [
         "# assetpub nginx-config --standalone: a complete nginx.conf for tests and local checks.",
         f"# Run: nginx -p {rundir} -e {rundir / 'error.log'} -c FILE",

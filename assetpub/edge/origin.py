@@ -13,9 +13,9 @@ import json
 import logging
 import os
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
 
 from .. import media_types
 from ..compress import EXTENSIONS
@@ -106,7 +106,7 @@ def _intended_headers(manifest: Manifest) -> dict[str, Headers]:
     for entry in manifest.assets.values():
         headers = Headers(entry.get("content_type") or media_types.content_type(entry["path"]), entry["cache_control"])
         out[entry["path"]] = headers
-        for enc, variant in entry.get("encodings", {}).items():
+        for variant in entry.get("encodings", {}).values():
             out[variant["path"]] = Headers(media_types.content_type(variant["path"]), entry["cache_control"])
     out[MANIFEST_NAME] = Headers(media_types.content_type(MANIFEST_NAME), "public, max-age=0, must-revalidate")
     return out
@@ -145,7 +145,7 @@ def _default_cache_control(manifest: Manifest) -> str:
     counts = Counter(e["cache_control"] for e in manifest.assets.values() if e.get("fingerprinted"))
     if not counts:
         return IMMUTABLE
-    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
+    return min(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0]
 
 
 def _normal(content_type: str) -> str:

@@ -44,7 +44,7 @@ def test_published_directory_origin_passes_and_stays_304_after_republish(tmp_pat
 
 
 def test_published_to_s3_behind_a_caching_proxy(tmp_path, moto_s3, caching_proxy, monkeypatch):
-    endpoint, client = moto_s3
+    endpoint, _client = moto_s3
     # boto3's standard chain, as in production: the environment
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import io
 import http.server
 import threading
 from functools import partial
@@ -144,11 +145,16 @@ class _CountingHandler(http.server.SimpleHTTPRequestHandler):
             state["seen"].append((self.command, dict(self.headers)))
             state["cond"].notify_all()
             state["cond"].wait_for(lambda: state["active"] >= state["limit"], timeout=0.5)
+        # the response is produced into a buffer and only sent once this request stops
+        # counting as in flight: the client cannot start its next request earlier
+        real, self.wfile = self.wfile, io.BytesIO()
         try:
             super().do_GET()
         finally:
             with state["cond"]:
                 state["active"] -= 1
+            real.write(self.wfile.getvalue())
+            self.wfile = real
 
     def log_message(self, *args):
         pass
