@@ -115,6 +115,19 @@ def test_ctrl_c_with_worker_processes_prints_no_traceback(tmp_path, run):
     assert p.seen[-1] == "stopped"
 
 
+def test_watch_serve_when_the_first_build_fails(tmp_path, run):
+    write_tree(tmp_path / "src", {"css/app.css": '@import "gone.css";\n', "robots.txt": "x\n"})
+    p = run("watch", "src", "--out", "build", "--serve", "--port", "0", "--strict", "--base-url", "/static/")
+    p.expect(r"^error: .*app\.css:1: missing reference 'gone\.css'")
+    base = p.expect(r"^serving build at (http://127\.0\.0\.1:\d+/static/) ").group(1)
+    p.expect(r"^watching ")
+    (tmp_path / "src/css/app.css").write_text(".ok { color: red; }\n")
+    p.expect(r"^css/app\.css \(fixed\): rebuilt 2 of 2 files")
+    with urllib.request.urlopen(base + "robots.txt", timeout=TIMEOUT) as r:
+        assert r.read() == b"x\n"
+    assert p.interrupt() == 0
+
+
 def test_serve_subprocess_and_ctrl_c(tmp_path, run):
     write_tree(tmp_path / "src", {"robots.txt": "x\n"})
     assert CliRunner().invoke(main, ["build", str(tmp_path / "src"), "--out", str(tmp_path / "build")]).exit_code == 0

@@ -212,6 +212,14 @@ def test_unknown_paths_and_private_files_are_404(site, serve):
         assert b"SECRET" not in r.body
 
 
+def test_only_get_and_head(site, serve):
+    out, m = site
+    _, client = serve(out)
+    for method in ("POST", "PUT", "DELETE"):
+        assert client.request(url(m, "robots.txt"), method=method).status == 501
+    assert (out / m.path("robots.txt")).read_bytes() == SITE["robots.txt"].encode()
+
+
 def test_directory_index(site, serve):
     out, _ = site
     _, client = serve(out)
