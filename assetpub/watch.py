@@ -112,7 +112,7 @@ class Rebuild:
     def line(self) -> str | None:
         """The one line to print for this rebuild, or None when there is nothing new to say."""
         if self.status == "failed":
-            return f"error: {self.error} (still serving the last good build)"
+            return f"error: {self.error} (the last good build stays in place)"
         if self.status != "ok":
             return None
         r = self.result

@@ -89,7 +89,7 @@ def test_watch_serve_rebuild_error_fix_and_ctrl_c(tmp_path, run):
     (tmp_path / "src/css/app.css").write_text(".a { color: blue; }\n")
     p.expect(r"^css/app\.css: rebuilt \d+ of 2 files in [\d.]+s$")
     (tmp_path / "src/css/app.css").write_text('\n@import "gone.css";\n')
-    p.expect(r"^error: .*src/css/app\.css:2: missing reference 'gone\.css' \(still serving the last good build\)$")
+    p.expect(r"^error: .*src/css/app\.css:2: missing reference 'gone\.css' \(the last good build stays in place\)$")
     with urllib.request.urlopen(base + "robots.txt", timeout=TIMEOUT) as r:
         assert r.status == 200
     (tmp_path / "src/css/app.css").write_text(".a { color: green; }\n")

@@ -136,7 +136,7 @@ def test_error_reported_once_last_good_build_kept_then_fixed(watch_session):
     failed = s.rebuilds.wait(lambda r: "css/bad.css" in names(r))
     assert failed.status == "failed" and not failed.ok
     assert "bad.css:3" in failed.error and "missing.css" in failed.error
-    assert failed.line() == f"error: {failed.error} (still serving the last good build)"
+    assert failed.line() == f"error: {failed.error} (the last good build stays in place)"
     assert (s.out / "assetpub-manifest.json").read_bytes() == good  # last good build untouched
 
     (s.src / "css/bad.css").write_text('.x { color: blue; }\n\n@import "missing.css";\n')
