@@ -202,3 +202,8 @@ def test_endpoint_from_botocore_environment(monkeypatch, proxy, bucket, built):
     monkeypatch.setenv("AWS_ENDPOINT_URL_S3", proxy.url)
     publish(built, target=open_target(f"s3://{bucket}/site"))
     assert file_puts(proxy)
+
+
+def test_unknown_profile(monkeypatch):
+    with pytest.raises(TargetError, match="profile 'no-such-profile' not found"):
+        open_target("s3://some-bucket", profile="no-such-profile")
