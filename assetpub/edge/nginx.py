@@ -5,10 +5,12 @@
   client accepts it and the file exists; `gzip_vary on` makes both add
   `Vary: Accept-Encoding` whenever a variant exists. `gzip off`: nothing is
   compressed on the fly, so the bytes served are the ones the manifest hashed.
-* Cache-Control per file class, from the manifest actually built: the policy most
-  fingerprinted files have is the default of the prefix location (so files of older,
-  retained deploys get it too); every file whose policy differs (keep-name files,
-  per-glob overrides) gets an exact `location =` block.
+* Cache-Control per file class, from the manifest actually built, through a `map` on
+  the URI: a name carrying a fingerprint gets the policy most fingerprinted files of
+  the build have, any other name the policy of its keep-name files; every file whose
+  policy differs from that rule (per-glob overrides) is an exact map entry. A rule by
+  name, not a list, so files of older retained deploys and files published after the
+  config was generated get the right class too.
 * Content types from assetpub.media_types only: the `types {}` block replaces
   nginx's mime.types, `charset_types` adds `charset=utf-8` to the text types.
 * `try_files $uri =404`: a missing asset is a 404, never an index page or a
@@ -17,13 +19,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable
 from pathlib import Path
 
 from .. import media_types
 from ..errors import AssetpubError
-from .origin import STATE_DIR, Headers, Origin
+from .origin import FINGERPRINTED_NAME, PRE_DIGESTED_NAME, STATE_DIR, Headers, Origin
 
 # Where distributions install dynamic modules; the first that has the file wins.
 MODULE_DIRS = ("/usr/lib/nginx/modules", "/usr/lib64/nginx/modules", "/usr/local/nginx/modules", "/etc/nginx/modules")
@@ -72,7 +75,7 @@ def _header(origin: Origin, prefix: str, brotli: bool) -> list[str]:
     lines = [
         f"# assetpub nginx-config: serves {origin.root} at {prefix}",
         f"# from {origin.manifest_path} ({len(origin.manifest)} assets). Regenerate after a publish",
-        "# that adds keep-name files or changes Cache-Control rules.",
+        "# that changes Cache-Control rules (new files need no regeneration).",
         "# Include it inside http {} (e.g. /etc/nginx/conf.d/assetpub.conf).",
     ]
     if brotli:
@@ -86,6 +89,8 @@ def _header(origin: Origin, prefix: str, brotli: bool) -> list[str]:
 
 def _server_block(origin: Origin, *, listen: str, prefix: str, brotli: bool) -> str:
     root = _quoted(origin.root.resolve().as_posix().rstrip("/") + "/", "origin directory")
+    # map variables are global to http {}: one name per generated server block
+    variable = "$assetpub_cache_control_" + hashlib.sha256(f"{listen} {prefix}".encode()).hexdigest()[:8]
     out = [
         "server {",
         f"    listen {listen};",
@@ -112,40 +117,60 @@ def _server_block(origin: Origin, *, listen: str, prefix: str, brotli: bool) -> 
         f"    location {_quoted(prefix, 'prefix')} {{",
         f"        alias {root};",
         "        try_files $uri =404;",
-        *_indent(_add_headers(origin.default_cache_control), 2),
+        *_indent(_add_headers(variable), 2),
         "    }",
     ]
     for path, headers in origin.overrides.items():
-        if _never_served(path):
-            continue
-        out += ["", *_exact_block(origin, prefix, path, headers)]
+        if not _never_served(path) and _normal(headers.content_type) != _normal(media_types.content_type(path)):
+            out += ["", *_type_block(origin, prefix, path, headers, variable)]
     if prefix != "/":
         out += ["", "    location / { return 404; }"]
     out.append("}")
-    return "\n".join(out) + "\n"
+    return "\n".join(_cache_control_map(origin, prefix, variable) + out) + "\n"
 
 
-def _exact_block(origin: Origin, prefix: str, path: str, headers: Headers) -> list[str]:
+def _cache_control_map(origin: Origin, prefix: str, variable: str) -> list[str]:
+    """Cache-Control by URI: the manifest's exceptions exactly, then the name rule."""
+    exact = [
+        f"    {_quoted(prefix + path, path)} {_quoted(h.cache_control, path)};"
+        for path, h in origin.overrides.items()
+        if not _never_served(path) and h.cache_control != origin.rule(path)
+    ]
+    return [
+        "# Cache-Control by name: exact entries are files whose policy the manifest sets apart;",
+        "# then fingerprinted names are immutable and every other name revalidates, so a",
+        "# file published after this config was generated is never cached for a year by mistake.",
+        f"map $uri {variable} {{",
+        f"    default {_quoted(origin.revalidate_policy, 'cache_control')};",
+        f"    \"~{FINGERPRINTED_NAME}\" {_quoted(origin.immutable_policy, 'cache_control')};",
+        f"    \"~{PRE_DIGESTED_NAME}\" {_quoted(origin.immutable_policy, 'cache_control')};",
+        *exact,
+        "}",
+        "",
+    ]
+
+
+def _type_block(origin: Origin, prefix: str, path: str, headers: Headers, variable: str) -> list[str]:
+    """A file served with a type the extension table would not give: set verbatim, charset included."""
     file = _quoted((origin.root.resolve() / path).as_posix(), path)
-    lines = [
+    return [
         f"    location = {_quoted(prefix + path, path)} {{",
         f"        alias {file};",
         "        try_files $uri =404;",
+        "        types { }",
+        f"        default_type {_quoted(headers.content_type, path)};",
+        "        charset off;",
+        *_indent(_add_headers(variable), 2),
+        "    }",
     ]
-    if _normal(headers.content_type) != _normal(media_types.content_type(path)):
-        # a type the extension table would not give: set it verbatim, charset included
-        lines += ["        types { }", f"        default_type {_quoted(headers.content_type, path)};", "        charset off;"]
-    lines += _indent(_add_headers(headers.cache_control), 2)
-    lines.append("    }")
-    return lines
 
 
-def _add_headers(cache_control: str) -> list[str]:
+def _add_headers(variable: str) -> list[str]:
     # add_header (not `expires`): the manifest's policy verbatim. Without `always` it is
     # sent on 200 and 304 but not on 404s. Repeated per location because add_header
     # is not inherited by a location that has its own.
     return [
-        f"add_header Cache-Control {_quoted(cache_control, 'cache_control')};",
+        f"add_header Cache-Control {variable};",
         "add_header X-Content-Type-Options nosniff;",
     ]
 

@@ -9,9 +9,11 @@ under `_assetpub/`. ORIGIN may also be the directory *above* a published prefix
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
+import re
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -19,7 +21,8 @@ from pathlib import Path
 
 from .. import media_types
 from ..compress import EXTENSIONS
-from ..config import IMMUTABLE
+from ..config import IMMUTABLE, REVALIDATE
+from ..digest import FINGERPRINT_LENGTH
 from ..errors import AssetpubError
 from ..manifest import MANIFEST_NAME, Manifest
 
@@ -40,21 +43,38 @@ class Headers:
     cache_control: str
 
 
+# A name that carries a fingerprint (`app.<12 hex>.css`, its `.br`/`.gz` variant) or a
+# Propshaft-style digest (`x-<7+ chars>.digested.css`): the same patterns digest.py writes.
+# One regex for Python and nginx (PCRE), matched against the end of the path or URI.
+FINGERPRINTED_NAME = r"\.[0-9a-f]{%d}(\.[^./]+)?(\.br|\.gz)?$" % FINGERPRINT_LENGTH
+PRE_DIGESTED_NAME = r"-[0-9A-Za-z_-]{7,128}\.digested[^/]*$"
+
+
+def looks_fingerprinted(path: str) -> bool:
+    return bool(re.search(FINGERPRINTED_NAME, path) or re.search(PRE_DIGESTED_NAME, path))
+
+
 @dataclass(frozen=True)
 class Origin:
     """Everything an edge config needs, computed once up front.
 
-    `root` is the directory the manifest's paths are relative to; `overrides` maps
-    such a path to the headers it needs when they differ from the defaults
-    (`default_cache_control` and the Content-Type of media_types for its extension).
+    Cache-Control follows a rule by name, so files published after the config was
+    generated are still safe: a name that carries a fingerprint gets `immutable_policy`,
+    any other name `revalidate_policy` (a new page is never cached for a year).
+    `overrides` holds the paths (relative to `root`) the manifest or sidecar gives
+    other headers than that rule, or a Content-Type media_types would not give.
     """
 
     root: Path
     manifest: Manifest
     manifest_path: Path
-    default_cache_control: str
+    immutable_policy: str
+    revalidate_policy: str
     overrides: Mapping[str, Headers] = field(default_factory=dict)
-    variants: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # path -> ('br', 'gzip')
+
+    def rule(self, path: str) -> str:
+        """The Cache-Control the name rule gives `path`."""
+        return self.immutable_policy if looks_fingerprinted(path) else self.revalidate_policy
 
 
 def load_origin(directory: str | os.PathLike, *, manifest: str | os.PathLike | None = None) -> Origin:
@@ -68,18 +88,14 @@ def load_origin(directory: str | os.PathLike, *, manifest: str | os.PathLike | N
     files = _intended_headers(loaded)
     for sidecar_dir in dict.fromkeys((root, directory)):
         files.update(_sidecar_headers(sidecar_dir, root))
-    default = _default_cache_control(loaded)
+    origin = Origin(root, loaded, manifest_path, _most_common(loaded, True, IMMUTABLE),
+                    _most_common(loaded, False, REVALIDATE))
     overrides = {
         path: h
         for path, h in sorted(files.items())
-        if h.cache_control != default or _normal(h.content_type) != _normal(media_types.content_type(path))
+        if h.cache_control != origin.rule(path) or _normal(h.content_type) != _normal(media_types.content_type(path))
     }
-    variants = {
-        entry["path"]: tuple(sorted(entry.get("encodings", {})))
-        for entry in loaded.assets.values()
-        if entry.get("encodings")
-    }
-    return Origin(root, loaded, manifest_path, default, overrides, dict(sorted(variants.items())))
+    return dataclasses.replace(origin, overrides=overrides)
 
 
 def _find_manifest(directory: Path) -> Path:
@@ -108,7 +124,7 @@ def _intended_headers(manifest: Manifest) -> dict[str, Headers]:
         out[entry["path"]] = headers
         for variant in entry.get("encodings", {}).values():
             out[variant["path"]] = Headers(media_types.content_type(variant["path"]), entry["cache_control"])
-    out[MANIFEST_NAME] = Headers(media_types.content_type(MANIFEST_NAME), "public, max-age=0, must-revalidate")
+    out[MANIFEST_NAME] = Headers(media_types.content_type(MANIFEST_NAME), REVALIDATE)
     return out
 
 
@@ -140,11 +156,11 @@ def _sidecar_headers(directory: Path, root: Path) -> dict[str, Headers]:
     return out
 
 
-def _default_cache_control(manifest: Manifest) -> str:
-    """The policy most fingerprinted files use (so old deploys' files get it too)."""
-    counts = Counter(e["cache_control"] for e in manifest.assets.values() if e.get("fingerprinted"))
+def _most_common(manifest: Manifest, fingerprinted: bool, fallback: str) -> str:
+    """The policy most fingerprinted (or keep-name) files of this build use."""
+    counts = Counter(e["cache_control"] for e in manifest.assets.values() if bool(e.get("fingerprinted")) == fingerprinted)
     if not counts:
-        return IMMUTABLE
+        return fallback
     return min(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0]
 
 

@@ -85,6 +85,15 @@ def test_cache_control_comes_from_the_manifest_not_hard_coded(tmp_path, serve):
     assert get(server.base, url(m, "css/app.css")).header("cache-control") == IMMUTABLE
 
 
+def test_files_published_after_the_config_get_their_class_by_name(origin, serve):
+    server = serve(origin)
+    (origin / "about.html").write_text("<p>new page</p>")  # a keep-name file the config never saw
+    (origin / "css" / "next.0123456789ab.css").write_text("a{}")  # a later deploy's fingerprinted file
+    assert get(server.base, "/assets/about.html").header("cache-control") == REVALIDATE
+    assert get(server.base, "/assets/css/next.0123456789ab.css").header("cache-control") == IMMUTABLE
+    assert get(server.base, "/assets/css/next.0123456789AB.css").status == 404
+
+
 def test_content_types_from_media_types(origin, serve):
     server = serve(origin)
     m = assetpub.Manifest.load(origin)
