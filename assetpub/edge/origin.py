@@ -46,7 +46,7 @@ class Headers:
 # A name that carries a fingerprint (`app.<12 hex>.css`, its `.br`/`.gz` variant) or a
 # Propshaft-style digest (`x-<7+ chars>.digested.css`): the same patterns digest.py writes.
 # One regex for Python and nginx (PCRE), matched against the end of the path or URI.
-FINGERPRINTED_NAME = r"\.[0-9a-f]{%d}(\.[^./]+)?(\.br|\.gz)?$" % FINGERPRINT_LENGTH
+FINGERPRINTED_NAME = rf"\.[0-9a-f]{{{FINGERPRINT_LENGTH}}}(\.[^./]+)?(\.br|\.gz)?$"
 PRE_DIGESTED_NAME = r"-[0-9A-Za-z_-]{7,128}\.digested[^/]*$"
 
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import gzip
-import io
 import http.server
+import io
 import threading
 from functools import partial
 
