@@ -96,9 +96,13 @@ def serve(directory, host, port, prefix, live_reload):
     conditional requests; the .br/.gz variant the client accepts, with Vary:
     Accept-Encoding. Dotfiles, _assetpub/ and paths outside DIRECTORY are never served."""
     from ..devserver.follow import follow_manifest
+    from ..devserver.headers import SIDECAR
+    from ..manifest import MANIFEST_NAME
     from ..serve import make_server
 
     server = make_server(directory, host=host, port=port, prefix=prefix, live_reload=live_reload)
+    if server.headers_table.base_path is None and not (directory / SIDECAR).is_file():
+        click.echo(f"warning: {directory} has no {MANIFEST_NAME} nor {SIDECAR}: headers from file names only", err=True)
     follower = follow_manifest(server) if live_reload else None
     try:
         server.start()

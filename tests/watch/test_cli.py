@@ -139,6 +139,16 @@ def test_serve_subprocess_and_ctrl_c(tmp_path, run):
     assert "Traceback" not in "\n".join(p.seen)
 
 
+def test_serve_warns_without_manifest_or_sidecar(tmp_path, run):
+    write_tree(tmp_path / "plain", {"a.txt": "a"})
+    p = run("serve", "plain", "--port", "0")
+    p.expect(r"^warning: plain has no assetpub-manifest\.json nor _assetpub/headers\.json")
+    base = p.expect(r"^serving plain at (http://127\.0\.0\.1:\d+/) ").group(1)
+    with urllib.request.urlopen(base + "a.txt", timeout=TIMEOUT) as r:
+        assert r.headers["Cache-Control"] == "public, max-age=0, must-revalidate"
+    assert p.interrupt() == 0
+
+
 def test_help_says_development_server():
     for command in ("serve", "watch"):
         result = CliRunner().invoke(main, [command, "--help"])

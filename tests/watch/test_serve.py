@@ -25,6 +25,7 @@ SITE = {
     "robots.txt": "User-agent: *\nDisallow:\n",
     "index.html": "<!doctype html><html><body><h1>hi</h1></body></html>\n",
     "js/app.js": "export const x = 1;\n" * 50,
+    "docs/nonascii✓ with space.txt": "served under a percent-encoded URL\n" * 10,
 }
 
 
@@ -55,6 +56,7 @@ def test_every_manifest_entry_served_with_its_headers(site, serve):
         assert r.headers.get("Content-Encoding") is None  # no Accept-Encoding: identity
         assert r.body == (out / entry["path"]).read_bytes()
         assert (r.headers.get("Vary") == "Accept-Encoding") == bool(entry["encodings"])
+    assert "%E2%9C%93%20with%20space" in url(m, "docs/nonascii✓ with space.txt")
     assert m.entry("css/app.css")["cache_control"] == IMMUTABLE
     assert m.entry("robots.txt")["cache_control"] == REVALIDATE
 
