@@ -31,7 +31,7 @@ HERE = Path(__file__).resolve().parent
 ASSETS = HERE.parent / "assets"
 sys.path.insert(0, str(HERE))
 
-from glyphs import GLYPHS  # noqa: E402
+from glyphs import GLYPHS
 
 FAMILY = "Tidemark"
 UPM = 1000

@@ -173,7 +173,7 @@ class Visit:
     failed: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
-    def attach(self) -> "Visit":
+    def attach(self) -> Visit:
         self.page.on("response", lambda r: self.responses.append(r))
         self.page.on("requestfailed", lambda r: self.failed.append(f"{r.url}: {r.failure}"))
         self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)

@@ -20,8 +20,7 @@ DEEP = (0x0F, 0x4C, 0x5C)  # the sprite's own colour, seen through url(icons.svg
 
 
 def _is_code(response) -> bool:
-    kind = response.headers.get("content-type", "")
-    return kind.startswith("text/css") or kind.startswith("text/javascript")
+    return response.headers.get("content-type", "").startswith(("text/css", "text/javascript"))
 
 
 @pytest.mark.parametrize("page_name", PAGES)
