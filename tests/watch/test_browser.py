@@ -1,0 +1,79 @@
+"""Live reload in Debian's headless Chromium: a page served by the dev server reloads
+itself after a watch-mode rebuild (the injected script, the SSE stream, the rebuild hook)."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import subprocess
+import threading
+
+import pytest
+
+from assetpub.config import load_config
+from assetpub.serve import make_server
+from assetpub.watch import Watcher
+from tests.conftest import write_tree
+from tests.watch.conftest import TIMEOUT
+
+pytestmark = pytest.mark.e2e
+
+
+class RequestLog(logging.Handler):
+    """The dev server logs one line per request; tests wait for the line they expect."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.lines: list[str] = []
+        self.cond = threading.Condition()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        with self.cond:
+            self.lines.append(record.getMessage())
+            self.cond.notify_all()
+
+    def wait(self, fragment: str, count: int = 1) -> None:
+        with self.cond:
+            if not self.cond.wait_for(lambda: sum(fragment in line for line in self.lines) >= count, TIMEOUT):
+                raise AssertionError(f"no {count}x {fragment!r} within {TIMEOUT}s; saw {self.lines}")
+
+
+@pytest.fixture
+def request_log():
+    log = logging.getLogger("assetpub.devserver.handler")
+    handler, level = RequestLog(), log.level
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    yield handler
+    log.removeHandler(handler)
+    log.setLevel(level)
+
+
+def test_page_reloads_after_a_rebuild(tmp_path, request_log):
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not chromium:
+        pytest.skip("chromium not found (.ci/run installs it)")
+    src = write_tree(tmp_path / "src", {"index.html": "<!doctype html><html><body><p>one</p></body></html>\n"})
+    config = load_config(None, discover=False, sources=(src,), out=tmp_path / "out")
+    watcher = Watcher(config, on_rebuild=lambda r: server.reload() if r.ok and r.number else None)
+    watcher.start()
+    server = make_server(config.out, port=0, live_reload=True).start()
+    browser = None
+    try:
+        browser = subprocess.Popen(
+            [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+             f"--user-data-dir={tmp_path / 'profile'}", server.url + "index.html"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        request_log.wait('"GET /assets/index.html HTTP/1.1" 200')
+        request_log.wait('"GET /__assetpub/livereload HTTP/1.1" 200')  # the page is listening
+
+        (src / "index.html").write_text("<!doctype html><html><body><p>two</p></body></html>\n")
+        # the browser asks again; the page changed, so its validator no longer matches: 200, not 304
+        request_log.wait('"GET /assets/index.html HTTP/1.1" 200', count=2)
+    finally:
+        if browser is not None:
+            browser.kill()
+            browser.wait()
+        watcher.stop()
+        server.stop()
