@@ -11,6 +11,7 @@ Files are audited `concurrency` at a time, so at most that many requests are in 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import math
@@ -33,7 +34,7 @@ log = logging.getLogger(__name__)
 
 BROWSER_ACCEPT_ENCODING = "br, gzip"
 CACHE_STATUS_HEADERS = ("x-cache-status", "x-cache", "cf-cache-status", "x-proxy-cache")
-DEFAULT_MAX_REQUESTS = 3000
+DEFAULT_MAX_REQUESTS = 10000
 MAX_CONCURRENCY = 32
 
 
@@ -157,6 +158,7 @@ def audit_one(fetcher: Fetcher, target: Target, previous: Mapping[str, Any] | No
     result.checks.append(checks.status(primary))
     if primary.status != 200:
         result.checks += [Check(n, checks.SKIP, note="no 200 response") for n in checks.NAMES[1:]]
+        result.requests = [("browser", dataclasses.replace(primary, body=b""))]
         return result
     entry = target.entry
     plain = None
@@ -180,6 +182,8 @@ def audit_one(fetcher: Fetcher, target: Target, previous: Mapping[str, Any] | No
         checks.conditional(revalidated),
         checks.last_modified_stable(entry, primary, previous),
     ]
+    # the bodies were only needed for the checks; a large site's would fill memory
+    result.requests = [(kind, dataclasses.replace(r, body=b"")) for kind, r in result.requests]
     return result
 
 
