@@ -228,3 +228,21 @@ def test_output_is_deterministic(origin, tmp_path):
     a = generate(origin, "--standalone", str(tmp_path / "run"))
     assert a == generate(origin, "--standalone", str(tmp_path / "run"))
     assert a.replace(str(origin), "X") == generate(copy, "--standalone", str(tmp_path / "run")).replace(str(copy), "X")
+
+
+def test_served_at_the_root_and_from_an_absolute_base_url(tmp_path, serve):
+    src = make_site(tmp_path / "src")
+    assetpub.build([src], out=tmp_path / "root", base_url="/")
+    m = assetpub.Manifest.load(tmp_path / "root")
+    (tmp_path / "root" / "_assetpub").mkdir()
+    (tmp_path / "root" / "_assetpub" / "current.json").write_text("{}")
+    server = serve(tmp_path / "root")
+    assert get(server.base, "/" + m.path("css/app.css")).header("cache-control") == IMMUTABLE
+    assert get(server.base, "/index.html").header("cache-control") == REVALIDATE
+    for path in ("/", "/nope.css", "/_assetpub/current.json", "/.assetpub/manifests/000001.json"):
+        assert get(server.base, path).status == 404, path
+
+    assetpub.build([src], out=tmp_path / "cdn", base_url="https://cdn.example.com/static/v1/")
+    m = assetpub.Manifest.load(tmp_path / "cdn")
+    server = serve(tmp_path / "cdn")
+    assert get(server.base, "/static/v1/" + m.path("js/app.js"), {"Accept-Encoding": "gzip"}).header("content-encoding") == "gzip"
