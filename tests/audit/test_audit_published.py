@@ -61,3 +61,35 @@ def test_published_to_s3_behind_a_caching_proxy(tmp_path, moto_s3, caching_proxy
     # ... and S3 + a plain proxy cannot negotiate: exactly the files with variants are flagged
     assert {n for n, c in failures if c == "compression"} == {n for n, e in m.assets.items() if e.get("encodings")}
     assert code == 1
+
+
+def test_cloudfront_function_rewrites_to_objects_publish_stored_with_the_right_headers(tmp_path, moto_s3, monkeypatch):
+    """The function (run under node) picks keys that exist in the bucket `assetpub publish`
+    wrote, and S3 returns them with the variant's Content-Encoding and the file's type."""
+    from assetpub.audit.checks import decode
+    from assetpub.digest import integrity
+    from tests.edge.servers import get
+    from tests.edge.test_cloudfront import event, run_handler
+
+    endpoint, _client = moto_s3
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    src = make_site(tmp_path / "src")
+    assetpub.build([src], out=tmp_path / "build")
+    publish(str(tmp_path / "build"), "--to", f"s3://{BUCKET}/{PREFIX.rstrip('/')}", "--endpoint-url", endpoint)
+    m = assetpub.Manifest.load(tmp_path / "build")
+    code = CliRunner().invoke(main, ["cloudfront-function", str(tmp_path / "build")]).output
+
+    names = sorted(m.assets)
+    for viewer, coding in (("chrome", "br"), ("gzip-only", "gzip"), ("identity", None)):
+        results = run_handler(code, [event(viewer, m.url(n)) for n in names], tmp_path)
+        for name, result in zip(names, results):
+            entry = m.entry(name)
+            want = coding if coding in entry.get("encodings", {}) else None
+            reply = get(endpoint, f"/{BUCKET}{result['uri']}")  # CloudFront's origin request
+            assert reply.status == 200, (viewer, name, result["uri"])
+            assert reply.header("content-encoding") == want, (viewer, name)
+            assert reply.header("content-type") == entry["content_type"], (viewer, name)
+            assert reply.header("cache-control") == entry["cache_control"], (viewer, name)
+            assert integrity(decode(reply.body, want)) == entry["integrity"], (viewer, name)
