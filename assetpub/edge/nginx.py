@@ -32,6 +32,7 @@ from .origin import FINGERPRINTED_NAME, PRE_DIGESTED_NAME, STATE_DIR, Headers, O
 MODULE_DIRS = ("/usr/lib/nginx/modules", "/usr/lib64/nginx/modules", "/usr/local/nginx/modules", "/etc/nginx/modules")
 BROTLI_MODULE = "ngx_http_brotli_static_module.so"
 
+_LISTEN = re.compile(r"[\w.:\[\]*]+( [\w=.]+)*")
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f"\\$]')
 
 
@@ -47,6 +48,8 @@ def nginx_config(
     """The server block (or, with `standalone=RUNDIR`, a complete nginx.conf whose
     pid, logs and temp files live in RUNDIR) serving `origin` under URL `prefix`."""
     prefix = url_prefix(prefix if prefix is not None else origin.manifest.base_url)
+    if not _LISTEN.fullmatch(listen):
+        raise AssetpubError(f"--listen {listen!r}: expected an nginx listen value such as 127.0.0.1:8080")
     server = _server_block(origin, listen=listen, prefix=prefix, brotli=brotli)
     if standalone is None:
         return "\n".join(_header(origin, prefix, brotli)) + "\n" + server

@@ -181,13 +181,19 @@ def test_origin_above_published_prefix_and_url_prefix(tmp_path, serve):
 def test_sidecar_headers_cover_files_of_older_deploys(origin, serve):
     old = origin / "css" / "old.0123456789ab.css"
     old.write_text("a{}")
+    (origin / "LICENSE.0123456789ab").write_text("MIT")
     (origin / "_assetpub").mkdir()
     (origin / "_assetpub" / "headers.json").write_text(json.dumps({"version": 1, "objects": {
         "css/old.0123456789ab.css": {"content_type": "text/css; charset=utf-8", "cache_control": "public, max-age=86400"},
+        "LICENSE.0123456789ab": {"content_type": "text/plain; charset=utf-8", "cache_control": IMMUTABLE},
     }}))
     server = serve(origin)
     reply = get(server.base, "/assets/css/old.0123456789ab.css")
     assert reply.status == 200 and reply.header("cache-control") == "public, max-age=86400"
+    # a type the extension table would not give (no extension) is served as the sidecar says
+    reply = get(server.base, "/assets/LICENSE.0123456789ab")
+    assert reply.status == 200 and reply.body == b"MIT"
+    assert reply.header("content-type") == "text/plain; charset=utf-8" and reply.header("cache-control") == IMMUTABLE
 
 
 def test_server_block_mentions_module_and_is_valid_inside_http(origin, tmp_path):
@@ -246,3 +252,8 @@ def test_served_at_the_root_and_from_an_absolute_base_url(tmp_path, serve):
     m = assetpub.Manifest.load(tmp_path / "cdn")
     server = serve(tmp_path / "cdn")
     assert get(server.base, "/static/v1/" + m.path("js/app.js"), {"Accept-Encoding": "gzip"}).header("content-encoding") == "gzip"
+
+
+def test_listen_value_cannot_inject_directives(origin):
+    result = CliRunner().invoke(main, ["nginx-config", str(origin), "--listen", "127.0.0.1:80; include /etc/passwd"])
+    assert result.exit_code == 1 and "expected an nginx listen value" in result.output and "include" not in result.stdout
