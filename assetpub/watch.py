@@ -131,8 +131,9 @@ def describe(changes: tuple[Change, ...], *, limit: int = 3) -> str:
 class Watcher:
     """Builds `config` once, then rebuilds on changes until `stop()`.
 
-    `on_rebuild(rebuild)` is called after every build, from the watcher's thread;
-    `wait_for(number, timeout=...)` blocks until that build has finished."""
+    `on_rebuild(rebuild)` is called after every build (build #0 from the thread that
+    calls `start()`, the others from the watcher's thread); `wait_for(number,
+    timeout=...)` blocks until that build has finished."""
 
     def __init__(
         self,

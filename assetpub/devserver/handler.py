@@ -66,6 +66,7 @@ class Handler(BaseHTTPRequestHandler):
     def _file(self, rel: str, real: str, headers: Headers, send_body: bool) -> None:
         accept = self.headers.get("Accept-Encoding")
         content_type, coding = headers.content_type, headers.content_encoding
+        varies = coding is not None
         if coding is not None and negotiate.choose(accept, [coding]) is None:
             # a variant asked for by name by a client that cannot decode it: plain bytes
             content_type, coding = media_types.content_type(rel), None
@@ -73,6 +74,7 @@ class Handler(BaseHTTPRequestHandler):
             available = {c: r for c, p in headers.variants.items() if (r := resolve(self.server.root_real, p))}
             coding = negotiate.choose(accept, available)
             real = available[coding] if coding else real
+            varies = bool(available)
         inject = self.server.live_reload and coding is None and content_type.startswith("text/html")
         try:
             f = open(real, "rb")  # noqa: SIM115 - closed by the `with` below; failing here is a 404
@@ -87,7 +89,7 @@ class Handler(BaseHTTPRequestHandler):
                 "ETag": etag,
                 "Last-Modified": email.utils.formatdate(st.st_mtime, usegmt=True),
             }
-            if headers.variants or headers.content_encoding:
+            if varies:
                 fields["Vary"] = "Accept-Encoding"
             if self._not_modified(etag, int(st.st_mtime)):
                 return self._head(HTTPStatus.NOT_MODIFIED, fields)

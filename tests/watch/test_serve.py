@@ -179,6 +179,10 @@ def test_files_of_older_builds_are_still_served(site, serve, tmp_path):
     assert r.headers["Content-Encoding"] == "gzip" and r.headers["Vary"] == "Accept-Encoding"
     assert gzip.decompress(r.body) == (out / old.path("css/app.css")).read_bytes()
 
+    (out / "img/logo.0123456789ab.png").write_bytes(b"old png")  # an older build's output without variants
+    r = client.get("/assets/img/logo.0123456789ab.png", Accept_Encoding="gzip, br")
+    assert r.headers["Cache-Control"] == IMMUTABLE and "Vary" not in r.headers and r.body == b"old png"
+
     (out / "notes.txt").write_text("left by hand")  # unlisted, no fingerprint: revalidate
     r = client.get("/assets/notes.txt")
     assert r.headers["Content-Type"] == "text/plain; charset=utf-8" and r.headers["Cache-Control"] == REVALIDATE
