@@ -140,6 +140,9 @@ def audit(
 
 def select(manifest: Manifest, base: str, *, sample: int | None, seed: int | None) -> list[Target]:
     """Every entry, or a random sample of `sample` fingerprinted ones plus every file that keeps its name."""
+    for name, entry in manifest.assets.items():
+        if not isinstance(entry, dict) or not isinstance(entry.get("path"), str):
+            raise AuditUsageError(f"{manifest.source or 'manifest'}: entry {name!r} has no 'path'")
     targets = [Target(name, entry, base + url_path(entry["path"])) for name, entry in sorted(manifest.assets.items())]
     if sample is None:
         return targets

@@ -177,3 +177,14 @@ def test_concurrency_and_request_count_are_bounded(origin):
         assert method == "GET"
         assert not {"Authorization", "Cookie"} & set(headers)
         assert headers["User-Agent"].startswith("assetpub-audit/")
+
+
+def test_manifest_entry_without_path_is_a_usage_error(tmp_path):
+    from click.testing import CliRunner
+
+    from assetpub.cli import main
+
+    bad = tmp_path / "m.json"
+    bad.write_text('{"version": 1, "base_url": "/", "assets": {"a.css": {"integrity": "x"}}}')
+    result = CliRunner().invoke(main, ["audit", "http://127.0.0.1:9/", "--manifest", str(bad)])
+    assert result.exit_code == 2 and "entry 'a.css' has no 'path'" in result.output and "Traceback" not in result.output
