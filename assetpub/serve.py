@@ -18,10 +18,12 @@ from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .devserver import livereload
 from .devserver.handler import Handler
 from .devserver.headers import HeaderTable
 from .devserver.livereload import ReloadHub
 from .errors import AssetpubError
+from .manifest import Manifest
 
 if TYPE_CHECKING:  # pragma: no cover
     from typing_extensions import Self
@@ -76,9 +78,12 @@ class DevServer(ThreadingHTTPServer):
         self._thread.start()
         return self
 
-    def reload(self) -> None:
-        """Tell live-reload clients that a rebuild finished."""
-        self.reload_hub.notify()
+    def reload(self, *, previous: Manifest | None = None, current: Manifest | None = None) -> None:
+        """Tell live-reload clients that a rebuild finished. Given the manifests before and
+        after it, a change to stylesheets alone restyles pages instead of reloading them."""
+        event = livereload.message(previous, current, self.prefix)
+        if event is not None:  # a save that changed no output changes no page
+            self.reload_hub.notify(event)
 
     def stop(self) -> None:
         """Stop serving, end live-reload streams, close the socket."""

@@ -21,7 +21,7 @@ _port = click.option("--port", default=8000, show_default=True, type=click.IntRa
                      help="Port to listen on (0: any free port).")
 _prefix = click.option("--prefix", help="URL path to serve the files under (default: the manifest's base_url path).")
 _live_reload = click.option("--live-reload", is_flag=True,
-                            help="Reload open pages after each rebuild (injects a small script into HTML).")
+                            help="Restyle or reload open pages after each rebuild (injects a small script into HTML).")
 
 
 @click.command()
@@ -121,6 +121,7 @@ class _Printer:
     def __init__(self, server):
         self.server = server
         self.warned: set[str] = set()
+        self.manifest = None  # of the last good build, to tell a restyle from a reload
 
     def __call__(self, rebuild) -> None:
         if rebuild.result is not None:
@@ -131,8 +132,10 @@ class _Printer:
         line = rebuild.line()
         if line is not None:
             click.echo(line, err=not rebuild.ok)
-        if rebuild.ok and rebuild.number > 0 and self.server is not None:
-            self.server.reload()
+        if rebuild.ok and self.server is not None:
+            if rebuild.number > 0:
+                self.server.reload(previous=self.manifest, current=rebuild.result.manifest)
+            self.manifest = rebuild.result.manifest
 
 
 def _shown(path) -> str:

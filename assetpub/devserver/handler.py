@@ -138,7 +138,7 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     def _events(self) -> None:
-        """Server-Sent Events: `event: reload` after each rebuild, a comment line as keep-alive."""
+        """Server-Sent Events: `reload` or `restyle` after each rebuild, a comment line as keep-alive."""
         hub = self.server.reload_hub
         self.close_connection = True
         self._head(HTTPStatus.OK, {
@@ -150,8 +150,9 @@ class Handler(BaseHTTPRequestHandler):
         try:
             self.wfile.write(b": connected\n\n")
             self.wfile.flush()
-            while (generation := hub.wait(seen, livereload.KEEPALIVE)) is not None:
-                message = f"event: reload\ndata: {generation}\n\n" if generation != seen else ": keep-alive\n\n"
+            while (news := hub.wait(seen, livereload.KEEPALIVE)) is not None:
+                generation, (event, data) = news
+                message = f"event: {event}\ndata: {data}\n\n" if generation != seen else ": keep-alive\n\n"
                 seen = generation
                 self.wfile.write(message.encode())
                 self.wfile.flush()

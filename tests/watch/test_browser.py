@@ -10,6 +10,7 @@ import threading
 
 import pytest
 
+import assetpub
 from assetpub.config import load_config
 from assetpub.serve import make_server
 from assetpub.watch import Watcher
@@ -77,3 +78,52 @@ def test_page_reloads_after_a_rebuild(tmp_path, request_log):
             browser.wait()
         watcher.stop()
         server.stop()
+
+
+def test_a_stylesheet_edit_restyles_without_reloading(tmp_path, request_log):
+    """A page the build does not own (the app's, here a file beside the output) keeps its
+    state: only the stylesheet link is swapped to the new fingerprinted URL."""
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not chromium:
+        pytest.skip("chromium not found (.ci/run installs it)")
+    src = write_tree(tmp_path / "src", {"css/base.css": ".a { color: red; }\n", "css/app.css": '@import "base.css";\n'})
+    config = load_config(None, discover=False, sources=(src,), out=tmp_path / "out")
+    manifests = {}
+    watcher = Watcher(config, on_rebuild=lambda r: _restyle(r, manifests))
+    watcher.start()
+    server = make_server(config.out, port=0, live_reload=True).start()
+    manifests["server"] = server
+    first = assetpub.Manifest.load(config.out)
+    (config.out / "page.html").write_text(
+        f'<!doctype html><html><head><link rel="stylesheet" href="{first.url("css/app.css")}" '
+        f'integrity="{first.integrity("css/app.css")}"></head><body><p class="a">x</p></body></html>\n'
+    )
+    browser = None
+    try:
+        browser = subprocess.Popen(
+            [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+             f"--user-data-dir={tmp_path / 'profile'}", server.url + "page.html"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        request_log.wait(f'"GET {first.url("css/app.css")} HTTP/1.1" 200')
+        request_log.wait('"GET /__assetpub/livereload HTTP/1.1" 200')
+
+        (src / "css/base.css").write_text(".a { color: blue; }\n")
+        new = watcher.wait_for(1, timeout=TIMEOUT).result.manifest
+        request_log.wait(f'"GET {new.url("css/app.css")} HTTP/1.1" 200')  # the swapped link
+        request_log.wait(f'"GET {new.url("css/base.css")} HTTP/1.1" 200')  # and what it imports
+        assert sum('"GET /assets/page.html ' in line for line in request_log.lines) == 1  # no reload
+    finally:
+        if browser is not None:
+            browser.kill()
+            browser.wait()
+        watcher.stop()
+        server.stop()
+
+
+def _restyle(rebuild, state):
+    """What `assetpub watch --serve` does after each build: restyle or reload with both manifests."""
+    if rebuild.ok:
+        if rebuild.number and "server" in state:
+            state["server"].reload(previous=state["manifest"], current=rebuild.result.manifest)
+        state["manifest"] = rebuild.result.manifest
