@@ -12,9 +12,9 @@ import logging
 import time
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
-from .plan import DELETE, OVERWRITE, PUT, SKIP, UPDATE_HEADERS, UPLOAD, Action, Plan
+from .plan import DELETE, OVERWRITE, PUT, SKIP, STASH, UPDATE_HEADERS, UPLOAD, Action, Plan
 from .state import Headers
 from .target import Target
 
@@ -23,6 +23,8 @@ log = logging.getLogger(__name__)
 RECORD_HEADERS = Headers("application/json; charset=utf-8", "no-store")
 DEFAULT_WORKERS = 16  # uploads are I/O bound; S3 takes 3,500 writes/s per prefix
 SEQUENTIAL_STEPS = (0, 3, 4)  # journal; manifest before record before current.json; cleanup
+PRUNE_STEP = 5
+DELETE_BATCH = 1000  # S3 DeleteObjects takes at most 1,000 keys (moto accepts more: do not rely on it)
 
 
 @dataclass
@@ -31,6 +33,7 @@ class ApplyResult:
     uploaded_bytes: int = 0
     updated: int = 0
     skipped: int = 0
+    deleted: int = 0
     seconds: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
@@ -39,6 +42,7 @@ class ApplyResult:
             "uploaded_bytes": self.uploaded_bytes,
             "updated": self.updated,
             "skipped": self.skipped,
+            "deleted": self.deleted,
             "seconds": round(self.seconds, 3),
         }
 
@@ -49,13 +53,20 @@ def apply(
     *,
     workers: int = DEFAULT_WORKERS,
     progress: Callable[[Action], None] | None = None,
+    steps: Iterable[int] = range(6),
 ) -> ApplyResult:
-    """Run every non-skip action of `plan` against `target`, in step order."""
+    """Run every non-skip action of `plan` against `target`, in step order (only `steps`:
+    the publisher invalidates the CDN between step 4 and pruning)."""
+    steps = set(steps)
     started = time.perf_counter()
-    result = ApplyResult(skipped=sum(1 for a in plan.files if a.kind == SKIP))
+    result = ApplyResult(skipped=sum(1 for a in plan.files if a.kind == SKIP) if 1 in steps else 0)
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="assetpub-publish") as pool:
         for step, actions in plan.steps():
-            if step in SEQUENTIAL_STEPS or len(actions) == 1:
+            if step not in steps:
+                continue
+            if step == PRUNE_STEP:
+                _prune(actions, target, result)
+            elif step in SEQUENTIAL_STEPS or len(actions) == 1:
                 for action in actions:
                     _run(action, target)
                     _count(result, action, progress)
@@ -83,10 +94,23 @@ def _run_concurrently(pool, actions, target, result, progress) -> None:
         raise
 
 
+def _prune(actions: list[Action], target: Target, result: ApplyResult) -> None:
+    # objects first, then the records that listed them: a record outlives its objects
+    objects = [a.key for a in actions if not a.key.startswith("_assetpub/deploys/")]
+    records = [a.key for a in actions if a.key.startswith("_assetpub/deploys/")]
+    for keys in (objects, records):
+        for start in range(0, len(keys), DELETE_BATCH):
+            target.delete_many(keys[start:start + DELETE_BATCH])
+    result.deleted = sum(1 for k in objects if not k.startswith("_assetpub/"))
+
+
 def _run(action: Action, target: Target) -> None:
     if action.kind in (UPLOAD, OVERWRITE):
         assert action.obj is not None
         target.upload(action.obj)
+    elif action.kind == STASH:
+        assert action.obj is not None
+        target.upload(action.obj, key=action.key)
     elif action.kind == UPDATE_HEADERS:
         assert action.obj is not None
         target.update_headers(action.obj)

@@ -18,6 +18,7 @@ import os
 import secrets
 import shutil
 import threading
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -95,12 +96,20 @@ class DirectoryTarget:
             headers=Headers(headers.get("content_type", ""), headers.get("cache_control", ""), headers.get("content_encoding")),
         )
 
-    def upload(self, obj: LocalObject) -> None:
+    def upload(self, obj: LocalObject, *, key: str | None = None) -> None:
         assert obj.file is not None
-        dest = self.root / obj.key
+        key = key or obj.key
+        dest = self.root / key
         if not (dest.is_file() and sha256_file(dest) == obj.sha256):  # same bytes: keep the mtime
             self._copy_atomic(obj.file, dest)
-        self._set_headers(obj.key, obj.headers)
+        if not key.startswith(RESERVED):
+            self._set_headers(key, obj.headers)
+
+    def copy(self, source: str, key: str, headers: Headers, sha256: str) -> None:
+        dest = self.root / key
+        if not (dest.is_file() and sha256_file(dest) == sha256):
+            self._copy_atomic(self.root / source, dest)
+        self._set_headers(key, headers)
 
     def update_headers(self, obj: LocalObject) -> None:
         self._set_headers(obj.key, obj.headers)
@@ -119,13 +128,37 @@ class DirectoryTarget:
             if self._sidecar().pop(key, None) is not None:
                 self._dirty = True
 
-    def keys(self) -> Iterator[str]:
-        if not self.root.is_dir():
+    def delete_many(self, keys: list[str]) -> None:
+        for key in keys:
+            self.delete(key)
+            _remove_empty_parents(self.root, (self.root / key).parent)
+
+    def listing(self, under: str = "") -> Iterator[tuple[str, datetime]]:
+        """(key, mtime) of every file under `under` (reserved keys included, temp files not)."""
+        base = self.root / under if under else self.root
+        if not base.is_dir():
             return
-        for path in sorted(self.root.rglob("*")):
-            key = path.relative_to(self.root).as_posix()
-            if path.is_file() and is_publishable(key):
-                yield key
+        for path in sorted(base.rglob("*")):
+            if path.name.startswith(".") or not path.is_file():
+                continue
+            yield path.relative_to(self.root).as_posix(), datetime.fromtimestamp(path.stat().st_mtime, timezone.utc)
+
+    def keys(self) -> Iterator[str]:
+        return (k for k, _ in self.listing() if is_publishable(k))
+
+    def create_exclusive(self, key: str, data: bytes) -> bool:
+        """Create key only if it does not exist (O_EXCL)."""
+        path = self.root / key
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:
+            return False
+        except OSError as e:
+            raise PublishError(f"{path}: cannot create: {e.strerror}") from None
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        return True
 
     def scan(self) -> Iterator[tuple[str, RemoteObject]]:
         for key in self.keys():
@@ -153,6 +186,15 @@ class DirectoryTarget:
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
+
+
+def _remove_empty_parents(root: Path, directory: Path) -> None:
+    while directory != root and root in directory.parents:
+        try:
+            directory.rmdir()
+        except OSError:
+            return
+        directory = directory.parent
 
 
 def sidecar_headers(origin: str | os.PathLike) -> dict[str, Any]:

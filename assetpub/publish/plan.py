@@ -5,7 +5,11 @@ Steps, applied in order, each only after the previous one fully succeeded:
   1  fingerprinted files and their .br/.gz variants (new names: nothing live changes)
   2  files that keep their names (pages, robots.txt, ...: they now point at step 1's files)
   3  the manifest, then the deploy record (this deploy's, then current.json)
-  4  removing the journal
+  4  removing the journal (then the CDN invalidation, outside the plan's actions)
+  5  pruning: objects and records retention no longer needs (see prune.py)
+
+Files that keep their names are also stashed by content (`_assetpub/objects/<sha256>`)
+in step 1, so `rollback` can put them back without the old build directory.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Iterator, Mapping
 
+from .prune import Retention, plan_prune, record_keys, stash_key, too_many
 from .record import CURRENT_KEY, JOURNAL_KEY, DeployRecord, deploy_key, journal_json, next_record
 from .state import LocalObject, LocalState, RemoteObject, RemoteState
 
@@ -23,6 +28,7 @@ OVERWRITE = "overwrite"
 UPDATE_HEADERS = "update-headers"
 SKIP = "skip"
 PUT = "put"  # assetpub's own bytes: journal and records
+STASH = "stash"  # a keep-name file's bytes, by content, for rollback
 DELETE = "delete"
 WRITES = (UPLOAD, OVERWRITE, UPDATE_HEADERS)
 
@@ -54,6 +60,9 @@ class PlanOptions:
     prefix: str = ""
     previous: DeployRecord | None = None  # the live record, if any
     pending: tuple[str, ...] = ()  # keys an interrupted publish's journal listed
+    retention: Retention | None = None  # None: no pruning (records not read yet, or --keep 0)
+    records: tuple[DeployRecord, ...] = ()  # every stored record, newest first (previous included)
+    listing: Mapping[str, datetime] | None = None  # key -> last modified, for --delete-unknown
 
 
 @dataclass(frozen=True)
@@ -64,9 +73,10 @@ class Plan:
     missing: tuple[str, ...] = ()  # keys neither in the build directory nor on the target
     unknown: tuple[str, ...] = ()  # --verify: keys on the target no record knows
     options: PlanOptions | None = field(default=None, compare=False)
+    refusal: str | None = None  # why this publish must not run at all (max-deletes)
 
     def steps(self) -> Iterator[tuple[int, list[Action]]]:
-        for step in range(5):
+        for step in range(6):
             todo = [a for a in self.actions if a.step == step and a.kind != SKIP]
             if todo:
                 yield step, todo
@@ -80,9 +90,20 @@ class Plan:
     def has_work(self) -> bool:
         return self.record is not None
 
+    @property
+    def deletions(self) -> list[Action]:
+        return [a for a in self.actions if a.step == 5]
+
+    @property
+    def invalidations(self) -> list[str]:
+        """Keys whose cached copies a CDN must drop: changed files that keep their names."""
+        return sorted(a.key for a in self.files if a.kind in WRITES and a.step in (2, 3))
+
     def counts(self) -> dict[str, int]:
         c = Counter(a.kind for a in self.files)
-        return {k: c.get(k, 0) for k in (UPLOAD, OVERWRITE, UPDATE_HEADERS, SKIP)}
+        out = {k: c.get(k, 0) for k in (UPLOAD, OVERWRITE, UPDATE_HEADERS, SKIP)}
+        out["delete"] = sum(1 for a in self.deletions if not a.key.startswith("_assetpub/"))
+        return out
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -93,6 +114,8 @@ class Plan:
             "conflicts": list(self.conflicts),
             "missing": list(self.missing),
             "unknown": list(self.unknown),
+            "invalidate": self.invalidations,
+            "refusal": self.refusal,
         }
 
 
@@ -134,16 +157,48 @@ def plan(local: LocalState, remote: RemoteState, options: PlanOptions) -> Plan:
         previous=previous,
     )
     local_keys = set(record_objects)
-    journal = sorted({a.key for a in actions if a.kind in WRITES} | (set(options.pending) & local_keys))
+    stashes = _stashes(local, actions, remote, options)
+    journal = sorted(
+        {a.key for a in actions if a.kind in WRITES} | {a.key for a in stashes} | (set(options.pending) & local_keys)
+    )
     data = record.to_json()
+    deletions, refusal = _prune(record, options)
     actions = [
         Action(PUT, JOURNAL_KEY, f"{len(journal)} keys about to be written", 0, data=journal_json(journal, record.id)),
+        *stashes,
         *actions,
         Action(PUT, deploy_key(record.id), "this deploy's record", 3, data=data),
         Action(PUT, CURRENT_KEY, "make this deploy the current one", 3, data=data),
         Action(DELETE, JOURNAL_KEY, "publish complete", 4),
+        *deletions,
     ]
-    return Plan(tuple(actions), record, tuple(conflicts), tuple(missing), unknown, options)
+    return Plan(tuple(actions), record, tuple(conflicts), tuple(missing), unknown, options, refusal)
+
+
+def _stashes(local: LocalState, actions: list[Action], remote: RemoteState, options: PlanOptions) -> list[Action]:
+    """Keep-name files written now whose bytes no earlier deploy stashed (rollback needs them)."""
+    stashed = set()
+    for record in (options.previous, *options.records):
+        if record is not None:
+            stashed |= {k for k in record_keys(record) if k.startswith("_assetpub/objects/")}
+    out: dict[str, Action] = {}
+    for a in actions:
+        if a.obj is not None and not a.obj.fingerprinted and a.obj.sha256 and a.kind in (UPLOAD, OVERWRITE):
+            key = stash_key(a.obj.sha256)
+            if key not in stashed and key not in out:
+                out[key] = Action(STASH, key, f"bytes of {a.key}, for rollback", 1, a.obj)
+    return [out[k] for k in sorted(out)]
+
+
+def _prune(record: DeployRecord, options: PlanOptions) -> tuple[list[Action], str | None]:
+    if options.retention is None:
+        return [], None
+    records = [record, *[r for r in options.records if r.id != record.id]]
+    deletions, dead_records = plan_prune(records, retention=options.retention, now=options.now, listing=options.listing)
+    refusal = too_many(deletions, options.retention.max_deletes)
+    actions = [Action(DELETE, d.key, d.reason, 5) for d in deletions]
+    actions += [Action(DELETE, key, "record of a deploy retention no longer needs", 5) for key in dead_records]
+    return actions, refusal
 
 
 def _decide(obj: LocalObject, have: RemoteObject | None) -> Action | str | None:

@@ -1,8 +1,11 @@
-"""publish(): read the build and the target's record, plan, check, apply.
+"""publish(): read the build and the target's record, plan, check, lock, apply, invalidate, prune.
 
-A publish with nothing to do costs one request (GET current.json). With work to do it
-also reads the journal an interrupted publish may have left, and checks (HEAD) only the
-keys that journal lists, so a re-run uploads only what is really missing.
+A publish with nothing to do costs one request (GET current.json) and takes no lock.
+With work to do it takes the lock, re-reads the record (another publish may have
+finished meanwhile), reads the journal an interrupted publish may have left (and HEADs
+only the keys it lists, so a re-run uploads only what is really missing), reads the
+stored deploy records for retention, and refuses before writing anything if retention
+would delete more than --max-deletes objects.
 """
 
 from __future__ import annotations
@@ -18,8 +21,10 @@ from typing import Any, Callable
 from .. import __version__
 from .apply import DEFAULT_WORKERS, ApplyResult, apply
 from .errors import ImmutableConflict, PublishError
+from .lock import Lock
 from .plan import WRITES, Action, Plan, PlanOptions, plan
-from .record import CURRENT_KEY, JOURNAL_KEY, DeployRecord, journal_keys, new_deploy_id
+from .prune import Retention
+from .record import CURRENT_KEY, DEPLOYS_PREFIX, JOURNAL_KEY, DeployRecord, journal_keys, new_deploy_id
 from .state import LocalState, RemoteState, load_local
 from .target import Target
 
@@ -33,6 +38,7 @@ class PublishResult:
     plan: Plan
     applied: ApplyResult | None = None  # None for a dry run
     seconds: float = 0.0
+    invalidation: dict[str, Any] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -41,6 +47,7 @@ class PublishResult:
             "dry_run": self.applied is None,
             "plan": self.plan.to_dict(),
             "result": self.applied.to_dict() if self.applied else None,
+            "invalidation": self.invalidation,
             "seconds": round(self.seconds, 3),
             **self.extra,
         }
@@ -54,6 +61,29 @@ def read_current(target: Target) -> DeployRecord | None:
     return DeployRecord.from_json(data, where=f"{target.url}/{CURRENT_KEY}")
 
 
+def read_records(target: Target, current: DeployRecord | None) -> list[DeployRecord]:
+    """Every stored deploy record, newest first (current first). Unreadable ones are skipped."""
+    ids = sorted(
+        (k[len(DEPLOYS_PREFIX):-len(".json")] for k, _ in target.listing(DEPLOYS_PREFIX) if k.endswith(".json")),
+        reverse=True,
+    )
+    wanted = [i for i in ids if current is None or i != current.id]
+
+    def load(deploy_id: str) -> DeployRecord | None:
+        key = f"{DEPLOYS_PREFIX}{deploy_id}.json"
+        data = target.get(key)
+        try:
+            return DeployRecord.from_json(data, where=f"{target.url}/{key}") if data else None
+        except PublishError as e:
+            log.warning("%s (ignored)", e)
+            return None
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        others = [r for r in pool.map(load, wanted) if r is not None]
+    records = ([current] if current is not None else []) + others
+    return sorted(records, key=lambda r: r.id, reverse=True)
+
+
 def publish(
     build_dir: str | os.PathLike,
     *,
@@ -63,50 +93,109 @@ def publish(
     workers: int = DEFAULT_WORKERS,
     now: datetime | None = None,
     previous: Any = _UNREAD,
+    retention: Retention | None = Retention(),
+    cloudfront_distribution: str | None = None,
+    cloudfront_options: dict[str, Any] | None = None,
     progress: Callable[[Action], None] | None = None,
     on_plan: Callable[[Plan], None] | None = None,
 ) -> PublishResult:
-    """Publish BUILD_DIR to `target` (see open_target). `previous` may pass a record the
-    caller already read (deploy does), saving the GET. `on_plan` sees the plan before it
-    is applied (the CLI sizes its progress bar from it)."""
+    """Publish BUILD_DIR to `target` (see open_target).
+
+    `previous` may pass a record the caller already read (deploy does), saving the GET.
+    `retention=None` disables pruning. `now` is the clock (tests inject it). `on_plan`
+    sees the final plan before it is applied (the CLI sizes its progress bar from it)."""
     started = time.perf_counter()
     local = load_local(build_dir)
     if previous is _UNREAD:
         previous = read_current(target)
-    remote = previous.remote_state() if previous is not None else RemoteState()
-    if verify:
-        remote = RemoteState(dict(target.scan()), complete=True)
     now = now or datetime.now(timezone.utc)
     options = PlanOptions(
         deploy_id=new_deploy_id(now), now=now, tool=f"assetpub {__version__}", prefix=target.prefix, previous=previous
     )
+    remote = _remote(target, previous, verify)
     the_plan = plan(local, remote, options)
-    if the_plan.has_work and not verify:
-        the_plan = _finish_interrupted(the_plan, local, remote, target, options)
-    _check(the_plan, local)
-    if on_plan is not None:
-        on_plan(the_plan)
-    if dry_run:
-        return PublishResult(target.url, the_plan, None, time.perf_counter() - started)
-    applied = apply(the_plan, target, workers=workers, progress=progress) if the_plan.has_work else ApplyResult(
-        skipped=len(the_plan.files)
-    )
-    return PublishResult(target.url, the_plan, applied, time.perf_counter() - started)
+    if not the_plan.has_work:
+        _check(the_plan, local)
+        if on_plan is not None:
+            on_plan(the_plan)
+        applied = None if dry_run else ApplyResult(skipped=len(the_plan.files))
+        return PublishResult(target.url, the_plan, applied, time.perf_counter() - started)
+
+    lock = Lock(target, now=now)
+    if not dry_run:
+        lock.acquire()
+    try:
+        if not dry_run:
+            latest = read_current(target)  # another publish may have finished before we locked
+            if (latest and latest.id) != (previous and previous.id):
+                previous = latest
+                options = replace(options, previous=previous)
+                remote = _remote(target, previous, verify)
+        if not verify:
+            remote, options = _interrupted(target, local, remote, options)
+        if retention is not None:
+            records = tuple(read_records(target, previous))
+            listing = dict(target.listing()) if retention.delete_unknown else None
+            options = replace(options, retention=retention, records=records, listing=listing)
+        the_plan = plan(local, remote, options)
+        _check(the_plan, local)
+        if on_plan is not None:
+            on_plan(the_plan)
+        if dry_run:
+            return PublishResult(target.url, the_plan, None, time.perf_counter() - started)
+        applied = apply(the_plan, target, workers=workers, progress=progress, steps=range(0, 5))
+        invalidation = None
+        if cloudfront_distribution and the_plan.invalidations:
+            invalidation = _invalidate(the_plan, target, cloudfront_distribution, cloudfront_options or {})
+        pruned = apply(the_plan, target, workers=workers, steps=(5,))
+        applied.deleted = pruned.deleted
+    except BaseException:
+        _release_quietly(lock)
+        raise
+    lock.release()
+    return PublishResult(target.url, the_plan, applied, time.perf_counter() - started, invalidation)
 
 
-def _finish_interrupted(the_plan: Plan, local: LocalState, remote: RemoteState, target: Target, options: PlanOptions) -> Plan:
+def _release_quietly(lock: Lock) -> None:
+    """Release after a failure without hiding it (the target may be what failed)."""
+    try:
+        lock.release()
+    except PublishError as e:
+        log.warning("could not release the publish lock: %s", e)
+
+
+def _remote(target: Target, previous: DeployRecord | None, verify: bool) -> RemoteState:
+    if verify:
+        return RemoteState(dict(target.scan()), complete=True)
+    return previous.remote_state() if previous is not None else RemoteState()
+
+
+def _interrupted(target: Target, local: LocalState, remote: RemoteState, options: PlanOptions):
     """An interrupted publish left a journal: the keys it listed may be on the target already
-    though no record says so. HEAD those we would write, and plan again with what they hold."""
+    though no record says so. HEAD those we would write; plan with what they hold."""
     pending = journal_keys(target.get(JOURNAL_KEY))
     if not pending:
-        return the_plan
-    to_check = sorted({a.key for a in the_plan.actions if a.kind in WRITES} & set(pending))
+        return remote, options
+    first = plan(local, remote, options)
+    to_check = sorted({a.key for a in first.actions if a.kind in WRITES} & set(pending))
     log.info("an interrupted publish left %d keys to check; checking %d", len(pending), len(to_check))
     with ThreadPoolExecutor(max_workers=16) as pool:
         found = dict(zip(to_check, pool.map(target.head, to_check)))
     objects = dict(remote.objects)
     objects.update({k: v for k, v in found.items() if v is not None})
-    return plan(local, RemoteState(objects, remote.complete), replace(options, pending=tuple(pending)))
+    return RemoteState(objects, remote.complete), replace(options, pending=tuple(pending))
+
+
+def _invalidate(the_plan: Plan, target: Target, distribution: str, options: dict[str, Any]) -> dict[str, Any]:
+    from .cdn import invalidate, invalidation_paths
+
+    paths = invalidation_paths(the_plan.invalidations, prefix=target.prefix)
+    try:
+        invalidation_id = invalidate(distribution, paths, caller_reference=the_plan.record.id, **options)
+    except PublishError as e:
+        # published, but the CDN still serves old copies: say so; pruning does not run
+        raise PublishError(f"published deploy {the_plan.record.id}, but {e}; nothing was pruned") from None
+    return {"distribution": distribution, "id": invalidation_id, "paths": paths}
 
 
 def _check(the_plan: Plan, local: LocalState) -> None:
@@ -122,3 +211,5 @@ def _check(the_plan: Plan, local: LocalState) -> None:
             f"{local.root / the_plan.missing[0]}{more}: listed in the manifest but missing from the build "
             "directory and not published yet (rebuild)"
         )
+    if the_plan.refusal:
+        raise PublishError(the_plan.refusal)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from typing import Any, Iterator
 
 from .errors import PublishError, TargetError
@@ -63,13 +64,13 @@ class S3Target:
     def _key(self, key: str) -> str:
         return f"{self.prefix}/{key}" if self.prefix else key
 
-    def _extra(self, headers: Headers, sha256: str | None) -> dict[str, Any]:
+    def _extra(self, headers: Headers, sha256: str | None, key: str = "") -> dict[str, Any]:
         extra: dict[str, Any] = {"ContentType": headers.content_type, "CacheControl": headers.cache_control}
         if headers.content_encoding:
             extra["ContentEncoding"] = headers.content_encoding
         if sha256:
             extra["Metadata"] = {HASH_META: sha256}
-        if self.acl:
+        if self.acl and not key.startswith(RESERVED):  # assetpub's own objects are never public
             extra["ACL"] = self.acl
         return extra
 
@@ -91,20 +92,34 @@ class S3Target:
             raise self._error(e, key) from None
         return _remote(r)
 
-    def upload(self, obj: LocalObject) -> None:
+    def upload(self, obj: LocalObject, *, key: str | None = None) -> None:
         assert obj.file is not None
-        extra = self._extra(obj.headers, obj.sha256)
+        key = key or obj.key
+        extra = self._extra(obj.headers, obj.sha256, key)
         try:
             if obj.size > MULTIPART_THRESHOLD:
                 with open(obj.file, "rb") as f:
-                    self.client.upload_fileobj(f, self.bucket, self._key(obj.key), ExtraArgs=extra, Config=self.transfer)
+                    self.client.upload_fileobj(f, self.bucket, self._key(key), ExtraArgs=extra, Config=self.transfer)
             else:
                 with open(obj.file, "rb") as f:  # a file object: streamed, never read whole
-                    self.client.put_object(Bucket=self.bucket, Key=self._key(obj.key), Body=f, **extra)
+                    self.client.put_object(Bucket=self.bucket, Key=self._key(key), Body=f, **extra)
         except OSError as e:
             raise PublishError(f"{obj.file}: cannot read: {e.strerror}") from None
         except Exception as e:  # noqa: BLE001
-            raise self._error(e, obj.key) from None
+            raise self._error(e, key) from None
+
+    def copy(self, source: str, key: str, headers: Headers, sha256: str) -> None:
+        """Server-side copy (rollback puts stashed bytes back), with new headers."""
+        try:
+            self.client.copy_object(
+                Bucket=self.bucket,
+                Key=self._key(key),
+                CopySource={"Bucket": self.bucket, "Key": self._key(source)},
+                MetadataDirective="REPLACE",
+                **self._extra(headers, sha256, key),
+            )
+        except Exception as e:  # noqa: BLE001
+            raise self._error(e, key) from None
 
     def update_headers(self, obj: LocalObject) -> None:
         key = self._key(obj.key)
@@ -126,8 +141,7 @@ class S3Target:
             raise self._error(e, obj.key) from None
 
     def put_bytes(self, key: str, data: bytes, headers: Headers) -> None:
-        extra = self._extra(headers, None)
-        extra.pop("ACL", None)  # assetpub's records are never public
+        extra = self._extra(headers, None, key)
         try:
             self.client.put_object(Bucket=self.bucket, Key=self._key(key), Body=data, **extra)
         except Exception as e:  # noqa: BLE001
@@ -139,17 +153,49 @@ class S3Target:
         except Exception as e:  # noqa: BLE001
             raise self._error(e, key) from None
 
-    def keys(self) -> Iterator[str]:
-        """Every key under the prefix (reserved ones excluded), paginated."""
-        start = f"{self.prefix}/" if self.prefix else ""
+    def delete_many(self, keys: list[str]) -> None:
+        """One DeleteObjects request (callers pass at most 1,000 keys)."""
+        if not keys:
+            return
         try:
-            for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=start):
-                for item in page.get("Contents", ()):
-                    key = item["Key"][len(start):]
-                    if key and not key.startswith(RESERVED):
-                        yield key
+            r = self.client.delete_objects(
+                Bucket=self.bucket, Delete={"Objects": [{"Key": self._key(k)} for k in keys], "Quiet": True}
+            )
         except Exception as e:  # noqa: BLE001
             raise self._error(e, "") from None
+        errors = r.get("Errors") or []
+        if errors:
+            first = errors[0]
+            raise TargetError(f"{self.url}/{first.get('Key')}: cannot delete: {first.get('Code')} {first.get('Message', '')}")
+
+    def listing(self, under: str = "") -> Iterator[tuple[str, datetime]]:
+        """(key, last modified) of every object under the prefix + `under`, reserved ones included."""
+        start = f"{self.prefix}/" if self.prefix else ""
+        try:
+            pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=start + under)
+            for page in pages:
+                for item in page.get("Contents", ()):
+                    key = item["Key"][len(start):]
+                    if key:
+                        yield key, item["LastModified"]
+        except Exception as e:  # noqa: BLE001
+            raise self._error(e, "") from None
+
+    def keys(self) -> Iterator[str]:
+        """Every published key under the prefix (reserved ones excluded), paginated."""
+        return (k for k, _ in self.listing() if not k.startswith(RESERVED))
+
+    def create_exclusive(self, key: str, data: bytes) -> bool:
+        """Write key only if it does not exist (S3 conditional write, If-None-Match: *)."""
+        try:
+            self.client.put_object(
+                Bucket=self.bucket, Key=self._key(key), Body=data, IfNoneMatch="*", ContentType="application/json"
+            )
+            return True
+        except Exception as e:  # noqa: BLE001
+            if _code(e) in ("PreconditionFailed", "412", "ConditionalRequestConflict"):
+                return False
+            raise self._error(e, key) from None
 
     def scan(self) -> Iterator[tuple[str, RemoteObject]]:
         keys = list(self.keys())

@@ -5,6 +5,7 @@ plan, the records and the contract tests never see where the bytes go."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Iterator, Protocol
 from urllib.parse import unquote, urlsplit
@@ -23,8 +24,11 @@ class Target(Protocol):
     def head(self, key: str) -> RemoteObject | None:
         """Hash and headers of the object at key, or None."""
 
-    def upload(self, obj: LocalObject) -> None:
-        """Write obj's file at obj.key with its headers and content hash (streamed)."""
+    def upload(self, obj: LocalObject, *, key: str | None = None) -> None:
+        """Write obj's file at obj.key (or `key`) with its headers and content hash (streamed)."""
+
+    def copy(self, source: str, key: str, headers: Headers, sha256: str) -> None:
+        """Copy the object at source to key, with these headers (server-side where possible)."""
 
     def update_headers(self, obj: LocalObject) -> None:
         """Change the headers of obj.key without re-sending its bytes where the target allows."""
@@ -34,6 +38,18 @@ class Target(Protocol):
 
     def delete(self, key: str) -> None:
         """Remove key; no error when it is already gone."""
+
+    def delete_many(self, keys: list[str]) -> None:
+        """Remove up to 1,000 keys (one request on S3)."""
+
+    def listing(self, under: str = "") -> Iterator[tuple[str, datetime]]:
+        """(key, last modified) of every object under `under`, reserved keys included."""
+
+    def keys(self) -> Iterator[str]:
+        """Every published key (reserved ones excluded)."""
+
+    def create_exclusive(self, key: str, data: bytes) -> bool:
+        """Create key only if absent; False if it exists (the lock)."""
 
     def scan(self) -> Iterator[tuple[str, RemoteObject]]:
         """Every published object (reserved keys excluded), with hash and headers: for --verify."""

@@ -85,7 +85,7 @@ def test_nothing_to_do_has_no_record_and_no_writes():
     p = plan(state, previous.remote_state(), options(previous))
     assert not p.has_work
     assert list(p.steps()) == []
-    assert p.counts() == {"upload": 0, "overwrite": 0, "update-headers": 0, "skip": 2}
+    assert p.counts() == {"upload": 0, "overwrite": 0, "update-headers": 0, "skip": 2, "delete": 0}
 
 
 def test_steps_order_fingerprinted_then_keep_name_then_manifest_then_records():
@@ -99,7 +99,7 @@ def test_steps_order_fingerprinted_then_keep_name_then_manifest_then_records():
     order = [(step, [a.key for a in actions]) for step, actions in p.steps()]
     assert order == [
         (0, [JOURNAL_KEY]),
-        (1, ["a.1.css", "a.1.css.br"]),
+        (1, ["_assetpub/objects/" + "b" * 64, "_assetpub/objects/" + "d" * 64, "a.1.css", "a.1.css.br"]),
         (2, ["index.html"]),
         (3, ["assetpub-manifest.json", deploy_key("D1"), CURRENT_KEY]),
         (4, [JOURNAL_KEY]),

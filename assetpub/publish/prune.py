@@ -1,0 +1,104 @@
+"""Retention: which objects a publish may delete. Pure, like plan().
+
+An object is deleted only when none of the last `keep` deploys (this one included)
+references it **and** it has been unreferenced for at least `grace`: it was *retired*
+by the first deploy that no longer listed it, and that deploy is older than `grace`.
+(Measuring from the object's upload time instead would delete a year-old image the
+moment it stops being used, breaking the cached pages and open tabs that still load it.)
+Objects no record lists were not created by assetpub and are left alone, unless
+`delete_unknown` is set: then they go once their Last-Modified is older than `grace`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Iterable, Mapping, Sequence
+
+from .errors import PublishError
+from .record import DeployRecord, deploy_key
+from .state import RESERVED
+
+STASH_PREFIX = RESERVED + "objects/"  # bytes of files that keep their names, by sha256: for rollback
+_DURATION = re.compile(r"(\d+)([smhdw])")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_duration(text: str) -> timedelta:
+    """'7d', '12h', '1d12h', '30m', '0s' -> timedelta. Raises PublishError naming the value."""
+    value = text.strip().lower()
+    if not value or _DURATION.sub("", value):
+        raise PublishError(f"invalid duration {text!r} (use e.g. 7d, 12h, 1d12h, 30m, 0s)")
+    return timedelta(seconds=sum(int(n) * _UNITS[u] for n, u in _DURATION.findall(value)))
+
+
+@dataclass(frozen=True)
+class Retention:
+    keep: int = 3
+    grace: timedelta = timedelta(days=7)
+    max_deletes: int = 500
+    delete_unknown: bool = False
+
+
+@dataclass(frozen=True)
+class Deletion:
+    key: str
+    reason: str
+
+
+def stash_key(sha256: str) -> str:
+    return f"{STASH_PREFIX}{sha256}"
+
+
+def record_keys(record: DeployRecord) -> set[str]:
+    """Every key a deploy needs: its objects, and the stashed bytes of its keep-name files."""
+    keys = set(record.objects)
+    keys |= {stash_key(e["sha256"]) for e in record.objects.values() if not e.get("fingerprinted") and e.get("sha256")}
+    return keys
+
+
+def plan_prune(
+    records: Sequence[DeployRecord],
+    *,
+    retention: Retention,
+    now: datetime,
+    listing: Mapping[str, datetime] | None = None,
+) -> tuple[list[Deletion], list[str]]:
+    """`records`: every stored deploy record, the new one first, newest first.
+    `listing`: {key: last modified} of the target (needed only for delete_unknown).
+    Returns (objects to delete, deploy records to delete)."""
+    window, older = records[: retention.keep], records[retention.keep:]
+    live: set[str] = set().union(*(record_keys(r) for r in window)) if window else set()
+    deletions: list[Deletion] = []
+    kept_by_grace: set[str] = set()
+    seen: set[str] = set(live)
+    for index, record in enumerate(records):
+        if index < retention.keep:
+            continue
+        retired_by = records[index - 1]  # the first deploy that no longer listed these keys
+        age = now - retired_by.datetime
+        for key in sorted(record_keys(record) - seen):
+            seen.add(key)
+            if age >= retention.grace:
+                deletions.append(Deletion(key, f"unreferenced by the last {retention.keep} deploys since {retired_by.time}"))
+            else:
+                kept_by_grace.add(key)
+    dead_records = [deploy_key(r.id) for r in older if not (record_keys(r) & (live | kept_by_grace))]
+    if retention.delete_unknown and listing is not None:
+        for key, modified in sorted(listing.items()):
+            if key in seen or key.startswith(RESERVED):
+                continue
+            if now - modified >= retention.grace:
+                deletions.append(Deletion(key, "not created by assetpub (--delete-unknown)"))
+    return deletions, dead_records
+
+
+def too_many(deletions: Iterable[Deletion], max_deletes: int) -> str | None:
+    count = sum(1 for d in deletions if not d.key.startswith(RESERVED))
+    if count > max_deletes:
+        return (
+            f"this publish would delete {count} objects, more than --max-deletes {max_deletes}; "
+            "nothing was uploaded or deleted (wrong build directory? raise --max-deletes if this is intended)"
+        )
+    return None
