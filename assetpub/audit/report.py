@@ -47,6 +47,7 @@ def to_dict(report: AuditReport) -> dict[str, Any]:
             "requests": report.requests,
         },
         "latency": report.latency(),
+        "latency_by_type": report.latency(by="type"),
         "assets": assets,
     }
 
@@ -75,7 +76,8 @@ def render_table(report: AuditReport, *, style: Callable[..., str] | None = None
             evidence = f"expected {c.expected!r}, saw {c.seen!r}" if c.expected is not None else f"saw {c.seen!r}"
             lines.append(f"  {a.target.name}: {c.name}: {evidence}" + (f" ({c.note})" if c.note else ""))
     lines += ["", "time to first byte (browser request):"]
-    for cls, stats in report.latency().items():
+    by_type = {k: v for k, v in report.latency(by="type").items() if k != "all"}
+    for cls, stats in [*report.latency().items(), *by_type.items()]:
         lines.append(f"  {cls:<13}  n={stats['n']:<5} p50 {stats['p50_ms']:.1f} ms  p95 {stats['p95_ms']:.1f} ms")
     failed = report.failed_checks
     total = sum(len(a.checks) for a in report.assets)

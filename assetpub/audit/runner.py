@@ -49,6 +49,15 @@ class Target:
         return "fingerprinted" if self.entry.get("fingerprinted") else "keep-name"
 
     @property
+    def file_type(self) -> str:
+        """css, js, html, font, image or other: for latency by kind of file."""
+        kind = media_types.kind(self.entry["path"])
+        if kind != "other":
+            return kind
+        major = media_types.content_type(self.entry["path"]).split("/", 1)[0]
+        return major if major in ("font", "image") else "other"
+
+    @property
     def compressible(self) -> bool:
         return bool(self.entry.get("encodings")) or media_types.is_compressible(self.entry["path"])
 
@@ -91,13 +100,15 @@ class AuditReport:
     def failed_checks(self) -> int:
         return sum(c.result == checks.FAIL for a in self.assets for c in a.checks)
 
-    def latency(self) -> dict[str, dict[str, Any]]:
-        """Time to first byte of the browser requests, p50/p95 per file class (and over all)."""
+    def latency(self, *, by: str = "class") -> dict[str, dict[str, Any]]:
+        """Time to first byte of the browser requests, p50/p95 per file class
+        (fingerprinted / keep-name) or, with by="type", per kind of file; and over all."""
         groups: dict[str, list[float]] = {}
         for a in self.assets:
             ttfb = a.primary.ttfb
             if ttfb is not None:
-                groups.setdefault(a.target.file_class, []).append(ttfb)
+                key = a.target.file_class if by == "class" else a.target.file_type
+                groups.setdefault(key, []).append(ttfb)
                 groups.setdefault("all", []).append(ttfb)
         return {k: {"n": len(v), "p50_ms": _ms(_percentile(v, 50)), "p95_ms": _ms(_percentile(v, 95))}
                 for k, v in sorted(groups.items())}

@@ -43,6 +43,8 @@ def test_generated_config_passes_every_check(origin, nginx):
     assert report["summary"]["requests"] == sum(len(a["requests"]) for a in report["assets"])
     assert set(report["latency"]) == {"all", "fingerprinted", "keep-name"}
     assert report["latency"]["keep-name"]["n"] == 2 and report["latency"]["all"]["p95_ms"] >= report["latency"]["all"]["p50_ms"]
+    by_type = {k: v["n"] for k, v in report["latency_by_type"].items()}
+    assert by_type == {"all": 10, "css": 2, "js": 2, "html": 1, "font": 1, "image": 1, "other": 3}
 
 
 def test_human_table(origin, nginx):

@@ -102,7 +102,7 @@ class Reply:
 
 
 def get(base: str, path: str, headers: dict[str, str] | None = None, method: str = "GET") -> Reply:
-    """One request with exactly these headers (http.client adds no Accept-Encoding)."""
+    """One request with these headers (http.client sends `Accept-Encoding: identity` unless one is given)."""
     host, port = base.split("://", 1)[1].split(":")
     conn = http.client.HTTPConnection(host, int(port), timeout=10)
     try:
