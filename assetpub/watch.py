@@ -213,7 +213,7 @@ class Watcher:
         observer = Observer()
         handler = _Handler(self)
         try:
-            for root in self._filter.roots:
+            for root in self._filter.watched():
                 observer.schedule(handler, root, recursive=True, event_filter=EVENT_FILTER)
             observer.start()
         except OSError as e:
@@ -303,30 +303,40 @@ class Watcher:
 
 
 class _Filter:
-    """Which paths concern the build: inside a source root, not in the output directory,
-    not ignored by the build (dotfiles, editor leftovers, exclude globs)."""
+    """Which paths concern the build: inside a source root or the pages directory, not in
+    the output directory, not ignored by the build (dotfiles, editor leftovers, and in
+    source roots the exclude globs; in the pages directory `_partials` do count)."""
 
     def __init__(self, config: Config):
-        self.roots = [os.path.abspath(r) for r in config.sources]
+        roots = [(os.path.abspath(r), "") for r in config.sources]
+        if config.pages is not None:  # shown as "<pages dir name>/<name>"
+            roots.append((os.path.abspath(config.pages), Path(config.pages).name + "/"))
+        # the most specific root first: a pages directory may sit inside a source root
+        self.roots = sorted(roots, key=lambda r: -len(r[0]))
         out = Path(config.out)
         self.skip = {os.path.abspath(out), os.path.realpath(out)}
         self.exclude = tuple(config.exclude)
 
+    def watched(self) -> list[str]:
+        """The directories to observe: every root that exists and is not inside another."""
+        paths = sorted({root for root, _ in self.roots if os.path.isdir(root)})
+        return [p for p in paths if not any(p.startswith(q + os.sep) for q in paths)]
+
     def name(self, path: str) -> str | None:
-        """The path's name relative to its source root, or None if no build would read it."""
+        """The path's name relative to its root, or None if no build would read it."""
         if any(path == s or path.startswith(s + os.sep) for s in self.skip):
             return None
-        for root in self.roots:
+        for root, label in self.roots:
             if path.startswith(root + os.sep):
                 rel = path[len(root) + 1:].replace(os.sep, "/")
                 parts = rel.split("/")
-                if parts[0] in PUBLIC_DOT_DIRS:
+                if parts[0] in PUBLIC_DOT_DIRS and not label:
                     parts = parts[1:]
                 if any(is_ignored_basename(part) for part in parts):
                     return None
-                if self.exclude and matches(rel, self.exclude):
+                if self.exclude and not label and matches(rel, self.exclude):
                     return None
-                return rel
+                return label + rel
         return None
 
 

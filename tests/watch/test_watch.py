@@ -245,3 +245,25 @@ def test_filter_names_what_the_build_reads(tmp_path, rel, name):
     path = os.path.join(tmp_path, "src", *rel.split("/"))
     assert _Filter(config).name(path) == name
     assert _Filter(config).name(str(tmp_path / "elsewhere" / "a.css")) is None
+
+
+def test_pages_directory_outside_the_sources_is_watched(watch_session, tmp_path):
+    from tests.conftest import write_tree
+
+    pages = write_tree(tmp_path / "templates", {
+        "index.html": '{% include "_nav.html" %}<link href="{{ asset_url("css/app.css") }}">one\n',
+        "_nav.html": "<nav>a</nav>",
+    })
+    s = watch_session({"css/app.css": CSS}, pages=pages)
+    assert (s.out / "index.html").read_text().endswith("one\n")
+
+    (pages / "index.html").write_text('{% include "_nav.html" %}two\n')
+    edited = s.rebuilds.wait(lambda r: "templates/index.html" in names(r))
+    assert edited.ok and (s.out / "index.html").read_text() == "<nav>a</nav>two\n"
+
+    (pages / "_nav.html").write_text("<nav>b</nav>")  # a partial: not a page, but it counts
+    partial = s.rebuilds.wait(lambda r: "templates/_nav.html" in names(r), after=edited.number)
+    assert partial.ok and (s.out / "index.html").read_text() == "<nav>b</nav>two\n"
+
+    (pages / ".index.html.swp").write_text("swap")
+    assert names(s.marker()) == {"marker.txt"}
