@@ -372,7 +372,13 @@ def test_serve_live_reload_follows_manifest_replacements(site, serve, tmp_path):
         seen = server.reload_hub.generation
         (tmp_path / "src/robots.txt").write_text("changed\n")
         assetpub.build([tmp_path / "src"], out=out)
-        assert server.reload_hub.wait(seen, TIMEOUT) not in (None, seen)
+        generation, (event, _) = server.reload_hub.wait(seen, TIMEOUT)
+        assert generation == seen + 1 and event == "reload"
+
+        (tmp_path / "src/css/app.css").write_text(".changed { color: red; }\n")
+        assetpub.build([tmp_path / "src"], out=out)
+        generation, (event, data) = server.reload_hub.wait(generation, TIMEOUT)
+        assert event == "restyle" and "/assets/css/app." in data
     finally:
         observer.stop()
         observer.join()
