@@ -170,9 +170,10 @@ class Watcher:
         self._observer = self._observe()  # before the build: edits made during it are not lost
         try:
             first = self._build((), number=0)
-        except ConfigError:
+        except BaseException:  # a ConfigError, or Ctrl-C during the first build
             self._stop_observer()
             self._pool.close()
+            self._pool = None
             raise
         self._thread = threading.Thread(target=self._loop, name="assetpub-watch", daemon=True)
         self._thread.start()
