@@ -112,6 +112,7 @@ def _server_block(origin: Origin, *, listen: str, prefix: str, brotli: bool) -> 
         "    gzip_static on;",
         *(["    brotli_static on;"] if brotli else []),
         "    gzip_vary on;",
+        "    gzip_proxied any;  # a CDN in front sends Via:; without this it would only ever get identity",
         "",
         "    # Deploy records and dot-files are never served.",
         f"    location ^~ {_quoted(prefix + STATE_DIR + '/', 'prefix')} {{ return 404; }}",

@@ -50,6 +50,14 @@ def test_encoding_negotiation_br_gzip_identity(origin, serve):
         assert reply.header("content-type") == "text/css; charset=utf-8"
 
 
+def test_behind_a_cdn_via_header_still_gets_variants(origin, serve):
+    server = serve(origin)
+    m = assetpub.Manifest.load(origin)
+    via = {"Via": "1.1 abc.cloudfront.net (CloudFront)"}
+    assert get(server.base, url(m, "css/app.css"), {"Accept-Encoding": "gzip", **via}).header("content-encoding") == "gzip"
+    assert get(server.base, url(m, "css/app.css"), {"Accept-Encoding": "br,gzip", **via}).header("content-encoding") == "br"
+
+
 def test_br_refused_with_q0_gets_gzip(origin, serve):
     server = serve(origin)
     m = assetpub.Manifest.load(origin)
