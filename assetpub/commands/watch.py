@@ -32,6 +32,7 @@ _live_reload = click.option("--live-reload", is_flag=True,
 @click.option("--minify/--no-minify", default=None, help="Minify CSS and JS (default: on).")
 @click.option("--brotli-quality", type=click.IntRange(0, 11), default=WATCH_BROTLI_QUALITY, show_default=True,
               help="Brotli quality while watching (11 gives the same output as `assetpub build`).")
+@click.option("--jobs", "-j", type=click.IntRange(min=0), help="Worker processes (default: all cores).")
 @click.option("--debounce", type=click.IntRange(0, 10000), default=50, show_default=True,
               help="Milliseconds of quiet to wait for before rebuilding.")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), help="Config file.")
@@ -41,7 +42,7 @@ _live_reload = click.option("--live-reload", is_flag=True,
 @_prefix
 @_live_reload
 @fail_cleanly
-def watch(sources, out, base_url, strict, minify, brotli_quality, debounce, config_file, serve_too, host, port,
+def watch(sources, out, base_url, strict, minify, brotli_quality, jobs, debounce, config_file, serve_too, host, port,
           prefix, live_reload):
     """Build SOURCES into --out, then rebuild whenever a source file changes.
 
@@ -53,7 +54,8 @@ def watch(sources, out, base_url, strict, minify, brotli_quality, debounce, conf
     from ..serve import make_server
     from ..watch import Watcher, watch_config
 
-    config = load_config(config_file, sources=tuple(sources), out=out, base_url=base_url, strict=strict, minify=minify)
+    config = load_config(config_file, sources=tuple(sources), out=out, base_url=base_url, strict=strict, minify=minify,
+                         jobs=jobs)
     config = watch_config(config, brotli_quality=brotli_quality)
     server = None
     if serve_too and config.out is not None:

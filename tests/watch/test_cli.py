@@ -106,7 +106,7 @@ def test_ctrl_c_with_worker_processes_prints_no_traceback(tmp_path, run):
     workers too (same process group) and must not make them print tracebacks."""
     rule = "".join(f".r{i} {{ margin: {i}px; color: #{i:06x}; }}\n" for i in range(12000))
     write_tree(tmp_path / "src", {f"css/s{i}.css": f"/* {i} */\n{rule}" for i in range(6)})
-    p = run("watch", "src", "--out", "build", "--brotli-quality", "1")
+    p = run("watch", "src", "--out", "build", "--brotli-quality", "1", "-j", "2")
     p.expect(r"^built: rebuilt 6 of 6 files")
     p.expect(r"^watching ")
     assert p.interrupt() == 0
