@@ -23,6 +23,13 @@ def served_bytes(session, name: str) -> bytes:
     return (session.out / m.path(name)).read_bytes()
 
 
+def save(path, text: str) -> None:
+    """Replace a file in one step, as editors do: no build can see it half-written."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
 def names(rebuild: Rebuild) -> set[str]:
     return {c.name for c in rebuild.changes} | {c.dest for c in rebuild.changes if c.dest}
 
@@ -34,7 +41,7 @@ def test_first_build_then_edit_rebuilds_with_cascading_fingerprints(watch_sessio
     assert first.number == 0 and first.ok and first.result.files == 4
     before = manifest(s)
 
-    (s.src / "css/base.css").write_text(CSS + ".c { color: green; }\n")
+    save(s.src / "css/base.css", CSS + ".c { color: green; }\n")
     rebuild = s.rebuilds.wait(lambda r: "css/base.css" in names(r))
 
     assert rebuild.ok and rebuild.status == "ok"
@@ -52,7 +59,7 @@ def test_first_build_then_edit_rebuilds_with_cascading_fingerprints(watch_sessio
 def test_create_and_delete_a_file(watch_session):
     s = watch_session({"css/app.css": CSS})
     (s.src / "img").mkdir()
-    (s.src / "img/new.svg").write_text("<svg/>")
+    save(s.src / "img/new.svg", "<svg/>")
     created = s.rebuilds.wait(lambda r: "img/new.svg" in manifest(s))
     assert created.ok and "img/new.svg" in names(created)
     assert (s.out / manifest(s).path("img/new.svg")).read_text() == "<svg/>"
@@ -100,7 +107,7 @@ def test_directories_created_renamed_and_deleted(watch_session):
     s = watch_session({"css/app.css": CSS})
     (s.src / "img/icons").mkdir(parents=True)
     for i in range(5):
-        (s.src / f"img/icons/i{i}.svg").write_text(f"<svg id='{i}'/>")
+        save(s.src / f"img/icons/i{i}.svg", f"<svg id='{i}'/>")
     s.rebuilds.wait(lambda r: all(f"img/icons/i{i}.svg" in manifest(s) for i in range(5)))
 
     os.rename(s.src / "img", s.src / "images")
@@ -132,19 +139,19 @@ def test_error_reported_once_last_good_build_kept_then_fixed(watch_session):
     s = watch_session({"css/app.css": CSS}, strict=True)
     good = (s.out / "assetpub-manifest.json").read_bytes()
 
-    (s.src / "css/bad.css").write_text('.x { color: red; }\n\n@import "missing.css";\n')
+    save(s.src / "css/bad.css", '.x { color: red; }\n\n@import "missing.css";\n')
     failed = s.rebuilds.wait(lambda r: "css/bad.css" in names(r))
     assert failed.status == "failed" and not failed.ok
     assert "bad.css:3" in failed.error and "missing.css" in failed.error
     assert failed.line() == f"error: {failed.error} (the last good build stays in place)"
     assert (s.out / "assetpub-manifest.json").read_bytes() == good  # last good build untouched
 
-    (s.src / "css/bad.css").write_text('.x { color: blue; }\n\n@import "missing.css";\n')
+    save(s.src / "css/bad.css", '.x { color: blue; }\n\n@import "missing.css";\n')
     again = s.rebuilds.wait(after=failed.number)
     assert again.status == "failed-again" and again.line() is None  # reported once
     assert (s.out / "assetpub-manifest.json").read_bytes() == good
 
-    (s.src / "css/bad.css").write_text('.x { color: blue; }\n')
+    save(s.src / "css/bad.css", '.x { color: blue; }\n')
     fixed = s.rebuilds.wait(lambda r: r.ok, after=again.number)
     assert fixed.recovered and "(fixed)" in fixed.line()
     assert served_bytes(s, "css/bad.css") == b".x{color:blue}"
@@ -257,11 +264,11 @@ def test_pages_directory_outside_the_sources_is_watched(watch_session, tmp_path)
     s = watch_session({"css/app.css": CSS}, pages=pages)
     assert (s.out / "index.html").read_text().endswith("one\n")
 
-    (pages / "index.html").write_text('{% include "_nav.html" %}two\n')
+    save(pages / "index.html", '{% include "_nav.html" %}two\n')
     edited = s.rebuilds.wait(lambda r: "templates/index.html" in names(r))
     assert edited.ok and (s.out / "index.html").read_text() == "<nav>a</nav>two\n"
 
-    (pages / "_nav.html").write_text("<nav>b</nav>")  # a partial: not a page, but it counts
+    save(pages / "_nav.html", "<nav>b</nav>")  # a partial: not a page, but it counts
     partial = s.rebuilds.wait(lambda r: "templates/_nav.html" in names(r), after=edited.number)
     assert partial.ok and (s.out / "index.html").read_text() == "<nav>b</nav>two\n"
 
