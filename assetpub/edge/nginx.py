@@ -31,6 +31,7 @@ from .origin import FINGERPRINTED_NAME, PRE_DIGESTED_NAME, STATE_DIR, Headers, O
 # Where distributions install dynamic modules; the first that has the file wins.
 MODULE_DIRS = ("/usr/lib/nginx/modules", "/usr/lib64/nginx/modules", "/usr/local/nginx/modules", "/etc/nginx/modules")
 BROTLI_MODULE = "ngx_http_brotli_static_module.so"
+WELL_KNOWN = ".well-known"  # the one dot-directory the load path builds (top level only)
 
 _LISTEN = re.compile(r"[\w.:\[\]*]+( [\w=.]+)*")
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f"\\$]')
@@ -114,9 +115,16 @@ def _server_block(origin: Origin, *, listen: str, prefix: str, brotli: bool) -> 
         "    gzip_vary on;",
         "    gzip_proxied any;  # a CDN in front sends Via:; without this it would only ever get identity",
         "",
-        "    # Deploy records and dot-files are never served.",
+        "    # Deploy records and dot-files are never served; a top-level .well-known/ is",
+        "    # (the build publishes it, as the load path does), but no dot-file inside it.",
         f"    location ^~ {_quoted(prefix + STATE_DIR + '/', 'prefix')} {{ return 404; }}",
         r"    location ~ /\. { return 404; }",
+        f"    location ^~ {_quoted(prefix + WELL_KNOWN + '/', 'prefix')} {{",
+        f"        alias {_quoted(origin.root.resolve().as_posix().rstrip('/') + '/' + WELL_KNOWN + '/', 'origin directory')};",
+        "        try_files $uri =404;",
+        *_indent(_add_headers(variable), 2),
+        f"        location ~ \"^{re.escape(prefix + WELL_KNOWN)}/(.*/)?\\.\" {{ return 404; }}",
+        "    }",
         "",
         f"    location {_quoted(prefix, 'prefix')} {{",
         f"        alias {root};",
@@ -229,7 +237,9 @@ def _standalone(server: str, rundir: Path, *, brotli: bool, brotli_module: str |
 # -- helpers --------------------------------------------------------------------
 def _never_served(path: str) -> bool:
     parts = path.split("/")
-    return parts[0] == STATE_DIR or any(p.startswith(".") for p in parts)
+    if parts[0] == STATE_DIR:
+        return True
+    return any(p.startswith(".") for p in (parts[1:] if parts[0] == WELL_KNOWN else parts))
 
 
 def _quoted(value: str, what: str) -> str:

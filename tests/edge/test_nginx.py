@@ -133,6 +133,26 @@ def test_missing_assets_and_private_files_are_404(origin, serve):
     assert (origin / ".assetpub/manifests/000001.json").is_file()  # it exists, and is still not served
 
 
+def test_top_level_well_known_is_served_and_nothing_else_dotted(tmp_path, serve):
+    src = make_site(tmp_path / "src")
+    (src / ".well-known").mkdir()
+    (src / ".well-known" / "security.txt").write_text("Contact: mailto:security@example.com\n")
+    out = tmp_path / "origin"
+    assetpub.build([src], out=out)
+    m = assetpub.Manifest.load(out)
+    assert m.path(".well-known/security.txt") == ".well-known/security.txt"
+    (out / ".well-known" / ".secret").write_text("x")
+    (out / "css" / ".well-known").mkdir()
+    (out / "css" / ".well-known" / "x.txt").write_text("x")
+    server = serve(out)
+    reply = get(server.base, "/assets/.well-known/security.txt")
+    assert reply.status == 200 and reply.body.startswith(b"Contact:")
+    assert reply.header("cache-control") == REVALIDATE and reply.header("content-type") == "text/plain; charset=utf-8"
+    for path in ("/assets/.well-known/.secret", "/assets/css/.well-known/x.txt", "/assets/.well-known/",
+                 "/assets/.well-known/nope.txt", "/assets/.assetpub/manifests/000001.json"):
+        assert get(server.base, path).status == 404, path
+
+
 def test_conditional_request_304_survives_unchanged_rebuild(tmp_path, serve):
     src = make_site(tmp_path / "src")
     out = tmp_path / "origin"
