@@ -14,7 +14,7 @@ import pytest
 
 import assetpub
 from assetpub.config import IMMUTABLE, REVALIDATE
-from assetpub.manifest import Manifest
+from assetpub.manifest import Manifest, url_path
 from tests.conftest import write_tree
 from tests.watch.conftest import TIMEOUT
 
@@ -393,3 +393,39 @@ def test_the_audit_of_the_dev_server_passes(site, serve):
     report = runner.audit(server.url, m)
     assert report.ok, [(a.target.entry["path"], [c for c in a.checks if c.result != "ok"]) for a in report.assets]
     assert len(report.assets) == len(m)
+
+
+def test_a_directory_origin_written_by_publish(site, serve, tmp_path):
+    """The real `assetpub publish` to a directory, then serve the origin: every object
+    gets the headers its sidecar records, and the records under _assetpub/ stay private."""
+    from click.testing import CliRunner
+
+    from assetpub.cli import main
+
+    if "publish" not in main.commands:
+        pytest.skip("no publish command in this tree")
+    out, m = site
+    origin = tmp_path / "origin"
+    result = CliRunner().invoke(main, ["publish", str(out), "--to", str(origin), "-y"])
+    assert result.exit_code == 0, result.output
+    sidecar = json.loads((origin / "_assetpub/headers.json").read_text())["objects"]
+    _, client = serve(origin)
+    for key, headers in sidecar.items():
+        if headers.get("content_encoding"):
+            continue
+        r = client.get("/assets/" + url_path(key), Accept_Encoding="br, gzip")
+        assert r.status == 200, key
+        assert r.headers["Content-Type"] == headers["content_type"], key
+        assert r.headers["Cache-Control"] == headers["cache_control"], key
+        variant = r.headers.get("Content-Encoding")
+        ext = {"br": ".br", "gzip": ".gz", None: ""}[variant]
+        assert r.body == (origin / (key + ext)).read_bytes(), key
+        assert variant == ("br" if key + ".br" in sidecar else "gzip" if key + ".gz" in sidecar else None), key
+    for private in ("/assets/_assetpub/headers.json", "/assets/_assetpub/current.json"):
+        assert client.get(private).status == 404
+    runner = pytest.importorskip("assetpub.audit.runner")
+    assert runner.audit(client_url(client), m).ok
+
+
+def client_url(client) -> str:
+    return f"http://127.0.0.1:{client.port}/assets/"
