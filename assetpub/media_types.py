@@ -8,6 +8,7 @@ had no `.woff`, s3cmd#791 no `.woff2`) and guesses an *encoding* for `.gz` files
 from __future__ import annotations
 
 import posixpath
+from dataclasses import dataclass
 
 # extension -> (media type, text?, compressible?)
 _TABLE: dict[str, tuple[str, bool, bool]] = {
@@ -52,6 +53,19 @@ _TABLE: dict[str, tuple[str, bool, bool]] = {
     ".br": ("application/x-brotli", False, False),
 }
 DEFAULT = "application/octet-stream"
+
+
+@dataclass(frozen=True)
+class MediaType:
+    extension: str  # ".css"
+    media_type: str  # "text/css" (no parameters)
+    text: bool  # served with charset=utf-8
+    compressible: bool
+
+
+def table() -> list[MediaType]:
+    """The whole table, sorted by extension, for generators (nginx `types {}`, …)."""
+    return [MediaType(ext, *row) for ext, row in sorted(_TABLE.items())]
 
 
 def _entry(name: str) -> tuple[str, bool, bool] | None:

@@ -189,14 +189,14 @@ def _add_headers(variable: str) -> list[str]:
 
 def _types_block() -> list[str]:
     by_type: dict[str, list[str]] = {}
-    for ext, (media, _text, _compressible) in sorted(media_types._TABLE.items()):  # the project's own table
+    for ext, media in ((t.extension, t.media_type) for t in media_types.table()):  # the project's own table
         by_type.setdefault(media, []).append(ext.lstrip("."))
     return ["types {", *(f"    {media} {' '.join(exts)};" for media, exts in sorted(by_type.items())), "}"]
 
 
 def _text_types() -> list[str]:
     # nginx always includes text/html and warns when it is listed again
-    return sorted({media for media, text, _ in media_types._TABLE.values() if text} - {"text/html"})
+    return sorted({t.media_type for t in media_types.table() if t.text} - {"text/html"})
 
 
 def _standalone(server: str, rundir: Path, *, brotli: bool, brotli_module: str | Path | None) -> str:
