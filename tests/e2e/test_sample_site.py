@@ -15,6 +15,12 @@ from tests.e2e.png import count_near
 
 pytestmark = pytest.mark.e2e
 
+# On each page, an element only JavaScript fills in (main.js, or a module it import()s).
+RENDERED_BY_JS = {
+    "index.html": "#conditions[data-rendered] .reading",
+    "visit.html": "#opening-hours[data-rendered] tr.today",
+    "about.html": "#computed[data-rendered]",
+}
 SEA = (0x2A, 0x7F, 0x8F)  # --sea: the inline sprite icons on the cards
 DEEP = (0x0F, 0x4C, 0x5C)  # the sprite's own colour, seen through url(icons.svg#view-…)
 
@@ -52,6 +58,7 @@ def test_page_loads_with_no_errors_and_every_asset_checked(published, browser, p
     ]""")
     assert tags and all(t["integrity"].startswith("sha384-") and t["ok"] for t in tags), tags
     assert seen.page.locator(READY).count() == 1
+    assert seen.page.locator(RENDERED_BY_JS[page_name]).count() >= 1
     # Every module fetched through `import` (static, dynamic, or by a bare specifier) is
     # covered by the import map's integrity table with the right value.
     tagged = {t["url"]: t["integrity"] for t in tags}
