@@ -12,6 +12,35 @@ from ..cli import fail_cleanly, human_bytes
 from ..config import load_config
 
 
+def _retention_options(fn):
+    for option in reversed(
+        [
+            click.option("--keep", type=click.IntRange(min=1), help="Keep objects the last N deploys reference (default 3)."),
+            click.option("--grace", metavar="DURATION", help="Delete unreferenced objects only after this long (default 7d)."),
+            click.option("--max-deletes", type=click.IntRange(min=0),
+                         help="Refuse the whole publish if it would delete more objects (default 500)."),
+            click.option("--delete-unknown", is_flag=True, help="Also delete objects assetpub did not create (after the grace)."),
+            click.option("--cloudfront-distribution", metavar="ID", help="Invalidate changed keep-name paths on this distribution."),
+        ]
+    ):
+        fn = option(fn)
+    return fn
+
+
+def _connection_options(fn):
+    for option in reversed(
+        [
+            click.option("--to", "target", metavar="TARGET", help="s3://bucket[/prefix], file:///path or a directory."),
+            click.option("--endpoint-url", help="S3-compatible endpoint (MinIO, R2, ...)."),
+            click.option("--region", help="AWS region."),
+            click.option("--profile", help="AWS profile (credentials come from boto3's standard chain)."),
+            click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), help="Config file."),
+        ]
+    ):
+        fn = option(fn)
+    return fn
+
+
 def _target_options(fn):
     for option in reversed(
         [
@@ -36,8 +65,10 @@ def _target_options(fn):
 @click.command()
 @click.argument("build_dir", type=click.Path(path_type=Path))
 @_target_options
+@_retention_options
 @fail_cleanly
-def publish(build_dir, target, dry_run, as_json, workers, verify, yes, endpoint_url, region, profile, acl, config_file, quiet):
+def publish(build_dir, target, dry_run, as_json, workers, verify, yes, endpoint_url, region, profile, acl, config_file, quiet,
+            keep, grace, max_deletes, delete_unknown, cloudfront_distribution):
     """Publish BUILD_DIR (an `assetpub build` output) to TARGET, uploading only what changed.
 
     Fingerprinted files go first, then files that keep their names, then the manifest and
@@ -46,9 +77,10 @@ def publish(build_dir, target, dry_run, as_json, workers, verify, yes, endpoint_
     from ..publish.publisher import publish as run_publish
 
     config = load_config(
-        config_file, target=target, endpoint_url=endpoint_url, region=region, profile=profile, acl=acl, workers=workers
+        config_file, target=target, endpoint_url=endpoint_url, region=region, profile=profile, acl=acl, workers=workers,
+        keep=keep, grace=grace, max_deletes=max_deletes, cloudfront_distribution=cloudfront_distribution,
     )
-    with _Reporter(as_json=as_json, quiet=quiet, dry_run=dry_run) as reporter:
+    with _Reporter(as_json=as_json, quiet=quiet, dry_run=dry_run, yes=yes) as reporter:
         result = run_publish(
             build_dir,
             target=_open(config),
@@ -57,6 +89,7 @@ def publish(build_dir, target, dry_run, as_json, workers, verify, yes, endpoint_
             workers=config.workers or 16,
             progress=reporter.progress,
             on_plan=reporter.on_plan,
+            **_publish_settings(config, delete_unknown),
         )
     reporter.report(result)
 
@@ -68,9 +101,10 @@ def publish(build_dir, target, dry_run, as_json, workers, verify, yes, endpoint_
 @click.option("--strict/--no-strict", default=None, help="Fail on a missing reference (default: warn).")
 @click.option("--minify/--no-minify", default=None, help="Minify CSS and JS (default: on).")
 @_target_options
+@_retention_options
 @fail_cleanly
 def deploy(sources, out, base_url, strict, minify, target, dry_run, as_json, workers, verify, yes, endpoint_url, region,
-           profile, acl, config_file, quiet):
+           profile, acl, config_file, quiet, keep, grace, max_deletes, delete_unknown, cloudfront_distribution):
     """Build SOURCES, then publish to TARGET (settings from the config's `target = ...` or flags).
 
     Assets whose fingerprint the target already holds are not built again, so a fresh CI
@@ -90,8 +124,12 @@ def deploy(sources, out, base_url, strict, minify, target, dry_run, as_json, wor
         profile=profile,
         acl=acl,
         workers=workers,
+        keep=keep,
+        grace=grace,
+        max_deletes=max_deletes,
+        cloudfront_distribution=cloudfront_distribution,
     )
-    with _Reporter(as_json=as_json, quiet=quiet, dry_run=dry_run) as reporter:
+    with _Reporter(as_json=as_json, quiet=quiet, dry_run=dry_run, yes=yes) as reporter:
         built, result = run_deploy(
             config,
             target=_open(config),
@@ -100,12 +138,28 @@ def deploy(sources, out, base_url, strict, minify, target, dry_run, as_json, wor
             workers=config.workers or 16,
             progress=reporter.progress,
             on_plan=reporter.on_plan,
+            **_publish_settings(config, delete_unknown),
         )
     for warning in built.warnings:
         if not as_json:
             click.echo(f"warning: {warning}", err=True)
     result.extra["build"] = built.summary()
     reporter.report(result)
+
+
+def _publish_settings(config, delete_unknown: bool) -> dict:
+    from ..publish.prune import Retention, parse_duration
+
+    return {
+        "retention": Retention(
+            keep=config.keep,
+            grace=parse_duration(config.grace),
+            max_deletes=config.max_deletes,
+            delete_unknown=delete_unknown,
+        ),
+        "cloudfront_distribution": config.cloudfront_distribution,
+        "cloudfront_options": {"profile": config.profile},
+    }
 
 
 def _open(config):
@@ -124,10 +178,11 @@ def _open(config):
 class _Reporter:
     """Progress bar (on a terminal only) and the final text or JSON."""
 
-    def __init__(self, *, as_json: bool, quiet: bool, dry_run: bool):
+    def __init__(self, *, as_json: bool, quiet: bool, dry_run: bool, yes: bool = False):
         self.as_json = as_json
         self.quiet = quiet
         self.dry_run = dry_run
+        self.yes = yes
         self.bar = None
 
     def __enter__(self):
@@ -139,6 +194,19 @@ class _Reporter:
         return False
 
     def on_plan(self, plan) -> None:
+        unknown = [a for a in plan.deletions if "--delete-unknown" in a.reason]
+        if unknown and not self.dry_run and not self.yes:
+            if not sys.stdin.isatty():
+                from ..publish.errors import PublishError
+
+                raise PublishError(
+                    f"--delete-unknown would delete {len(unknown)} objects assetpub did not create "
+                    f"(first: {unknown[0].key}); add --yes to confirm"
+                )
+            if not click.confirm(f"delete {len(unknown)} objects assetpub did not create (first: {unknown[0].key})?"):
+                from ..publish.errors import PublishError
+
+                raise PublishError("cancelled; nothing was changed")
         todo = sum(1 for a in plan.files if a.kind != "skip")
         if not self.dry_run and not self.as_json and not self.quiet and todo and sys.stderr.isatty():
             self.bar = click.progressbar(length=todo, label="publishing", file=sys.stderr)
@@ -159,11 +227,13 @@ class _Reporter:
                     click.echo(f"{action.kind:<15} {action.key}  ({action.reason})")
             for key in plan.unknown:
                 click.echo(f"{'unknown':<15} {key}  (on the target, in no deploy record)")
+            for action in plan.deletions:
+                click.echo(f"{'delete':<15} {action.key}  ({action.reason})")
             c = plan.counts()
             upload_bytes = sum(a.size for a in plan.files if a.kind in ("upload", "overwrite"))
             click.echo(
                 f"dry run: would upload {c['upload'] + c['overwrite']} ({human_bytes(upload_bytes)}), "
-                f"update {c['update-headers']}, skip {c['skip']} -> {result.target}"
+                f"update {c['update-headers']}, skip {c['skip']}, delete {c['delete']} -> {result.target}"
             )
             return
         for key in plan.unknown:
@@ -173,9 +243,71 @@ class _Reporter:
         a = result.applied
         click.echo(
             f"published to {result.target}: uploaded {a.uploaded} ({human_bytes(a.uploaded_bytes)}), "
-            f"updated {a.updated}, skipped {a.skipped}, in {result.seconds:.2f}s"
+            f"updated {a.updated}, skipped {a.skipped}, deleted {a.deleted}, in {result.seconds:.2f}s"
             + (f" (deploy {plan.record.id})" if plan.record else " (nothing to do)")
+        )
+        if result.invalidation:
+            inv = result.invalidation
+            click.echo(f"invalidated {len(inv['paths'])} paths on CloudFront {inv['distribution']} ({inv['id']})")
+
+
+@click.command()
+@_connection_options
+@click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
+@fail_cleanly
+def deploys(target, endpoint_url, region, profile, config_file, as_json):
+    """List the deploys stored in TARGET, newest first (the live one marked)."""
+    from ..publish.rollback import deploys as list_deploys
+
+    config = load_config(config_file, target=target, endpoint_url=endpoint_url, region=region, profile=profile)
+    rows = list_deploys(_open(config))
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, sort_keys=True))
+        return
+    if not rows:
+        click.echo(f"no deploys in {config.target}")
+    for row in rows:
+        click.echo(
+            f"{'*' if row['live'] else ' '} {row['id']}  {row['time']}  {row['objects']:>6} objects  "
+            f"{human_bytes(row['bytes']):>9}  {row['tool']}"
         )
 
 
-COMMANDS = [publish, deploy]
+@click.command()
+@_connection_options
+@click.option("--deploy", "deploy_id", metavar="ID", help="The deploy to make live (default: the one before the live one).")
+@click.option("--dry-run", is_flag=True, help="Say what would be restored; change nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.option("--cloudfront-distribution", metavar="ID", help="Invalidate the restored keep-name paths.")
+@fail_cleanly
+def rollback(target, endpoint_url, region, profile, config_file, deploy_id, dry_run, as_json, cloudfront_distribution):
+    """Make an earlier deploy live again: its pages and manifest are put back from the
+    target itself (fingerprinted files are still there thanks to retention). If any file
+    it needs is gone, nothing is changed."""
+    from ..publish.rollback import rollback as run_rollback
+
+    config = load_config(
+        config_file, target=target, endpoint_url=endpoint_url, region=region, profile=profile,
+        cloudfront_distribution=cloudfront_distribution,
+    )
+    result = run_rollback(
+        _open(config),
+        deploy_id=deploy_id,
+        dry_run=dry_run,
+        cloudfront_distribution=config.cloudfront_distribution,
+        cloudfront_options={"profile": config.profile},
+    )
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), indent=2, sort_keys=True))
+    elif dry_run:
+        for key in result.restored:
+            click.echo(f"restore {key}")
+        click.echo(f"dry run: would make deploy {result.restored_from} live again ({len(result.restored)} files)")
+    else:
+        click.echo(
+            f"rolled back {result.target} to deploy {result.restored_from}: restored {len(result.restored)} files "
+            f"(new deploy {result.deploy})"
+        )
+
+
+COMMANDS = [publish, deploy, deploys, rollback]

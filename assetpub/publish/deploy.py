@@ -62,18 +62,21 @@ def deploy(
     workers: int = DEFAULT_WORKERS,
     progress: Callable[[Action], None] | None = None,
     on_plan: Callable[[Plan], None] | None = None,
+    **publish_options: Any,
 ) -> tuple[Any, PublishResult]:
-    """Build `config` (into config.out, or a temporary directory) and publish it to `target`."""
+    """Build `config` (into config.out, or a temporary directory) and publish it to `target`.
+    `publish_options` go to publish() (retention, cloudfront_distribution, now, ...)."""
     from ..builder import build
 
     previous = read_current(target)
+    args = (build, previous, target, dry_run, verify, workers, progress, on_plan, publish_options)
     if config.out is None:
         with tempfile.TemporaryDirectory(prefix="assetpub-deploy-") as tmp:
-            return _run(config.replace(out=Path(tmp)), build, previous, target, dry_run, verify, workers, progress, on_plan)
-    return _run(config, build, previous, target, dry_run, verify, workers, progress, on_plan)
+            return _run(config.replace(out=Path(tmp)), *args)
+    return _run(config, *args)
 
 
-def _run(config, build, previous, target, dry_run, verify, workers, progress, on_plan):
+def _run(config, build, previous, target, dry_run, verify, workers, progress, on_plan, publish_options):
     reuse = reusable(previous) if not verify else {}
     if reuse and builder_accepts_reuse():
         built = build(config=config, reuse=reuse)
@@ -88,5 +91,6 @@ def _run(config, build, previous, target, dry_run, verify, workers, progress, on
         previous=previous,
         progress=progress,
         on_plan=on_plan,
+        **publish_options,
     )
     return built, result

@@ -84,7 +84,8 @@ def plan_prune(
                 deletions.append(Deletion(key, f"unreferenced by the last {retention.keep} deploys since {retired_by.time}"))
             else:
                 kept_by_grace.add(key)
-    dead_records = [deploy_key(r.id) for r in older if not (record_keys(r) & (live | kept_by_grace))]
+    # a record outside the window goes once none of its objects waits out the grace
+    dead_records = [deploy_key(r.id) for r in older if not (record_keys(r) & kept_by_grace)]
     if retention.delete_unknown and listing is not None:
         for key, modified in sorted(listing.items()):
             if key in seen or key.startswith(RESERVED):

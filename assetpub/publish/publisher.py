@@ -110,7 +110,11 @@ def publish(
         previous = read_current(target)
     now = now or datetime.now(timezone.utc)
     options = PlanOptions(
-        deploy_id=new_deploy_id(now), now=now, tool=f"assetpub {__version__}", prefix=target.prefix, previous=previous
+        deploy_id=new_deploy_id(now, previous.id if previous else None),
+        now=now,
+        tool=f"assetpub {__version__}",
+        prefix=target.prefix,
+        previous=previous,
     )
     remote = _remote(target, previous, verify)
     the_plan = plan(local, remote, options)
@@ -129,7 +133,8 @@ def publish(
             latest = read_current(target)  # another publish may have finished before we locked
             if (latest and latest.id) != (previous and previous.id):
                 previous = latest
-                options = replace(options, previous=previous)
+                deploy_id = new_deploy_id(now, latest.id if latest else None)
+                options = replace(options, previous=previous, deploy_id=deploy_id)
                 remote = _remote(target, previous, verify)
         if not verify:
             remote, options = _interrupted(target, local, remote, options)
@@ -137,6 +142,8 @@ def publish(
             records = tuple(read_records(target, previous))
             listing = dict(target.listing()) if retention.delete_unknown else None
             options = replace(options, retention=retention, records=records, listing=listing)
+            if not verify:
+                remote = _with_retained(remote, records[: retention.keep])
         the_plan = plan(local, remote, options)
         _check(the_plan, local)
         if on_plan is not None:
@@ -162,6 +169,16 @@ def _release_quietly(lock: Lock) -> None:
         lock.release()
     except PublishError as e:
         log.warning("could not release the publish lock: %s", e)
+
+
+def _with_retained(remote: RemoteState, records: tuple[DeployRecord, ...]) -> RemoteState:
+    """Objects of the deploys retention keeps are on the target too (after a rollback the live
+    record does not list the newer deploy's files): newest record wins, the known state last."""
+    objects: dict = {}
+    for record in reversed(records):
+        objects.update(record.remote_state().objects)
+    objects.update(remote.objects)
+    return RemoteState(objects, remote.complete)
 
 
 def _remote(target: Target, previous: DeployRecord | None, verify: bool) -> RemoteState:

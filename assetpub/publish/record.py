@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, Mapping
 
 from .errors import PublishError
@@ -30,9 +30,24 @@ VERSION = 1
 HISTORY_LIMIT = 50  # entries carried inside current.json; older ones stay in deploys/
 
 
-def new_deploy_id(now: datetime) -> str:
-    """Sortable by time: 20261126T031500Z-1a2b3c."""
-    return now.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
+def new_deploy_id(now: datetime, previous: str | None = None) -> str:
+    """Sortable by time, to the millisecond: 20261126T031500123Z-1a2b3c. Always sorts after
+    `previous` (the live deploy's id), even within one millisecond or with a clock behind."""
+    now = now.astimezone(timezone.utc)
+    stamp = now.strftime("%Y%m%dT%H%M%S") + f"{now.microsecond // 1000:03d}Z"
+    if previous and stamp <= previous.split("-", 1)[0]:
+        stamp = _after(previous.split("-", 1)[0])
+    return stamp + "-" + secrets.token_hex(3)
+
+
+def _after(stamp: str) -> str:
+    """The stamp one millisecond later (old ids without milliseconds sort before any new one)."""
+    try:
+        when = datetime.strptime(stamp[:18], "%Y%m%dT%H%M%S%f").replace(tzinfo=timezone.utc)
+    except ValueError:
+        when = datetime.strptime(stamp[:15], "%Y%m%dT%H%M%S").replace(tzinfo=timezone.utc)
+    when += timedelta(milliseconds=1)
+    return when.strftime("%Y%m%dT%H%M%S") + f"{when.microsecond // 1000:03d}Z"
 
 
 def deploy_key(deploy_id: str) -> str:

@@ -4,9 +4,8 @@ fault-injecting HTTP proxy between boto3 and moto, small builds, and both target
 from __future__ import annotations
 
 import http.client
-import logging
 import http.server
-import os
+import logging
 import socket
 import socketserver
 import threading

@@ -35,7 +35,7 @@ def test_summary_line(built, tmp_path):
     proc = run("publish", built, "--to", tmp_path / "origin")
     assert proc.returncode == 0, proc.stderr
     n = len(Manifest.load(built).paths()) + 1
-    assert f"uploaded {n} (" in proc.stdout and "updated 0, skipped 0, in " in proc.stdout
+    assert f"uploaded {n} (" in proc.stdout and "updated 0, skipped 0, deleted 0, in " in proc.stdout
     assert proc.stderr == ""  # no progress bar when not on a terminal
     again = run("publish", built, "--to", f"file://{tmp_path / 'origin'}")
     assert f"uploaded 0 (0 B), updated 0, skipped {n}" in again.stdout and "nothing to do" in again.stdout
@@ -108,7 +108,7 @@ def test_killed_publish_leaves_old_site_and_rerun_finishes(proxy, bucket, s3, si
         assert arrived.wait(60), "the publish never reached the held request"
         proc.send_signal(sig)
         release.set()  # the held request now fails (500, retried) instead of hanging
-        out, err = proc.communicate(timeout=60)
+        _, err = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -141,3 +141,52 @@ def test_killed_publish_leaves_old_site_and_rerun_finishes(proxy, bucket, s3, si
     assert s3.get_object(Bucket=bucket, Key="site/assetpub-manifest.json")["Body"].read() == (
         built / "assetpub-manifest.json"
     ).read_bytes()
+
+
+def test_concurrent_second_publish_is_refused(proxy, bucket, s3, site, built, tmp_path):
+    url = f"s3://{bucket}/site"
+    arrived, release = proxy.hold(lambda r: r.method == "PUT" and "/css/" in r.path)
+    first = subprocess.Popen(
+        [sys.executable, "-m", "assetpub.cli", "publish", str(built), "--to", url, "--endpoint-url", proxy.url,
+         "--workers", "1"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        assert arrived.wait(60)  # the first publish holds the lock and is uploading
+        second = run("publish", built, "--to", url, "--endpoint-url", proxy.url)
+        assert_one_line_error(second, "is locked by another publish (owner ")
+        release.set()
+        _, err = first.communicate(timeout=60)
+    finally:
+        if first.poll() is None:
+            first.kill()
+    assert first.returncode == 0, err  # the held request was retried
+    assert run("publish", built, "--to", url, "--endpoint-url", proxy.url).returncode == 0
+
+
+def test_deploys_rollback_and_max_deletes_commands(site, built, tmp_path):
+    origin = tmp_path / "origin"
+    assert run("publish", built, "--to", origin).returncode == 0
+    v1 = (origin / "index.html").read_bytes()
+    (site / "index.html").write_text("<!doctype html><p>v2</p>\n")
+    build_site(site, built)
+    assert run("publish", built, "--to", origin).returncode == 0
+    listing = run("deploys", "--to", origin)
+    lines = listing.stdout.strip().splitlines()
+    assert len(lines) == 2 and lines[0].startswith("* ") and " objects " in lines[0]
+    dry = run("rollback", "--to", origin, "--dry-run")
+    assert "restore index.html" in dry.stdout and (origin / "index.html").read_bytes() != v1
+    proc = run("rollback", "--to", origin)
+    assert proc.returncode == 0 and "rolled back" in proc.stdout
+    assert (origin / "index.html").read_bytes() == v1
+    assert len(json.loads(run("deploys", "--to", origin, "--json").stdout)) == 3
+    # the wrong folder, with a small bound: refused, nothing changed
+    wrong = tmp_path / "wrong-src"
+    wrong.mkdir()
+    (wrong / "x.txt").write_text("x")
+    build_site(wrong, tmp_path / "wrong")
+    before = sorted(p.name for p in origin.rglob("*"))
+    proc = run("publish", tmp_path / "wrong", "--to", origin, "--keep", "1", "--grace", "0s", "--max-deletes", "2")
+    assert_one_line_error(proc, "more than --max-deletes 2")
+    assert sorted(p.name for p in origin.rglob("*")) == before
+    assert_one_line_error(run("publish", built, "--to", origin, "--grace", "soon"), "invalid duration 'soon'")

@@ -1,0 +1,204 @@
+"""Deploy history, retention with an injected clock, max-deletes, rollback, the lock."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from assetpub.manifest import Manifest
+from assetpub.publish import PublishError, publish
+from assetpub.publish.lock import LOCK_KEY, LockedError
+from assetpub.publish.prune import Retention, parse_duration, plan_prune
+from assetpub.publish.record import CURRENT_KEY, DeployRecord
+from assetpub.publish.rollback import deploys, rollback
+
+from .conftest import build_site
+from .test_contract import FailingTarget
+
+T0 = datetime(2026, 3, 1, 12, 0, 0, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize(
+    "text, seconds",
+    [("7d", 7 * 86400), ("12h", 43200), ("1d12h", 129600), ("30m", 1800), ("0s", 0), ("2w", 1209600)],
+)
+def test_parse_duration(text, seconds):
+    assert parse_duration(text) == timedelta(seconds=seconds)
+
+
+@pytest.mark.parametrize("text", ["", "7", "d", "7x", "-1d", "1.5h"])
+def test_parse_duration_rejects(text):
+    with pytest.raises(PublishError, match="invalid duration"):
+        parse_duration(text)
+
+
+def rec(deploy_id: str, when: datetime, *keys: str, keep_name: tuple[str, ...] = ()) -> DeployRecord:
+    objects = {k: {"sha256": "a" * 64, "fingerprinted": True} for k in keys}
+    objects.update({k: {"sha256": k[0] * 64, "fingerprinted": False} for k in keep_name})
+    return DeployRecord(deploy_id, when.strftime("%Y-%m-%dT%H:%M:%SZ"), "t", {}, objects)
+
+
+def test_prune_table():
+    r1 = rec("1", T0, "a.1.css", "shared.png")
+    r2 = rec("2", T0 + timedelta(days=1), "a.2.css", "shared.png")
+    r3 = rec("3", T0 + timedelta(days=2), "a.3.css", "shared.png")
+    r4 = rec("4", T0 + timedelta(days=3), "a.4.css", "shared.png")
+    records = [r4, r3, r2, r1]
+    keep2 = Retention(keep=2, grace=timedelta(days=7))
+    # a.2.css was retired by r3 (day 2), a.1.css by r2 (day 1)
+    deletions, dead = plan_prune(records, retention=keep2, now=T0 + timedelta(days=8, hours=12))
+    assert [d.key for d in deletions] == ["a.1.css"]
+    assert dead == ["_assetpub/deploys/1.json"]
+    deletions, dead = plan_prune(records, retention=keep2, now=T0 + timedelta(days=9))
+    assert sorted(d.key for d in deletions) == ["a.1.css", "a.2.css"]
+    assert sorted(dead) == ["_assetpub/deploys/1.json", "_assetpub/deploys/2.json"]
+    deletions, _ = plan_prune(records, retention=Retention(keep=4, grace=timedelta(0)), now=T0 + timedelta(days=99))
+    assert deletions == []  # all referenced by the last 4
+    assert "shared.png" not in {d.key for d in plan_prune(records, retention=keep2, now=T0 + timedelta(days=99))[0]}
+
+
+def test_prune_removes_stashed_bytes_with_their_deploy_and_unknown_only_when_asked():
+    r1 = rec("1", T0, keep_name=("index.html",))
+    r2 = rec("2", T0 + timedelta(days=1), keep_name=("jndex.html",))
+    listing = {"stray.txt": T0 - timedelta(days=30), "new.txt": T0 + timedelta(days=9), "index.html": T0}
+    keep1 = Retention(keep=1, grace=timedelta(days=7))
+    deletions, _ = plan_prune([r2, r1], retention=keep1, now=T0 + timedelta(days=10), listing=listing)
+    assert sorted(d.key for d in deletions) == ["_assetpub/objects/" + "i" * 64, "index.html"]
+    unknown = Retention(keep=1, grace=timedelta(days=7), delete_unknown=True)
+    deletions, _ = plan_prune([r2, r1], retention=unknown, now=T0 + timedelta(days=10), listing=listing)
+    assert "stray.txt" in {d.key for d in deletions} and "new.txt" not in {d.key for d in deletions}
+
+
+def edit(site, n: int) -> None:
+    path = site / "css/base.css"
+    path.write_text(path.read_text() + f".v{n}{{top:{n}px}}\n")
+    page = site / "index.html"
+    page.write_text(page.read_text() + f"<p>v{n}</p>\n")
+
+
+def deploy_versions(backend, site, built, count, *, retention=None, start=T0, step=timedelta(hours=1)):
+    """Publish `count` versions at T0, T0+step, ...; returns the build manifests' paths per version."""
+    versions = []
+    for n in range(count):
+        if n:
+            edit(site, n)
+        build_site(site, built)
+        publish(built, target=backend.target(), now=start + n * step, retention=retention or Retention())
+        versions.append(Manifest.load(built).paths() | {"assetpub-manifest.json"})
+    return versions
+
+
+def test_prune_keeps_last_n_and_deletes_only_after_grace(backend, site, built):
+    retention = Retention(keep=3, grace=timedelta(days=7))
+    versions = deploy_versions(backend, site, built, 4, retention=retention)
+    old_only = versions[0] - versions[1] - versions[2] - versions[3]
+    assert old_only and old_only <= backend.keys()  # v1 is out of the window but within the grace
+    edit(site, 99)
+    build_site(site, built)
+    result = publish(built, target=backend.target(), now=T0 + timedelta(days=9), retention=retention)
+    keys = backend.keys()
+    live = versions[2] | versions[3] | Manifest.load(built).paths()
+    assert live <= keys  # everything the last 3 deploys reference
+    gone = (versions[0] | versions[1]) - live
+    assert gone and not (gone & keys)
+    assert result.applied.deleted == len(gone)
+    assert len(deploys(backend.target())) == 3  # records of pruned deploys go too
+
+
+def test_max_deletes_refuses_before_anything_changes(backend, site, built, tmp_path):
+    deploy_versions(backend, site, built, 2, retention=Retention(keep=1, grace=timedelta(0)))
+    before = {k: backend.read(k) for k in backend.keys()}
+    wrong = tmp_path / "wrong"
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other/readme.txt").write_text("the wrong folder\n")
+    build_site(tmp_path / "other", wrong)
+    with pytest.raises(PublishError, match=r"would delete \d+ objects, more than --max-deletes 3"):
+        publish(wrong, target=backend.target(), now=T0 + timedelta(days=1),
+                retention=Retention(keep=1, grace=timedelta(0), max_deletes=3))
+    assert {k: backend.read(k) for k in backend.keys()} == before
+    assert backend.read(LOCK_KEY) is None
+
+
+def test_no_prune_after_a_failure(backend, site, built):
+    versions = deploy_versions(backend, site, built, 2, retention=Retention(keep=1, grace=timedelta(0)))
+    edit(site, 3)
+    build_site(site, built)
+    with pytest.raises(PublishError, match="injected"):
+        publish(built, target=FailingTarget(backend.target(), 4), now=T0 + timedelta(days=1), workers=1,
+                retention=Retention(keep=1, grace=timedelta(0)))
+    assert versions[1] <= backend.keys()
+
+
+def test_deploys_lists_newest_first(backend, site, built):
+    deploy_versions(backend, site, built, 3)
+    rows = deploys(backend.target())
+    assert [r["time"] for r in rows] == sorted((r["time"] for r in rows), reverse=True)
+    assert [r["live"] for r in rows] == [True, False, False]
+    assert all(r["objects"] > 0 and r["bytes"] > 0 for r in rows)
+
+
+def test_rollback_restores_previous_pages_byte_for_byte(backend, site, built):
+    build_site(site, built)
+    publish(built, target=backend.target(), now=T0)
+    v1 = {k: backend.read(k) for k in Manifest.load(built).paths() | {"assetpub-manifest.json"}}
+    v1_record = json.loads(backend.read(CURRENT_KEY))
+    edit(site, 2)
+    build_site(site, built)
+    publish(built, target=backend.target(), now=T0 + timedelta(hours=1))
+    assert backend.read("index.html") != v1["index.html"]
+    result = rollback(backend.target(), now=T0 + timedelta(hours=2))
+    assert result.restored_from == v1_record["id"]
+    assert "index.html" in result.restored and "assetpub-manifest.json" in result.restored
+    assert {k: backend.read(k) for k in v1} == v1
+    live = json.loads(backend.read(CURRENT_KEY))
+    assert live["objects"] == v1_record["objects"] and live["id"] == result.deploy
+    assert backend.headers("index.html")["content_type"].startswith("text/html")
+    # and publishing the v2 build again brings v2 back, uploading only keep-name files
+    again = publish(built, target=backend.target(), now=T0 + timedelta(hours=3))
+    assert {a.key for a in again.plan.files if a.kind == "upload"} == set()
+
+
+def test_rollback_refuses_when_a_file_is_gone(backend, site, built):
+    build_site(site, built)
+    publish(built, target=backend.target(), now=T0)
+    gone = Manifest.load(built).entry("css/base.css")["path"]
+    edit(site, 2)
+    build_site(site, built)
+    publish(built, target=backend.target(), now=T0 + timedelta(hours=1))
+    backend.target().delete(gone)
+    before = backend.read(CURRENT_KEY)
+    with pytest.raises(PublishError, match=f"{gone}.* is no longer on"):
+        rollback(backend.target())
+    assert backend.read(CURRENT_KEY) == before
+
+
+def test_rollback_to_unknown_deploy(backend, built):
+    publish(built, target=backend.target())
+    with pytest.raises(PublishError, match="no earlier deploy"):
+        rollback(backend.target())
+    with pytest.raises(PublishError, match="deploy nope not found"):
+        rollback(backend.target(), deploy_id="nope")
+
+
+def test_second_publish_is_refused_while_one_holds_the_lock(backend, site, built):
+    build_site(site, built)
+    target = backend.target()
+    holder = {"owner": "other-host:1234:abcd", "purpose": "publish", "created": "2026-03-01T12:00:00Z",
+              "expires": (datetime.now(timezone.utc) + timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%SZ")}
+    assert target.create_exclusive(LOCK_KEY, json.dumps(holder).encode())
+    with pytest.raises(LockedError, match="locked by another publish \\(owner other-host:1234:abcd"):
+        publish(built, target=backend.target())
+    assert backend.read(CURRENT_KEY) is None  # nothing was written
+    # an expired lock is taken over
+    holder["expires"] = "2020-01-01T00:00:00Z"
+    target.put_bytes(LOCK_KEY, json.dumps(holder).encode(), _json())
+    publish(built, target=backend.target())
+    assert backend.read(CURRENT_KEY) is not None and backend.read(LOCK_KEY) is None
+
+
+def _json():
+    from assetpub.publish.state import Headers
+
+    return Headers("application/json", "no-store")
