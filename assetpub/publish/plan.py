@@ -141,7 +141,7 @@ def plan(local: LocalState, remote: RemoteState, options: PlanOptions) -> Plan:
             entry["sha256"] = have.sha256
         record_objects[obj.key] = entry
 
-    unknown = _unknown(local, remote, options.previous)
+    unknown = _unknown(local, remote, (options.previous, *options.records))
     changed = any(a.kind in WRITES for a in actions)
     previous = options.previous
     if not changed and previous is not None and _same_objects(previous.objects, record_objects):
@@ -230,11 +230,12 @@ def _same_objects(a: Mapping[str, Mapping[str, Any]], b: Mapping[str, Mapping[st
     return {k: dict(v) for k, v in a.items()} == {k: dict(v) for k, v in b.items()}
 
 
-def _unknown(local: LocalState, remote: RemoteState, previous: DeployRecord | None) -> tuple[str, ...]:
+def _unknown(local: LocalState, remote: RemoteState, records: tuple[DeployRecord | None, ...]) -> tuple[str, ...]:
+    """--verify: listed keys that neither this build nor any stored deploy record lists."""
     if not remote.complete:
         return ()
     known = set(local.by_key)
-    if previous is not None:
-        known |= set(previous.objects)
-        # earlier deploys' objects are known too when their records are listed in history
+    for record in records:
+        if record is not None:
+            known |= set(record.objects)
     return tuple(sorted(k for k in remote.objects if k not in known))

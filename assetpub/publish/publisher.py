@@ -117,6 +117,8 @@ def publish(
         previous=previous,
     )
     remote = _remote(target, previous, verify)
+    if verify:  # objects of earlier deploys are known, not "unknown"
+        options = replace(options, records=tuple(read_records(target, previous)))
     the_plan = plan(local, remote, options)
     if not the_plan.has_work:
         _check(the_plan, local)

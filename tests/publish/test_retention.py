@@ -202,3 +202,11 @@ def _json():
     from assetpub.publish.state import Headers
 
     return Headers("application/json", "no-store")
+
+
+def test_verify_knows_earlier_deploys_objects(backend, site, built):
+    versions = deploy_versions(backend, site, built, 2)
+    backend.target().put_bytes("stray.txt", b"x", _json())
+    result = publish(built, target=backend.target(), verify=True)
+    assert result.plan.unknown == ("stray.txt",)
+    assert versions[0] - versions[1]  # the first deploy's own files are on the target, and known
