@@ -100,9 +100,16 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
+PUBLIC_DOT_DIRS = (".well-known",)  # RFC 8615; the load path builds a top-level one too
+
+
 def is_publishable(key: str) -> bool:
-    """Dotfiles (any path segment starting with '.') and reserved keys are never published."""
-    return not key.startswith(RESERVED) and not any(part.startswith(".") for part in key.split("/"))
+    """Dotfiles (any path segment starting with '.', except a top-level `.well-known/`) and
+    reserved keys are never published."""
+    parts = key.split("/")
+    if len(parts) > 1 and parts[0] in PUBLIC_DOT_DIRS:
+        parts = parts[1:]
+    return not key.startswith(RESERVED) and not any(part.startswith(".") for part in parts)
 
 
 def load_local(build_dir: str | os.PathLike) -> LocalState:

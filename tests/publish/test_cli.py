@@ -190,3 +190,28 @@ def test_deploys_rollback_and_max_deletes_commands(site, built, tmp_path):
     assert_one_line_error(proc, "more than --max-deletes 2")
     assert sorted(p.name for p in origin.rglob("*")) == before
     assert_one_line_error(run("publish", built, "--to", origin, "--grace", "soon"), "invalid duration 'soon'")
+
+
+def test_progress_bar_only_on_a_terminal(built, tmp_path):
+    import os
+    import pty
+
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "assetpub.cli", "publish", str(built), "--to", str(tmp_path / "origin")],
+        stdin=slave, stdout=slave, stderr=slave, close_fds=True,
+    )
+    os.close(slave)
+    output = b""
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        output += chunk
+    os.close(master)
+    assert proc.wait(60) == 0
+    text = output.decode(errors="replace")
+    assert "publishing" in text and "published to" in text

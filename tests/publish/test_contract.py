@@ -126,14 +126,19 @@ def test_verify_repairs_missing_and_reports_unknown(backend, built):
     assert backend.read("stray.txt") == b"x"  # reported, never deleted
 
 
-def test_dotfiles_and_build_state_are_never_published(backend, built):
+def test_dotfiles_and_build_state_are_never_published(backend, site, built):
+    (site / ".well-known").mkdir()
+    (site / ".well-known/security.txt").write_text("Contact: mailto:security@example.com\n")
+    (site / ".env").write_text("SECRET=1")
+    build_site(site, built)
     (built / ".env").write_text("SECRET=1")
     (built / ".git").mkdir()
     (built / ".git/config").write_text("[core]")
     (built / "css/.hidden.css").write_text("x")
     publish(built, target=backend.target())
     keys = backend.keys()
-    assert not [k for k in keys if any(part.startswith(".") for part in k.split("/"))]
+    assert ".well-known/security.txt" in keys  # RFC 8615: the one dot-directory that is public
+    assert not [k for k in keys - {".well-known/security.txt"} if any(p.startswith(".") for p in k.split("/"))]
     assert published_keys(built) <= keys
 
 
