@@ -23,7 +23,7 @@ from . import __version__, compress, media_types
 from . import minify as minifier
 from .cache import BuildCache
 from .config import Config, load_config
-from .digest import combine, fingerprinted_name, is_pre_digested, sha256_hex
+from .digest import combine, fingerprinted_name, is_pre_digested
 from .errors import BuildError, ConfigError
 from .globs import matches
 from .graph import closure_hashes
@@ -183,7 +183,7 @@ class Builder:
         results = self.pool.map(
             scan, todo, lambda t: (str(t[0].path), t[1]), weight=lambda t: t[2].st_size, progress=self._phase("scan")
         )
-        for (f, kind, st), result in zip(todo, results):
+        for (f, kind, st), result in zip(todo, results, strict=True):
             if result.error:
                 message, line = result.error
                 raise BuildError(message, file=str(f.path), line=line)

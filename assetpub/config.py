@@ -69,7 +69,7 @@ class Config:
     cloudfront_distribution: str | None = None
     config_file: Path | None = field(default=None, compare=False)
 
-    def replace(self, **changes: Any) -> "Config":
+    def replace(self, **changes: Any) -> Config:
         return dataclasses.replace(self, **changes)
 
 

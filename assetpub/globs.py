@@ -8,11 +8,11 @@ matches `pages/about.html`); a pattern with a slash is anchored at the root
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache
 from typing import Iterable
 
 
-@lru_cache(maxsize=None)
+@cache
 def compile_glob(pattern: str) -> re.Pattern[str]:
     anchored = "/" in pattern.rstrip("/")
     pattern = pattern.strip("/")

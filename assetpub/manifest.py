@@ -38,7 +38,7 @@ class Manifest:
 
     # -- loading and saving -------------------------------------------------
     @classmethod
-    def load(cls, path: str | os.PathLike) -> "Manifest":
+    def load(cls, path: str | os.PathLike) -> Manifest:
         """Read a manifest file (or the manifest inside a build directory)."""
         path = Path(path)
         if path.is_dir():
@@ -52,7 +52,7 @@ class Manifest:
         return cls.from_dict(data, source=str(path))
 
     @classmethod
-    def from_dict(cls, data: Any, *, source: str | None = None) -> "Manifest":
+    def from_dict(cls, data: Any, *, source: str | None = None) -> Manifest:
         where = source or "manifest"
         if not isinstance(data, dict) or not isinstance(data.get("assets"), dict):
             raise ManifestError(f"{where}: not an assetpub manifest (no 'assets' table)")

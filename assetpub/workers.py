@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from typing import Callable, Iterable, Sequence, TypeVar
+from typing import Callable, Sequence, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -33,6 +34,13 @@ def _context():
     if "forkserver" in methods:
         ctx.set_forkserver_preload(["assetpub.pipeline"])
     return ctx
+
+
+def _ignore_ctrl_c() -> None:
+    """Workers leave Ctrl-C to the parent: the terminal sends SIGINT to the whole process
+    group, and the parent cancels the work and shuts the pool down cleanly, with no
+    KeyboardInterrupt traceback from every idle worker."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 class Pool:
@@ -78,7 +86,9 @@ class Pool:
 
     def _start(self) -> ProcessPoolExecutor:
         if self._executor is None:
-            self._executor = ProcessPoolExecutor(max_workers=self.jobs, mp_context=_context())
+            self._executor = ProcessPoolExecutor(
+                max_workers=self.jobs, mp_context=_context(), initializer=_ignore_ctrl_c
+            )
         return self._executor
 
     def close(self) -> None:
@@ -86,7 +96,7 @@ class Pool:
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
 
-    def __enter__(self) -> "Pool":
+    def __enter__(self) -> Pool:
         return self
 
     def __exit__(self, *exc) -> None:

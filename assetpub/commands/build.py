@@ -19,7 +19,7 @@ def build_options(fn):
             click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path), help="Output directory."),
             click.option("--base-url", help="URL prefix the output is served under (default /assets/), or a CDN URL."),
             click.option("--strict/--no-strict", default=None, help="Fail on a missing reference (default: warn)."),
-            click.option("--minify/--no-minify", default=None, help="Minify CSS and JS with rcssmin/rjsmin (default: on)."),
+            click.option("--minify/--no-minify", default=None, help="Minify CSS and JS (default: on)."),
             click.option("--brotli-quality", type=click.IntRange(0, 11), help="Brotli quality, 0-11 (default 11)."),
             click.option("--jobs", "-j", type=click.IntRange(min=0), help="Worker processes (default: all cores)."),
             click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),

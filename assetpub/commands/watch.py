@@ -3,8 +3,6 @@ production headers. Both run until Ctrl-C, then stop cleanly (exit 0)."""
 
 from __future__ import annotations
 
-import multiprocessing
-import signal
 import threading
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -65,7 +63,6 @@ def watch(sources, out, base_url, strict, minify, brotli_quality, jobs, debounce
         server = make_server(config.out, host=host, port=port, prefix=prefix, live_reload=live_reload)
     printer = _Printer(server)
     watcher = Watcher(config, debounce=debounce / 1000, on_rebuild=printer)
-    _workers_ignore_ctrl_c()
     try:
         watcher.start()
         if server is not None:
@@ -147,23 +144,6 @@ def _shown(path) -> str:
         return str(path.relative_to(Path.cwd()))
     except ValueError:
         return str(path)
-
-
-def _workers_ignore_ctrl_c() -> None:
-    """Start multiprocessing's fork server with SIGINT ignored. The build's worker
-    processes fork from it and inherit that, so Ctrl-C (sent by the terminal to the whole
-    process group) stops watch mode in this process alone, instead of also printing a
-    KeyboardInterrupt traceback from every idle worker."""
-    if "forkserver" not in multiprocessing.get_all_start_methods():
-        return
-    from multiprocessing import forkserver
-
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        multiprocessing.get_context("forkserver").set_forkserver_preload(["assetpub.pipeline"])
-        forkserver.ensure_running()
-    finally:
-        signal.signal(signal.SIGINT, previous)
 
 
 def _wait_for_ctrl_c(message: str) -> None:

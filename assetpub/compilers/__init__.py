@@ -15,7 +15,8 @@ class Ref:
     """A reference inside a text file.
 
     `url` is the text as written; `start:end` its span in the file. `kind` is
-    'url', 'import' (CSS @import), 'module' (JS import/export specifier), 'navigation' (HTML <a href>) or 'sourcemap'. For a source map, `comment` is the span of the
+    'url', 'import' (CSS @import), 'module' (JS import/export specifier),
+    'navigation' (HTML <a href>) or 'sourcemap'. For a source map, `comment` is the span of the
     whole comment, removed when the map does not exist.
     """
 

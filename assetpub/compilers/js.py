@@ -38,7 +38,11 @@ _REGEX_AFTER_WORD = frozenset(
 )
 _REGEX_AFTER_CHAR = frozenset("(,=:[!&|?{};+-*%<>~^")
 _TPL_CHUNK = re.compile(r"[^`\\$]+")
-_EXPR_TOKEN = re.compile(r"""(?P<str>"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*')|(?P<tpl>`)|(?P<c>/\*.*?\*/|//[^\n]*)|(?P<open>\{)|(?P<close>\})""", re.S)
+_EXPR_TOKEN = re.compile(
+    r"""(?P<str>"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*')|(?P<tpl>`)|(?P<c>/\*.*?\*/|//[^\n]*)"""
+    r"""|(?P<open>\{)|(?P<close>\})""",
+    re.S,
+)
 
 
 def references(text: str) -> tuple[list[Ref], list[Note]]:
