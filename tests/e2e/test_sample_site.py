@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from assetpub.config import IMMUTABLE, REVALIDATE
-from tests.e2e.conftest import PAGES, READY, SAMPLE, importmap_integrity, sri, visit
+from tests.e2e.conftest import PAGES, READY, SAMPLE, importmap_integrity, run_cli, sri, visit
 from tests.e2e.png import count_near
 
 pytestmark = pytest.mark.e2e
@@ -231,3 +231,23 @@ def test_published_extras_source_map_robots_favicon(published):
         assert reply.header("cache-control") == REVALIDATE
     assert published.get("/favicon.ico").body == Path(SAMPLE / "assets" / "favicon.ico").read_bytes()
     assert published.get("/_assetpub/headers.json").status == 404
+
+
+def test_rollback_brings_back_the_previous_page(own_site, browser):
+    site = own_site
+    old_html = site.get("/index.html").body
+    base = site.root / "assets" / "css" / "base.css"
+    base.write_text(base.read_text(encoding="utf-8").replace("--deep: #0f4c5c;", "--deep: #5c1f4c;"), encoding="utf-8")
+    site.deploy()
+    masthead = "getComputedStyle(document.querySelector('.masthead')).backgroundColor"
+    seen = visit(browser, site.url("index.html"))
+    assert seen.page.evaluate(masthead) == "rgb(92, 31, 76)"
+
+    run_cli("rollback", cwd=site.root)  # to the deploy before the live one, on the config's target
+    assert site.get("/index.html").body == old_html
+    seen.reset()
+    seen.page.reload(wait_until="load")
+    seen.page.wait_for_selector(READY, state="attached")
+    seen.page.wait_for_load_state("networkidle")
+    assert seen.errors == [] and seen.failed == []
+    assert seen.page.evaluate(masthead) == "rgb(15, 76, 92)"
