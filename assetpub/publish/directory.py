@@ -38,12 +38,16 @@ class DirectoryTarget:
         self.url = str(self.root)
         if self.root.exists() and not self.root.is_dir():
             raise PublishError(f"{self.root}: target exists and is not a directory")
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # workers share the sidecar
         self._headers: dict[str, dict[str, str]] | None = None
         self._dirty = False
 
     # -- sidecar -----------------------------------------------------------------------
     def _sidecar(self) -> dict[str, dict[str, str]]:
+        with self._lock:
+            return self._load_sidecar()
+
+    def _load_sidecar(self) -> dict[str, dict[str, str]]:
         if self._headers is None:
             path = self.root / HEADERS_KEY
             try:

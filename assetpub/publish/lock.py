@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import time
 import uuid
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -37,6 +38,7 @@ class Lock:
         self.now = now or datetime.now(timezone.utc)
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.held = False
+        self._written = time.monotonic()
 
     def _body(self) -> bytes:
         return json.dumps(
@@ -64,6 +66,17 @@ class Lock:
                 )
             self.target.delete(LOCK_KEY)  # stale: its owner is gone
         raise LockedError(f"{self.target.url}: could not take the publish lock; try again")
+
+    def refresh(self) -> None:
+        """Push the expiry forward during a long publish (cheap to call often: it writes at
+        most every third of the TTL)."""
+        if not self.held or time.monotonic() - self._written < self.ttl.total_seconds() / 3:
+            return
+        self.now = datetime.now(timezone.utc)
+        from .state import Headers
+
+        self.target.put_bytes(LOCK_KEY, self._body(), Headers("application/json", "no-store"))
+        self._written = time.monotonic()
 
     def release(self) -> None:
         if self.held:

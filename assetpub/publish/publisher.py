@@ -152,7 +152,12 @@ def publish(
             on_plan(the_plan)
         if dry_run:
             return PublishResult(target.url, the_plan, None, time.perf_counter() - started)
-        applied = apply(the_plan, target, workers=workers, progress=progress, steps=range(0, 5))
+        def tick(action: Action) -> None:  # runs on this thread after each finished action
+            lock.refresh()
+            if progress is not None:
+                progress(action)
+
+        applied = apply(the_plan, target, workers=workers, progress=tick, steps=range(5))
         invalidation = None
         if cloudfront_distribution and the_plan.invalidations:
             invalidation = _invalidate(the_plan, target, cloudfront_distribution, cloudfront_options or {})

@@ -210,3 +210,22 @@ def test_verify_knows_earlier_deploys_objects(backend, site, built):
     result = publish(built, target=backend.target(), verify=True)
     assert result.plan.unknown == ("stray.txt",)
     assert versions[0] - versions[1]  # the first deploy's own files are on the target, and known
+
+
+def test_lock_is_refreshed_and_released_and_never_steals(tmp_path):
+    from assetpub.publish import open_target
+    from assetpub.publish.lock import Lock
+
+    target = open_target(str(tmp_path / "origin"))
+    lock = Lock(target, now=T0, ttl=timedelta(0))
+    with lock:
+        first = json.loads(target.get(LOCK_KEY))
+        assert first["expires"] == "2026-03-01T12:00:00Z"
+        lock.refresh()
+        assert json.loads(target.get(LOCK_KEY))["expires"] > first["expires"]
+    assert target.get(LOCK_KEY) is None
+    foreign = {"owner": "elsewhere:1:x", "created": "2026-03-01T12:00:00Z", "expires": "2999-01-01T00:00:00Z"}
+    target.put_bytes(LOCK_KEY, json.dumps(foreign).encode(), _json())
+    with pytest.raises(LockedError, match="owner elsewhere:1:x"):
+        Lock(target).acquire()
+    assert json.loads(target.get(LOCK_KEY)) == foreign
