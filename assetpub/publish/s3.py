@@ -57,7 +57,12 @@ class S3Target:
             request_checksum_calculation="when_required",
             response_checksum_validation="when_required",
         )
-        self.client = session.client("s3", endpoint_url=endpoint_url, config=config)
+        try:
+            self.client = session.client("s3", endpoint_url=endpoint_url, config=config)
+        except ValueError as e:  # botocore: "Invalid endpoint: ..."
+            raise TargetError(f"invalid S3 endpoint URL {endpoint_url!r}: {e}") from None
+        except botocore.exceptions.BotoCoreError as e:
+            raise TargetError(f"cannot set up the S3 client for {self.url}: {e}") from None
         self.transfer = TransferConfig(multipart_threshold=MULTIPART_THRESHOLD, max_concurrency=4)
 
     # -- keys ---------------------------------------------------------------------

@@ -62,6 +62,7 @@ def test_dry_run_and_json(built, tmp_path):
         (lambda p: (p.mkdir(), (p / "assetpub-manifest.json").write_text("{not json"))[0] or p, "origin",
          ["assetpub-manifest.json", "not a readable assetpub manifest"]),
         (None, "ftp://host/x", ["unknown target scheme 'ftp'"]),
+        (None, "s3://", ["no bucket name"]),
         (None, "", ["no target given"]),
     ],
 )
@@ -69,6 +70,11 @@ def test_bad_input_is_one_line(make, target, fragments, built, tmp_path):
     build_dir = make(tmp_path / "bad") if make else built
     to = ["--to", str(tmp_path / target) if target == "origin" else target] if target else []
     assert_one_line_error(run("publish", build_dir, *to, cwd=tmp_path), *fragments)
+
+
+def test_invalid_endpoint_is_one_line(built):
+    assert_one_line_error(run("publish", built, "--to", "s3://some-bucket", "--endpoint-url", "not a url"),
+                          "invalid S3 endpoint URL 'not a url'")
 
 
 def test_missing_bucket_is_one_line(proxy, built):
@@ -215,3 +221,17 @@ def test_progress_bar_only_on_a_terminal(built, tmp_path):
     assert proc.wait(60) == 0
     text = output.decode(errors="replace")
     assert "publishing" in text and "published to" in text
+
+
+def test_delete_unknown_needs_yes_without_a_terminal(site, built, tmp_path):
+    origin = tmp_path / "origin"
+    assert run("publish", built, "--to", origin).returncode == 0
+    (origin / "stray.txt").write_text("not ours")
+    (site / "robots.txt").write_text("User-agent: *\nDisallow: /y\n")
+    build_site(site, built)
+    args = ["publish", built, "--to", origin, "--delete-unknown", "--grace", "0s"]
+    assert_one_line_error(run(*args), "would delete 1 objects assetpub did not create (first: stray.txt)", "--yes")
+    assert (origin / "stray.txt").exists() and b"/y" not in (origin / "robots.txt").read_bytes()
+    proc = run(*args, "--yes")
+    assert proc.returncode == 0 and "deleted 1" in proc.stdout
+    assert not (origin / "stray.txt").exists()
