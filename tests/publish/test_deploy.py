@@ -69,3 +69,22 @@ def test_deploy_command_reads_target_from_config(site, tmp_path):
     again = run("deploy", "--json", cwd=tmp_path)
     data = json.loads(again.stdout)
     assert data["result"]["uploaded"] == 0 and data["build"]["files"] == len(Manifest.load(tmp_path / "build"))
+
+
+def test_deploy_header_change_updates_reused_objects_in_place(backend, site, tmp_path):
+    config = load_config(discover=False, sources=(site,), out=tmp_path / "out1")
+    deploy(config, target=backend.target())
+    changed = config.replace(out=tmp_path / "empty", cache_control="public, max-age=120")
+    built, result = deploy(changed, target=backend.target())
+    sent = {a.key for a in result.plan.files if a.kind in ("upload", "overwrite")}
+    assert sent == {"assetpub-manifest.json"}
+    m = Manifest.load(built.out)
+    logo = m.entry("img/logo.png")["path"]
+    assert backend.headers(logo)["cache_control"] == "public, max-age=120"
+    record = DeployRecord.from_json(backend.read(CURRENT_KEY), where="current")
+    assert record.objects[logo]["sha256"] and record.objects[logo]["cache_control"] == "public, max-age=120"
+    if backend.name == "s3":  # the copy kept the content hash the object carried
+        meta = backend.client.head_object(Bucket=backend.bucket, Key=f"{backend.prefix}/{logo}")["Metadata"]
+        assert meta["sha256"] == record.objects[logo]["sha256"]
+    again = publish(tmp_path / "out1", target=backend.target())  # the old build: headers back, no bytes
+    assert {a.key for a in again.plan.files if a.kind == "upload"} == set()
