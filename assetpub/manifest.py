@@ -65,7 +65,19 @@ class Manifest:
         return {"version": FORMAT_VERSION, "base_url": self.base_url, **self.extra, "assets": dict(self.assets)}
 
     def to_json(self) -> bytes:
-        return (json.dumps(self.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
+        """Deterministic JSON: header keys sorted, then one asset per line in name order.
+
+        One line per asset keeps diffs readable and lets the C encoder do the work (an
+        indented dump runs the pure-Python encoder, a third of a no-op rebuild)."""
+        def dump(value: Any) -> str:
+            return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+        data = self.to_dict()
+        assets = data.pop("assets")
+        lines = [f"  {dump(key)}: {dump(value)}," for key, value in sorted(data.items())]
+        entries = ",\n".join(f"    {dump(name)}: {dump(assets[name])}" for name in sorted(assets))
+        body = "\n".join(["{", *lines, '  "assets": {', *([entries] if entries else []), "  }", "}"])
+        return (body + "\n").encode("utf-8")
 
     # -- lookups ------------------------------------------------------------
     def __contains__(self, name: object) -> bool:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import posixpath
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import unquote
 
 from .digest import split_extension
@@ -26,10 +27,17 @@ class Target:
 def local_target(url: str, referrer: str, base_path: str, *, kind: str = "url") -> Target | None:
     """The logical name a reference points to, or None when it is not ours to rewrite
     (external, data:, fragment-only, empty, outside the base path, bare module specifier)."""
+    # The same reference appears many times in one directory (every stylesheet in css/
+    # points at ../img/…): resolve each (url, directory) once.
+    return _resolve(url, posixpath.dirname(referrer), base_path, kind == "module")
+
+
+@lru_cache(maxsize=65536)
+def _resolve(url: str, directory: str, base_path: str, module: bool) -> Target | None:
     url = url.strip()
     if not url or url.startswith("#") or url.startswith("//") or _SCHEME.match(url):
         return None
-    if kind == "module" and not url.startswith(("./", "../", "/")):
+    if module and not url.startswith(("./", "../", "/")):
         return None  # a bare specifier ("lodash", "app/util.js"): the import map's business
     path, suffix = split_suffix(url)
     if not path or path.endswith("/"):
@@ -40,7 +48,7 @@ def local_target(url: str, referrer: str, base_path: str, *, kind: str = "url") 
             return None  # an absolute path outside our assets (served by someone else)
         name = posixpath.normpath(decoded[len(base_path):])
     else:
-        name = posixpath.normpath(posixpath.join(posixpath.dirname(referrer), decoded))
+        name = posixpath.normpath(posixpath.join(directory, decoded))
     return Target(name, path, suffix)
 
 
