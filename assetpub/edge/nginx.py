@@ -128,7 +128,9 @@ def _server_block(origin: Origin, *, listen: str, prefix: str, brotli: bool) -> 
         "",
         f"    location {_quoted(prefix, 'prefix')} {{",
         f"        alias {root};",
-        "        try_files $uri =404;",
+        "        # a directory's index.html (a static site's home page); a missing file is a",
+        "        # 404, never a fallback to some other page",
+        "        try_files $uri $uri/index.html =404;",
         *_indent(_add_headers(variable), 2),
         "    }",
     ]

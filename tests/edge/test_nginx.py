@@ -125,7 +125,8 @@ def test_missing_assets_and_private_files_are_404(origin, serve):
     (origin / "_assetpub" / "headers.json").write_text('{"version": 1, "objects": {}}')
     (origin / ".env").write_text("SECRET=1")
     server = serve(origin)
-    for path in ("/assets/nope.css", "/assets/css/", "/assets/css", "/assets/", "/assets/_assetpub/headers.json",
+    assert get(server.base, "/assets/").header("content-type") == "text/html; charset=utf-8"  # its index.html
+    for path in ("/assets/nope.css", "/assets/css/", "/assets/css", "/assets/_assetpub/headers.json",
                  "/assets/.assetpub/manifests/000001.json", "/assets/.env", "/assets/%2eenv", "/", "/index.html"):
         reply = get(server.base, path, {"Accept-Encoding": "br, gzip"})
         assert reply.status == 404, path
@@ -273,7 +274,10 @@ def test_served_at_the_root_and_from_an_absolute_base_url(tmp_path, serve):
     server = serve(tmp_path / "root")
     assert get(server.base, "/" + m.path("css/app.css")).header("cache-control") == IMMUTABLE
     assert get(server.base, "/index.html").header("cache-control") == REVALIDATE
-    for path in ("/", "/nope.css", "/_assetpub/current.json", "/.assetpub/manifests/000001.json"):
+    home = get(server.base, "/")  # a directory's index.html, with the page's headers
+    assert home.status == 200 and home.body == (tmp_path / "root/index.html").read_bytes()
+    assert home.header("content-type") == "text/html; charset=utf-8" and home.header("cache-control") == REVALIDATE
+    for path in ("/css/", "/nope.css", "/nope/", "/_assetpub/current.json", "/.assetpub/manifests/000001.json"):
         assert get(server.base, path).status == 404, path
 
     assetpub.build([src], out=tmp_path / "cdn", base_url="https://cdn.example.com/static/v1/")
