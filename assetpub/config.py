@@ -203,6 +203,8 @@ def _normalise(key: str, value: Any, base: Path) -> Any:
         return tuple(base / Path(v) for v in items)
     if key in ("out", "pages"):
         return base / Path(value)
+    if key == "target" and "://" not in value:
+        return str(base / Path(value))  # a directory origin, relative like every other path
     if key in ("exclude", "keep_names"):
         return tuple(value)
     if key == "headers":

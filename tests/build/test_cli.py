@@ -134,3 +134,14 @@ def test_terminal_progress_draws_only_when_enabled():
     quiet = io.StringIO()
     TerminalProgress(stream=quiet)("build", 10, 10)  # StringIO is not a terminal
     assert quiet.getvalue() == ""
+
+
+def test_config_paths_are_relative_to_the_config_file(tmp_path):
+    from assetpub.config import load_config
+
+    write_tree(tmp_path, {"site/assetpub.toml": 'sources = ["a"]\nout = "o"\ntarget = "origin"\n'})
+    config = load_config(tmp_path / "site/assetpub.toml")
+    assert config.sources == (tmp_path / "site/a",) and config.out == tmp_path / "site/o"
+    assert config.target == str(tmp_path / "site/origin")
+    write_tree(tmp_path, {"site/assetpub.toml": 'target = "s3://bucket/prefix"\n'})
+    assert load_config(tmp_path / "site/assetpub.toml").target == "s3://bucket/prefix"
