@@ -310,7 +310,14 @@ class Builder:
         """Jinja2 pages rendered with the asset helpers; they keep their names (see pages.py)."""
         from .pages import render_pages
 
-        rendered = render_pages(self.config, manifest)
+        collect = _Collect()
+        helpers_log = logging.getLogger("assetpub.resolver")
+        helpers_log.addHandler(collect)  # non-strict misses belong in the build's warnings
+        try:
+            rendered = render_pages(self.config, manifest)
+        finally:
+            helpers_log.removeHandler(collect)
+        self.warnings.extend(f"{self.config.pages}: {m}" for m in collect.messages)
         clash = sorted(set(rendered) & set(manifest.assets))
         if clash:
             raise BuildError(f"page {clash[0]!r} has the same name as a source file")
@@ -375,6 +382,15 @@ class Builder:
         write_if_changed(self.out / MANIFEST_NAME, data)
         record_history(self.out, data)
         return written
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
 
 
 def _product_from_entry(name: str, entry: Mapping[str, Any]) -> Product:

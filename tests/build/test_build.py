@@ -242,3 +242,10 @@ def test_html_links_to_pages_are_not_missing_references(make_site, build):
     result = build(src)
     assert [w for w in result.warnings if "missing reference" in w] == [f"{src}/index.html:1: missing reference 'img/nope.png' (left as written)"]
     assert f'href="{result.manifest.path("files/guide.pdf")}"' in (result.out / "index.html").read_text()
+
+
+def test_page_referencing_a_missing_asset_warns_in_the_build_result(make_site, build):
+    src = make_site({"css/a.css": "a{}", "pages/index.html": "{{ asset_url('css/nope.css') }}"})
+    result = build(src, pages=src / "pages")
+    assert any("css/nope.css" in w and "not found" in w for w in result.warnings)
+    assert "/assets/css/nope.css" in (result.out / "index.html").read_text()
