@@ -131,27 +131,12 @@ def publish(
     if not dry_run:
         lock.acquire()
     try:
-        if not dry_run:
-            latest = read_current(target)  # another publish may have finished before we locked
-            if (latest and latest.id) != (previous and previous.id):
-                previous = latest
-                deploy_id = new_deploy_id(now, latest.id if latest else None)
-                options = replace(options, previous=previous, deploy_id=deploy_id)
-                remote = _remote(target, previous, verify)
-        if not verify:
-            remote, options = _interrupted(target, local, remote, options)
-        if retention is not None:
-            records = tuple(read_records(target, previous))
-            listing = dict(target.listing()) if retention.delete_unknown else None
-            options = replace(options, retention=retention, records=records, listing=listing)
-            if not verify:
-                remote = _with_retained(remote, records[: retention.keep])
-        the_plan = plan(local, remote, options)
-        _check(the_plan, local)
+        the_plan = _plan_in_full(local, remote, target, options, verify=verify, retention=retention, locked=not dry_run)
         if on_plan is not None:
             on_plan(the_plan)
         if dry_run:
             return PublishResult(target.url, the_plan, None, time.perf_counter() - started)
+
         def tick(action: Action) -> None:  # runs on this thread after each finished action
             lock.refresh()
             if progress is not None:
@@ -161,13 +146,44 @@ def publish(
         invalidation = None
         if cloudfront_distribution and the_plan.invalidations:
             invalidation = _invalidate(the_plan, target, cloudfront_distribution, cloudfront_options or {})
-        pruned = apply(the_plan, target, workers=workers, steps=(5,))
-        applied.deleted = pruned.deleted
+        applied.deleted = apply(the_plan, target, workers=workers, steps=(5,)).deleted
     except BaseException:
         _release_quietly(lock)
         raise
     lock.release()
     return PublishResult(target.url, the_plan, applied, time.perf_counter() - started, invalidation)
+
+
+def _plan_in_full(
+    local: LocalState,
+    remote: RemoteState,
+    target: Target,
+    options: PlanOptions,
+    *,
+    verify: bool,
+    retention: Retention | None,
+    locked: bool,
+) -> Plan:
+    """The plan of a publish with work to do: with the record as it is once locked, what an
+    interrupted publish left, and the stored records retention needs."""
+    previous = options.previous
+    if locked:
+        latest = read_current(target)  # another publish may have finished before we locked
+        if (latest and latest.id) != (previous and previous.id):
+            previous = latest
+            options = replace(options, previous=latest, deploy_id=new_deploy_id(options.now, latest and latest.id))
+            remote = _remote(target, previous, verify)
+    if not verify:
+        remote, options = _interrupted(target, local, remote, options)
+    if retention is not None:
+        records = tuple(read_records(target, previous))
+        listing = dict(target.listing()) if retention.delete_unknown else None
+        options = replace(options, retention=retention, records=records, listing=listing)
+        if not verify:
+            remote = _with_retained(remote, records[: retention.keep])
+    the_plan = plan(local, remote, options)
+    _check(the_plan, local)
+    return the_plan
 
 
 def _release_quietly(lock: Lock) -> None:
