@@ -64,7 +64,7 @@ def test_deploy_command_reads_target_from_config(site, tmp_path):
     (tmp_path / "assetpub.toml").write_text(f'sources = ["{site}"]\nout = "build"\ntarget = "origin"\n')
     proc = run("deploy", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
-    assert "published to origin: uploaded" in proc.stdout
+    assert f"published to {tmp_path / 'origin'}: uploaded" in proc.stdout  # relative to the config file
     assert (tmp_path / "origin" / "assetpub-manifest.json").is_file()
     again = run("deploy", "--json", cwd=tmp_path)
     data = json.loads(again.stdout)
