@@ -56,7 +56,10 @@ class Moto:
         self.log = workdir / "moto.log"
         self.proc = subprocess.Popen(
             [str(VENV_BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(self.port)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=ENV,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=ENV,
         )
         self.lines = 0
         self.ready = threading.Event()
@@ -85,7 +88,11 @@ class Moto:
         import boto3
 
         boto3.client(
-            "s3", endpoint_url=self.url, region_name="us-east-1", aws_access_key_id="bench", aws_secret_access_key="bench"
+            "s3",
+            endpoint_url=self.url,
+            region_name="us-east-1",
+            aws_access_key_id="bench",
+            aws_secret_access_key="bench",
         ).create_bucket(Bucket=name)
 
     def stop(self):
@@ -108,13 +115,42 @@ def build(src: Path, out: Path) -> None:
 
 def publish_cmd(tool: str, out: Path, bucket: str, moto: Moto, s3cfg: Path) -> list[str]:
     if tool == "assetpub":
-        return [str(VENV_BIN / "assetpub"), "publish", str(out), "--to", f"s3://{bucket}", "--endpoint-url", moto.url, "--json"]
+        return [
+            str(VENV_BIN / "assetpub"),
+            "publish",
+            str(out),
+            "--to",
+            f"s3://{bucket}",
+            "--endpoint-url",
+            moto.url,
+            "--json",
+        ]
     if tool == "aws":
-        return ["aws", "s3", "sync", str(out), f"s3://{bucket}", "--endpoint-url", moto.url, "--only-show-errors",
-                "--exclude", ".assetpub/*"]
+        return [
+            "aws",
+            "s3",
+            "sync",
+            str(out),
+            f"s3://{bucket}",
+            "--endpoint-url",
+            moto.url,
+            "--only-show-errors",
+            "--exclude",
+            ".assetpub/*",
+        ]
     if tool == "s3cmd":
-        return ["s3cmd", "-c", str(s3cfg), "sync", "--no-preserve", "--quiet", "--exclude", ".assetpub/*",
-                str(out) + "/", f"s3://{bucket}/"]
+        return [
+            "s3cmd",
+            "-c",
+            str(s3cfg),
+            "sync",
+            "--no-preserve",
+            "--quiet",
+            "--exclude",
+            ".assetpub/*",
+            str(out) + "/",
+            f"s3://{bucket}/",
+        ]
     raise ValueError(tool)
 
 
@@ -170,12 +206,30 @@ def bench_tool(tool: str, files: int, work: Path, moto: Moto) -> list[dict]:
         edit_one_css(fresh_src)
         mark = moto.lines
         empty = base / "empty-out"
-        seconds, stdout = run([str(VENV_BIN / "assetpub"), "deploy", str(fresh_src), "--out", str(empty),
-                               "--to", f"s3://{bucket}", "--endpoint-url", moto.url, "--json"])
+        seconds, stdout = run(
+            [
+                str(VENV_BIN / "assetpub"),
+                "deploy",
+                str(fresh_src),
+                "--out",
+                str(empty),
+                "--to",
+                f"s3://{bucket}",
+                "--endpoint-url",
+                moto.url,
+                "--json",
+            ]
+        )
         data = json.loads(stdout)
-        row = {"tool": tool, "phase": "deploy, empty --out, one-file edit", "seconds": round(seconds, 2),
-               "requests": moto.requests_since(mark), "library_seconds": data["seconds"],
-               "uploaded": data["result"]["uploaded"], "reused": data["build"].get("reused")}
+        row = {
+            "tool": tool,
+            "phase": "deploy, empty --out, one-file edit",
+            "seconds": round(seconds, 2),
+            "requests": moto.requests_since(mark),
+            "library_seconds": data["seconds"],
+            "uploaded": data["result"]["uploaded"],
+            "reused": data["build"].get("reused"),
+        }
         rows.append(row)
         print(json.dumps(row), flush=True)
     return rows

@@ -15,12 +15,25 @@ from ..config import load_config
 def _retention_options(fn):
     for option in reversed(
         [
-            click.option("--keep", type=click.IntRange(min=1), help="Keep objects the last N deploys reference (default 3)."),
-            click.option("--grace", metavar="DURATION", help="Delete unreferenced objects only after this long (default 7d)."),
-            click.option("--max-deletes", type=click.IntRange(min=0),
-                         help="Refuse the whole publish if it would delete more objects (default 500)."),
-            click.option("--delete-unknown", is_flag=True, help="Also delete objects assetpub did not create (after the grace)."),
-            click.option("--cloudfront-distribution", metavar="ID", help="Invalidate changed keep-name paths on this distribution."),
+            click.option(
+                "--keep", type=click.IntRange(min=1), help="Keep objects the last N deploys reference (default 3)."
+            ),
+            click.option(
+                "--grace", metavar="DURATION", help="Delete unreferenced objects only after this long (default 7d)."
+            ),
+            click.option(
+                "--max-deletes",
+                type=click.IntRange(min=0),
+                help="Refuse the whole publish if it would delete more objects (default 500).",
+            ),
+            click.option(
+                "--delete-unknown", is_flag=True, help="Also delete objects assetpub did not create (after the grace)."
+            ),
+            click.option(
+                "--cloudfront-distribution",
+                metavar="ID",
+                help="Invalidate changed keep-name paths on this distribution.",
+            ),
         ]
     ):
         fn = option(fn)
@@ -34,7 +47,9 @@ def _connection_options(fn):
             click.option("--endpoint-url", help="S3-compatible endpoint (MinIO, R2, ...)."),
             click.option("--region", help="AWS region."),
             click.option("--profile", help="AWS profile (credentials come from boto3's standard chain)."),
-            click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), help="Config file."),
+            click.option(
+                "--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), help="Config file."
+            ),
         ]
     ):
         fn = option(fn)
@@ -54,7 +69,9 @@ def _target_options(fn):
             click.option("--region", help="AWS region."),
             click.option("--profile", help="AWS profile (credentials come from boto3's standard chain)."),
             click.option("--acl", help="Canned ACL for uploaded objects (default: none, the bucket's policy decides)."),
-            click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), help="Config file."),
+            click.option(
+                "--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), help="Config file."
+            ),
             click.option("--quiet", "-q", is_flag=True, help="Print errors only."),
         ]
     ):
@@ -67,8 +84,26 @@ def _target_options(fn):
 @_target_options
 @_retention_options
 @fail_cleanly
-def publish(build_dir, target, dry_run, as_json, workers, verify, yes, endpoint_url, region, profile, acl, config_file, quiet,
-            keep, grace, max_deletes, delete_unknown, cloudfront_distribution):
+def publish(
+    build_dir,
+    target,
+    dry_run,
+    as_json,
+    workers,
+    verify,
+    yes,
+    endpoint_url,
+    region,
+    profile,
+    acl,
+    config_file,
+    quiet,
+    keep,
+    grace,
+    max_deletes,
+    delete_unknown,
+    cloudfront_distribution,
+):
     """Publish BUILD_DIR (an `assetpub build` output) to TARGET, uploading only what changed.
 
     Fingerprinted files go first, then files that keep their names, then the manifest and
@@ -77,8 +112,17 @@ def publish(build_dir, target, dry_run, as_json, workers, verify, yes, endpoint_
     from ..publish.publisher import publish as run_publish
 
     config = load_config(
-        config_file, target=target, endpoint_url=endpoint_url, region=region, profile=profile, acl=acl, workers=workers,
-        keep=keep, grace=grace, max_deletes=max_deletes, cloudfront_distribution=cloudfront_distribution,
+        config_file,
+        target=target,
+        endpoint_url=endpoint_url,
+        region=region,
+        profile=profile,
+        acl=acl,
+        workers=workers,
+        keep=keep,
+        grace=grace,
+        max_deletes=max_deletes,
+        cloudfront_distribution=cloudfront_distribution,
     )
     with _Reporter(as_json=as_json, quiet=quiet, dry_run=dry_run, yes=yes) as reporter:
         result = run_publish(
@@ -96,15 +140,39 @@ def publish(build_dir, target, dry_run, as_json, workers, verify, yes, endpoint_
 
 @click.command()
 @click.argument("sources", nargs=-1, type=click.Path(file_okay=False, path_type=Path))
-@click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path), help="Build directory (default: a temporary one).")
+@click.option(
+    "--out", "-o", type=click.Path(file_okay=False, path_type=Path), help="Build directory (default: a temporary one)."
+)
 @click.option("--base-url", help="URL prefix the output is served under (default /assets/), or a CDN URL.")
 @click.option("--strict/--no-strict", default=None, help="Fail on a missing reference (default: warn).")
 @click.option("--minify/--no-minify", default=None, help="Minify CSS and JS (default: on).")
 @_target_options
 @_retention_options
 @fail_cleanly
-def deploy(sources, out, base_url, strict, minify, target, dry_run, as_json, workers, verify, yes, endpoint_url, region,
-           profile, acl, config_file, quiet, keep, grace, max_deletes, delete_unknown, cloudfront_distribution):
+def deploy(
+    sources,
+    out,
+    base_url,
+    strict,
+    minify,
+    target,
+    dry_run,
+    as_json,
+    workers,
+    verify,
+    yes,
+    endpoint_url,
+    region,
+    profile,
+    acl,
+    config_file,
+    quiet,
+    keep,
+    grace,
+    max_deletes,
+    delete_unknown,
+    cloudfront_distribution,
+):
     """Build SOURCES, then publish to TARGET (settings from the config's `target = ...` or flags).
 
     Assets whose fingerprint the target already holds are not built again, so a fresh CI
@@ -275,7 +343,9 @@ def deploys(target, endpoint_url, region, profile, config_file, as_json):
 
 @click.command()
 @_connection_options
-@click.option("--deploy", "deploy_id", metavar="ID", help="The deploy to make live (default: the one before the live one).")
+@click.option(
+    "--deploy", "deploy_id", metavar="ID", help="The deploy to make live (default: the one before the live one)."
+)
 @click.option("--dry-run", is_flag=True, help="Say what would be restored; change nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.option("--cloudfront-distribution", metavar="ID", help="Invalidate the restored keep-name paths.")
@@ -287,7 +357,11 @@ def rollback(target, endpoint_url, region, profile, config_file, deploy_id, dry_
     from ..publish.rollback import rollback as run_rollback
 
     config = load_config(
-        config_file, target=target, endpoint_url=endpoint_url, region=region, profile=profile,
+        config_file,
+        target=target,
+        endpoint_url=endpoint_url,
+        region=region,
+        profile=profile,
         cloudfront_distribution=cloudfront_distribution,
     )
     result = run_rollback(

@@ -100,7 +100,7 @@ def _prune(actions: list[Action], target: Target, result: ApplyResult) -> None:
     records = [a.key for a in actions if a.key.startswith("_assetpub/deploys/")]
     for keys in (objects, records):
         for start in range(0, len(keys), DELETE_BATCH):
-            target.delete_many(keys[start:start + DELETE_BATCH])
+            target.delete_many(keys[start : start + DELETE_BATCH])
     result.deleted = sum(1 for k in objects if not k.startswith("_assetpub/"))
 
 

@@ -33,7 +33,7 @@ def invalidation_paths(keys: Iterable[str], *, prefix: str = "") -> list[str]:
     exact: set[str] = set()
     wildcards: set[str] = set()
     for path in paths:
-        rel = path[len(base):]
+        rel = path[len(base) :]
         if "/" in rel:
             wildcards.add(base + rel.split("/", 1)[0] + "/*")
         else:
@@ -59,7 +59,9 @@ def invalidate(
 
     try:
         session = boto3.session.Session(profile_name=profile, region_name=region or "us-east-1")
-        client = session.client("cloudfront", config=botocore.config.Config(retries={"mode": "standard", "max_attempts": 5}))
+        client = session.client(
+            "cloudfront", config=botocore.config.Config(retries={"mode": "standard", "max_attempts": 5})
+        )
         r = client.create_invalidation(
             DistributionId=distribution_id,
             InvalidationBatch={"Paths": {"Quantity": len(paths), "Items": paths}, "CallerReference": caller_reference},

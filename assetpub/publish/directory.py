@@ -97,7 +97,9 @@ class DirectoryTarget:
         return RemoteObject(
             sha256=sha256_file(path),
             size=path.stat().st_size,
-            headers=Headers(headers.get("content_type", ""), headers.get("cache_control", ""), headers.get("content_encoding")),
+            headers=Headers(
+                headers.get("content_type", ""), headers.get("cache_control", ""), headers.get("content_encoding")
+            ),
         )
 
     def upload(self, obj: LocalObject, *, key: str | None = None) -> None:

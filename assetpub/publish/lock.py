@@ -96,7 +96,7 @@ class Lock:
         except ValueError:
             return {}
 
-    def __enter__(self) -> "Lock":
+    def __enter__(self) -> Lock:
         self.acquire()
         return self
 

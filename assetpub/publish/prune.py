@@ -68,7 +68,7 @@ def plan_prune(
     """`records`: every stored deploy record, the new one first, newest first.
     `listing`: {key: last modified} of the target (needed only for delete_unknown).
     Returns (objects to delete, deploy records to delete)."""
-    window, older = records[: retention.keep], records[retention.keep:]
+    window, older = records[: retention.keep], records[retention.keep :]
     live: set[str] = set().union(*(record_keys(r) for r in window)) if window else set()
     deletions: list[Deletion] = []
     kept_by_grace: set[str] = set()
@@ -81,7 +81,9 @@ def plan_prune(
         for key in sorted(record_keys(record) - seen):
             seen.add(key)
             if age >= retention.grace:
-                deletions.append(Deletion(key, f"unreferenced by the last {retention.keep} deploys since {retired_by.time}"))
+                deletions.append(
+                    Deletion(key, f"unreferenced by the last {retention.keep} deploys since {retired_by.time}")
+                )
             else:
                 kept_by_grace.add(key)
     # a record outside the window goes once none of its objects waits out the grace

@@ -30,6 +30,7 @@ from .target import Target
 
 log = logging.getLogger(__name__)
 _UNREAD = object()
+DEFAULT_RETENTION = Retention()  # keep 3 deploys, 7 days of grace, at most 500 deletions
 
 
 @dataclass
@@ -64,7 +65,7 @@ def read_current(target: Target) -> DeployRecord | None:
 def read_records(target: Target, current: DeployRecord | None) -> list[DeployRecord]:
     """Every stored deploy record, newest first (current first). Unreadable ones are skipped."""
     ids = sorted(
-        (k[len(DEPLOYS_PREFIX):-len(".json")] for k, _ in target.listing(DEPLOYS_PREFIX) if k.endswith(".json")),
+        (k[len(DEPLOYS_PREFIX) : -len(".json")] for k, _ in target.listing(DEPLOYS_PREFIX) if k.endswith(".json")),
         reverse=True,
     )
     wanted = [i for i in ids if current is None or i != current.id]
@@ -93,7 +94,7 @@ def publish(
     workers: int = DEFAULT_WORKERS,
     now: datetime | None = None,
     previous: Any = _UNREAD,
-    retention: Retention | None = Retention(),
+    retention: Retention | None = DEFAULT_RETENTION,
     cloudfront_distribution: str | None = None,
     cloudfront_options: dict[str, Any] | None = None,
     progress: Callable[[Action], None] | None = None,
@@ -220,7 +221,7 @@ def _interrupted(target: Target, local: LocalState, remote: RemoteState, options
     to_check = sorted({a.key for a in first.actions if a.kind in WRITES} & set(pending))
     log.info("an interrupted publish left %d keys to check; checking %d", len(pending), len(to_check))
     with ThreadPoolExecutor(max_workers=16) as pool:
-        found = dict(zip(to_check, pool.map(target.head, to_check)))
+        found = dict(zip(to_check, pool.map(target.head, to_check), strict=False))
     objects = dict(remote.objects)
     objects.update({k: v for k, v in found.items() if v is not None})
     return RemoteState(objects, remote.complete), replace(options, pending=tuple(pending))

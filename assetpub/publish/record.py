@@ -98,11 +98,13 @@ class DeployRecord:
         return (json.dumps(self.to_dict(), indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
 
     @classmethod
-    def from_json(cls, data: bytes, *, where: str) -> "DeployRecord":
+    def from_json(cls, data: bytes, *, where: str) -> DeployRecord:
         try:
             raw = json.loads(data)
         except ValueError as e:
-            raise PublishError(f"{where}: deploy record is not valid JSON ({e}); fix or delete it, or use --verify") from None
+            raise PublishError(
+                f"{where}: deploy record is not valid JSON ({e}); fix or delete it, or use --verify"
+            ) from None
         if not isinstance(raw, dict) or raw.get("format") != FORMAT or not isinstance(raw.get("objects"), dict):
             raise PublishError(f"{where}: not an assetpub deploy record")
         if raw.get("version") != VERSION:

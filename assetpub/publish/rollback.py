@@ -124,7 +124,9 @@ def _load(target: Target, deploy_id: str) -> DeployRecord:
     key = deploy_key(deploy_id)
     data = target.get(key)
     if data is None:
-        raise PublishError(f"deploy {deploy_id} not found on {target.url} (see `assetpub deploys`; retention may have removed it)")
+        raise PublishError(
+            f"deploy {deploy_id} not found on {target.url} (see `assetpub deploys`; retention may have removed it)"
+        )
     return DeployRecord.from_json(data, where=f"{target.url}/{key}")
 
 
@@ -138,7 +140,8 @@ def _check_present(target: Target, record: DeployRecord) -> None:
     if missing:
         more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
         raise PublishError(
-            f"cannot roll back to deploy {record.id}: {missing[0]}{more} is no longer on {target.url}; nothing was changed"
+            f"cannot roll back to deploy {record.id}: {missing[0]}{more} is no longer on {target.url}; "
+            "nothing was changed"
         )
 
 

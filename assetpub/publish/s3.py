@@ -171,7 +171,9 @@ class S3Target:
         errors = r.get("Errors") or []
         if errors:
             first = errors[0]
-            raise TargetError(f"{self.url}/{first.get('Key')}: cannot delete: {first.get('Code')} {first.get('Message', '')}")
+            raise TargetError(
+                f"{self.url}/{first.get('Key')}: cannot delete: {first.get('Code')} {first.get('Message', '')}"
+            )
 
     def listing(self, under: str = "") -> Iterator[tuple[str, datetime]]:
         """(key, last modified) of every object under the prefix + `under`, reserved ones included."""
@@ -180,7 +182,7 @@ class S3Target:
             pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=start + under)
             for page in pages:
                 for item in page.get("Contents", ()):
-                    key = item["Key"][len(start):]
+                    key = item["Key"][len(start) :]
                     if key:
                         yield key, item["LastModified"]
         except Exception as e:  # noqa: BLE001
@@ -205,7 +207,7 @@ class S3Target:
     def scan(self) -> Iterator[tuple[str, RemoteObject]]:
         keys = list(self.keys())
         with ThreadPoolExecutor(max_workers=16) as pool:
-            for key, remote in zip(keys, pool.map(self.head, keys)):
+            for key, remote in zip(keys, pool.map(self.head, keys), strict=False):
                 if remote is not None:
                     yield key, remote
 

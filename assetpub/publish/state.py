@@ -61,11 +61,13 @@ class RemoteObject:
     fingerprinted: bool = False
 
     @classmethod
-    def from_entry(cls, entry: Mapping[str, Any]) -> "RemoteObject":
+    def from_entry(cls, entry: Mapping[str, Any]) -> RemoteObject:
         return cls(
             sha256=entry.get("sha256"),
             size=int(entry.get("size", 0)),
-            headers=Headers(entry.get("content_type", ""), entry.get("cache_control", ""), entry.get("content_encoding")),
+            headers=Headers(
+                entry.get("content_type", ""), entry.get("cache_control", ""), entry.get("content_encoding")
+            ),
             fingerprinted=bool(entry.get("fingerprinted", False)),
         )
 
@@ -153,7 +155,9 @@ def _entry_objects(root: Path, name: str, entry: Mapping[str, Any], where: str |
     out = []
     keys = [(path, None, entry.get("size"))]
     for encoding, variant in sorted((entry.get("encodings") or {}).items()):
-        keys.append((variant.get("path") or path + EXTENSIONS.get(encoding, "." + encoding), encoding, variant.get("size")))
+        keys.append(
+            (variant.get("path") or path + EXTENSIONS.get(encoding, "." + encoding), encoding, variant.get("size"))
+        )
     for key, encoding, size in keys:
         if not _safe(key):
             raise PublishError(f"{where}: entry {name!r} has an unsafe path {key!r}")

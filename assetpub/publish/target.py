@@ -91,7 +91,9 @@ def open_target(
             raise PublishError(f"{url}: only local file:// URLs are supported")
         path = Path(unquote(parts.path))
     elif scheme and len(scheme) > 1:  # 'C:' on Windows is a drive, not a scheme
-        raise PublishError(f"{url}: unknown target scheme {scheme!r} (use s3://bucket/prefix, file:///path or a directory)")
+        raise PublishError(
+            f"{url}: unknown target scheme {scheme!r} (use s3://bucket/prefix, file:///path or a directory)"
+        )
     else:
         path = Path(url)
     if acl:

@@ -152,7 +152,9 @@ def _handler(proxy: Proxy):
                     self.wfile.write(payload)
                 return
             conn = http.client.HTTPConnection(host, int(port), timeout=60)
-            headers = {k: v for k, v in self.headers.items() if k.lower() not in ("transfer-encoding", "expect", "connection")}
+            headers = {
+                k: v for k, v in self.headers.items() if k.lower() not in ("transfer-encoding", "expect", "connection")
+            }
             if body is not None:
                 headers["Content-Length"] = str(len(body))
             conn.request(self.command, self.path, body=body, headers=headers)
@@ -296,7 +298,7 @@ class S3Backend:
 
     def keys(self) -> set[str]:
         pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=self.prefix + "/")
-        return {o["Key"][len(self.prefix) + 1:] for p in pages for o in p.get("Contents", ())}
+        return {o["Key"][len(self.prefix) + 1 :] for p in pages for o in p.get("Contents", ())}
 
 
 class DirBackend:

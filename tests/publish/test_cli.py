@@ -18,7 +18,11 @@ from .conftest import build_site
 
 def run(*args, cwd=None, timeout=120):
     return subprocess.run(
-        [sys.executable, "-m", "assetpub.cli", *map(str, args)], capture_output=True, text=True, cwd=cwd, timeout=timeout
+        [sys.executable, "-m", "assetpub.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=timeout,
     )
 
 
@@ -59,8 +63,11 @@ def test_dry_run_and_json(built, tmp_path):
     [
         (lambda p: p / "nope", "origin", ["nope", "build directory not found"]),
         (lambda p: p.mkdir() or p, "origin", ["assetpub-manifest.json", "manifest not found"]),
-        (lambda p: (p.mkdir(), (p / "assetpub-manifest.json").write_text("{not json"))[0] or p, "origin",
-         ["assetpub-manifest.json", "not a readable assetpub manifest"]),
+        (
+            lambda p: (p.mkdir(), (p / "assetpub-manifest.json").write_text("{not json"))[0] or p,
+            "origin",
+            ["assetpub-manifest.json", "not a readable assetpub manifest"],
+        ),
         (None, "ftp://host/x", ["unknown target scheme 'ftp'"]),
         (None, "s3://", ["no bucket name"]),
         (None, "", ["no target given"]),
@@ -73,8 +80,10 @@ def test_bad_input_is_one_line(make, target, fragments, built, tmp_path):
 
 
 def test_invalid_endpoint_is_one_line(built):
-    assert_one_line_error(run("publish", built, "--to", "s3://some-bucket", "--endpoint-url", "not a url"),
-                          "invalid S3 endpoint URL 'not a url'")
+    assert_one_line_error(
+        run("publish", built, "--to", "s3://some-bucket", "--endpoint-url", "not a url"),
+        "invalid S3 endpoint URL 'not a url'",
+    )
 
 
 def test_missing_bucket_is_one_line(proxy, built):
@@ -106,9 +115,22 @@ def test_killed_publish_leaves_old_site_and_rerun_finishes(proxy, bucket, s3, si
     else:
         arrived, release = proxy.hold(lambda r: r.method == "PUT" and r.path.endswith("/site/robots.txt"))
     proc = subprocess.Popen(
-        [sys.executable, "-m", "assetpub.cli", "publish", str(built), "--to", url, "--endpoint-url", proxy.url,
-         "--workers", "1"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "assetpub.cli",
+            "publish",
+            str(built),
+            "--to",
+            url,
+            "--endpoint-url",
+            proxy.url,
+            "--workers",
+            "1",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         assert arrived.wait(60), "the publish never reached the held request"
@@ -135,7 +157,8 @@ def test_killed_publish_leaves_old_site_and_rerun_finishes(proxy, bucket, s3, si
     # the rerun uploads only what is missing or different
     wanted = Manifest.load(built).paths() | {"assetpub-manifest.json"}
     already = {
-        k for k in wanted
+        k
+        for k in wanted
         if k in listed and s3.get_object(Bucket=bucket, Key=f"site/{k}")["Body"].read() == (built / k).read_bytes()
     }
     assert already - Manifest.from_dict(json.loads(old_manifest)).paths()  # killed mid-way, not before
@@ -144,18 +167,32 @@ def test_killed_publish_leaves_old_site_and_rerun_finishes(proxy, bucket, s3, si
     sent = {r.path.split("/site/", 1)[1] for r in proxy.requests if r.method == "PUT" and "/_assetpub/" not in r.path}
     assert sent == wanted - already
     assert result.applied.uploaded == len(sent)
-    assert s3.get_object(Bucket=bucket, Key="site/assetpub-manifest.json")["Body"].read() == (
-        built / "assetpub-manifest.json"
-    ).read_bytes()
+    assert (
+        s3.get_object(Bucket=bucket, Key="site/assetpub-manifest.json")["Body"].read()
+        == (built / "assetpub-manifest.json").read_bytes()
+    )
 
 
 def test_concurrent_second_publish_is_refused(proxy, bucket, s3, site, built, tmp_path):
     url = f"s3://{bucket}/site"
     arrived, release = proxy.hold(lambda r: r.method == "PUT" and "/css/" in r.path)
     first = subprocess.Popen(
-        [sys.executable, "-m", "assetpub.cli", "publish", str(built), "--to", url, "--endpoint-url", proxy.url,
-         "--workers", "1"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "assetpub.cli",
+            "publish",
+            str(built),
+            "--to",
+            url,
+            "--endpoint-url",
+            proxy.url,
+            "--workers",
+            "1",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         assert arrived.wait(60)  # the first publish holds the lock and is uploading
@@ -205,7 +242,10 @@ def test_progress_bar_only_on_a_terminal(built, tmp_path):
     master, slave = pty.openpty()
     proc = subprocess.Popen(
         [sys.executable, "-m", "assetpub.cli", "publish", str(built), "--to", str(tmp_path / "origin")],
-        stdin=slave, stdout=slave, stderr=slave, close_fds=True,
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        close_fds=True,
     )
     os.close(slave)
     output = b""

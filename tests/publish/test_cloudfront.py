@@ -40,12 +40,23 @@ def distribution(moto_url, monkeypatch):
             "CallerReference": f"assetpub-test-{uuid.uuid4().hex}",
             "Comment": "",
             "Enabled": True,
-            "Origins": {"Quantity": 1, "Items": [{"Id": "o", "DomainName": "origin.example.com",
-                                                  "CustomOriginConfig": {"HTTPPort": 80, "HTTPSPort": 443,
-                                                                         "OriginProtocolPolicy": "http-only"}}]},
-            "DefaultCacheBehavior": {"TargetOriginId": "o", "ViewerProtocolPolicy": "allow-all",
-                                     "ForwardedValues": {"QueryString": False, "Cookies": {"Forward": "none"}},
-                                     "TrustedSigners": {"Enabled": False, "Quantity": 0}, "MinTTL": 0},
+            "Origins": {
+                "Quantity": 1,
+                "Items": [
+                    {
+                        "Id": "o",
+                        "DomainName": "origin.example.com",
+                        "CustomOriginConfig": {"HTTPPort": 80, "HTTPSPort": 443, "OriginProtocolPolicy": "http-only"},
+                    }
+                ],
+            },
+            "DefaultCacheBehavior": {
+                "TargetOriginId": "o",
+                "ViewerProtocolPolicy": "allow-all",
+                "ForwardedValues": {"QueryString": False, "Cookies": {"Forward": "none"}},
+                "TrustedSigners": {"Enabled": False, "Quantity": 0},
+                "MinTTL": 0,
+            },
         }
     )
     return cf, r["Distribution"]["Id"]
@@ -62,7 +73,10 @@ def invalidated(cf, dist_id):
 
 def test_publish_invalidates_exactly_the_changed_keep_name_files(distribution, proxy, bucket, site, built):
     cf, dist_id = distribution
-    target = lambda: open_target(f"s3://{bucket}/site", endpoint_url=proxy.url)
+
+    def target():
+        return open_target(f"s3://{bucket}/site", endpoint_url=proxy.url)
+
     publish(built, target=target(), cloudfront_distribution=dist_id)
     (site / "css/base.css").write_text((site / "css/base.css").read_text() + ".x{top:0}\n")
     build_site(site, built)

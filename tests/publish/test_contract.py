@@ -38,7 +38,7 @@ def test_first_publish_puts_every_object_with_its_bytes_and_headers(backend, bui
     result = publish(built, target=backend.target())
     m = Manifest.load(built)
     assert result.applied.uploaded == len(published_keys(built))
-    for name, entry in m.assets.items():
+    for _name, entry in m.assets.items():
         assert backend.read(entry["path"]) == (built / entry["path"]).read_bytes()
         h = backend.headers(entry["path"])
         assert h == {"content_type": entry["content_type"], "cache_control": entry["cache_control"]}  # no encoding
@@ -172,8 +172,11 @@ def test_failed_publish_keeps_old_site_and_rerun_uploads_only_what_is_missing(ba
     old_manifest = backend.read("assetpub-manifest.json")
     old_record = backend.read(CURRENT_KEY)
     for name in ("css/base.css", "js/util.js", "index.html", "robots.txt"):
-        (site / name).write_text((site / name).read_text() + "\n/* v2 */\n" if name.endswith((".css", ".js")) else
-                                 (site / name).read_text() + "<!-- v2 -->\n")
+        (site / name).write_text(
+            (site / name).read_text() + "\n/* v2 */\n"
+            if name.endswith((".css", ".js"))
+            else (site / name).read_text() + "<!-- v2 -->\n"
+        )
     build_site(site, built)
     planned = publish(built, target=backend.target(), dry_run=True).plan
     step1 = [a for a in planned.files if a.step == 1 and a.kind == "upload"]
@@ -192,7 +195,9 @@ def test_failed_publish_keeps_old_site_and_rerun_uploads_only_what_is_missing(ba
     for path in Manifest.load(built).paths():
         if path.rsplit("/", 1)[-1] in index:
             assert backend.read(path) is not None
-    done = {k for k in backend.keys() if backend.read(k) == ((built / k).read_bytes() if (built / k).is_file() else None)}
+    done = {
+        k for k in backend.keys() if backend.read(k) == ((built / k).read_bytes() if (built / k).is_file() else None)
+    }
     rerun = publish(built, target=backend.target())
     assert uploaded(rerun) == (published_keys(built) - done)
     assert backend.read("assetpub-manifest.json") == (built / "assetpub-manifest.json").read_bytes()

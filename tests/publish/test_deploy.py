@@ -55,7 +55,9 @@ def test_reusable_needs_every_variant_published():
     entry = {"path": "a.1.css", "digest": "f" * 64, "fingerprinted": True, "encodings": {"br": {"path": "a.1.css.br"}}}
     record = DeployRecord("D", "2026-01-01T00:00:00Z", "t", {"assets": {"a.css": entry}}, {"a.1.css": {}})
     assert reusable(record) == {}
-    record = DeployRecord("D", "2026-01-01T00:00:00Z", "t", {"assets": {"a.css": entry}}, {"a.1.css": {}, "a.1.css.br": {}})
+    record = DeployRecord(
+        "D", "2026-01-01T00:00:00Z", "t", {"assets": {"a.css": entry}}, {"a.1.css": {}, "a.1.css.br": {}}
+    )
     assert reusable(record) == {"f" * 64: entry}
     assert reusable(None) == {}
 

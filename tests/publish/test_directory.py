@@ -45,7 +45,7 @@ def test_sidecar_format(built, tmp_path):
     assert set(sidecar) == {"version", "objects"} and sidecar["version"] == 1
     m = Manifest.load(built)
     assert set(sidecar["objects"]) == m.paths() | {"assetpub-manifest.json"}
-    for name, entry in m.assets.items():
+    for _name, entry in m.assets.items():
         assert sidecar["objects"][entry["path"]] == {
             "content_type": entry["content_type"],
             "cache_control": entry["cache_control"],

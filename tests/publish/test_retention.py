@@ -115,8 +115,12 @@ def test_max_deletes_refuses_before_anything_changes(backend, site, built, tmp_p
     (tmp_path / "other/readme.txt").write_text("the wrong folder\n")
     build_site(tmp_path / "other", wrong)
     with pytest.raises(PublishError, match=r"would delete \d+ objects, more than --max-deletes 3"):
-        publish(wrong, target=backend.target(), now=T0 + timedelta(days=1),
-                retention=Retention(keep=1, grace=timedelta(0), max_deletes=3))
+        publish(
+            wrong,
+            target=backend.target(),
+            now=T0 + timedelta(days=1),
+            retention=Retention(keep=1, grace=timedelta(0), max_deletes=3),
+        )
     assert {k: backend.read(k) for k in backend.keys()} == before
     assert backend.read(LOCK_KEY) is None
 
@@ -126,8 +130,13 @@ def test_no_prune_after_a_failure(backend, site, built):
     edit(site, 3)
     build_site(site, built)
     with pytest.raises(PublishError, match="injected"):
-        publish(built, target=FailingTarget(backend.target(), 4), now=T0 + timedelta(days=1), workers=1,
-                retention=Retention(keep=1, grace=timedelta(0)))
+        publish(
+            built,
+            target=FailingTarget(backend.target(), 4),
+            now=T0 + timedelta(days=1),
+            workers=1,
+            retention=Retention(keep=1, grace=timedelta(0)),
+        )
     assert versions[1] <= backend.keys()
 
 
@@ -185,8 +194,12 @@ def test_rollback_to_unknown_deploy(backend, built):
 def test_second_publish_is_refused_while_one_holds_the_lock(backend, site, built):
     build_site(site, built)
     target = backend.target()
-    holder = {"owner": "other-host:1234:abcd", "purpose": "publish", "created": "2026-03-01T12:00:00Z",
-              "expires": (datetime.now(timezone.utc) + timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%SZ")}
+    holder = {
+        "owner": "other-host:1234:abcd",
+        "purpose": "publish",
+        "created": "2026-03-01T12:00:00Z",
+        "expires": (datetime.now(timezone.utc) + timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
     assert target.create_exclusive(LOCK_KEY, json.dumps(holder).encode())
     with pytest.raises(LockedError, match="locked by another publish \\(owner other-host:1234:abcd"):
         publish(built, target=backend.target())

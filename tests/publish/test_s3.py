@@ -21,7 +21,11 @@ def target(proxy, bucket, **kw):
 
 def file_puts(proxy):
     """PUTs of published objects (not assetpub's own records), without copies."""
-    return [r for r in proxy.requests if r.method == "PUT" and "/_assetpub/" not in r.path and "x-amz-copy-source" not in r.headers]
+    return [
+        r
+        for r in proxy.requests
+        if r.method == "PUT" and "/_assetpub/" not in r.path and "x-amz-copy-source" not in r.headers
+    ]
 
 
 def test_noop_publish_costs_one_request(proxy, bucket, built):
@@ -61,7 +65,9 @@ def test_one_edited_css_sends_only_it_its_variants_what_references_it_and_the_re
     own = [(r.method, r.path.split("/site/", 1)[1].split("?")[0]) for r in proxy.writes() if "/_assetpub/" in r.path]
     stashed = [key for method, key in own if key.startswith("_assetpub/objects/")]
     assert len(stashed) == len({k for k in expected if k.startswith(("index.html", "assetpub-manifest"))})
-    rest = sorted((m, k if not k.startswith("_assetpub/deploys/") else "_assetpub/deploys/ID") for m, k in own if k not in stashed)
+    rest = sorted(
+        (m, k if not k.startswith("_assetpub/deploys/") else "_assetpub/deploys/ID") for m, k in own if k not in stashed
+    )
     assert rest == [
         ("DELETE", "_assetpub/journal.json"),
         ("DELETE", "_assetpub/lock.json"),
@@ -151,9 +157,10 @@ def test_permanent_failure_mid_publish_then_rerun_finishes(proxy, bucket, s3, si
     resent = {r.path for r in file_puts(proxy)}
     assert not (resent & sent_before)  # nothing uploaded twice
     assert result.applied.uploaded == len(resent)
-    assert s3.get_object(Bucket=bucket, Key="site/assetpub-manifest.json")["Body"].read() == (
-        built / "assetpub-manifest.json"
-    ).read_bytes()
+    assert (
+        s3.get_object(Bucket=bucket, Key="site/assetpub-manifest.json")["Body"].read()
+        == (built / "assetpub-manifest.json").read_bytes()
+    )
 
 
 # -- permanent errors: one line, no traceback ------------------------------------------------
@@ -185,7 +192,10 @@ def moto_with_auth():
     env = {**os.environ, "INITIAL_NO_AUTH_ACTION_COUNT": "0"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     ready = threading.Event()
 
