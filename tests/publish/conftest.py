@@ -26,6 +26,9 @@ DUMMY_ENV = {
     "AWS_SECURITY_TOKEN": "testing",
     "AWS_CONFIG_FILE": "/nonexistent/assetpub-test/config",
     "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/assetpub-test/credentials",
+    "AWS_EC2_METADATA_DISABLED": "true",  # never ask an instance metadata service
+    "NO_PROXY": "127.0.0.1,localhost",  # the test servers are local, whatever proxy CI sets
+    "no_proxy": "127.0.0.1,localhost",
 }
 
 
