@@ -141,3 +141,27 @@ def test_verify_reports_unknown_objects():
 def test_plan_is_deterministic():
     state = local(obj("b.1.css"), obj("a.1.css"))
     assert plan(state, RemoteState(), options()) == plan(state, RemoteState(), options())
+
+
+def test_apply_deletes_in_batches_of_at_most_1000():
+    """Real S3 rejects DeleteObjects with more than 1,000 keys (moto accepts them: do not rely on it)."""
+    from assetpub.publish.apply import apply
+    from assetpub.publish.plan import DELETE, Action, Plan
+
+    class Recorder:
+        def __init__(self):
+            self.batches = []
+
+        def delete_many(self, keys):
+            self.batches.append(list(keys))
+
+        def end_step(self, step):
+            pass
+
+    keys = [f"old/{i:05d}.css" for i in range(2500)] + ["_assetpub/deploys/D0.json"]
+    the_plan = Plan(tuple(Action(DELETE, k, "old", 5) for k in keys), None)
+    target = Recorder()
+    result = apply(the_plan, target)
+    assert [len(b) for b in target.batches] == [1000, 1000, 500, 1]  # records after their objects
+    assert target.batches[-1] == ["_assetpub/deploys/D0.json"]
+    assert result.deleted == 2500
