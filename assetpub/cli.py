@@ -40,7 +40,27 @@ def human_bytes(n: int) -> str:
     return f"{n} B"
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """Loads the command modules on first lookup, not at import: a command module may
+    import another (deploy reuses build's options) without an import cycle through here."""
+
+    _loaded = False
+
+    def _load(self) -> None:
+        if not self._loaded:
+            self._loaded = True
+            _register_commands(self)
+
+    def get_command(self, ctx: click.Context, cmd_name: str):
+        self._load()
+        return super().get_command(ctx, cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._load()
+        return super().list_commands(ctx)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="assetpub")
 def main() -> None:
     """assetpub: fingerprint, rewrite, minify and precompress static assets, write a
@@ -80,7 +100,7 @@ class TerminalProgress:
         self.stream.flush()
 
 
-def _register_commands() -> None:
+def _register_commands(group: click.Group) -> None:
     """Every module in assetpub/commands/ contributes the click commands in its COMMANDS list."""
     import importlib
     import pkgutil
@@ -90,10 +110,8 @@ def _register_commands() -> None:
     for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda i: i.name):
         module = importlib.import_module(f"{commands.__name__}.{info.name}")
         for command in getattr(module, "COMMANDS", ()):
-            main.add_command(command)
+            group.add_command(command)
 
-
-_register_commands()
 
 if __name__ == "__main__":  # pragma: no cover
     main()

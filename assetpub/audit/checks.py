@@ -136,7 +136,8 @@ def conditional(response: Response | None) -> Check:
     sent = "; ".join(f"{k}: {v}" for k, v in response.sent.items() if k.startswith("If-"))
     seen = str(response.status) if response.status is not None else None
     ok = response.status == 304
-    return Check("conditional", PASS if ok else FAIL, "304", seen, sent if ok else f"sent {sent}; {response.error or ''}".rstrip("; "))
+    detail = sent if ok else f"sent {sent}; {response.error or ''}".rstrip("; ")
+    return Check("conditional", PASS if ok else FAIL, "304", seen, detail)
 
 
 def last_modified_stable(entry: Mapping[str, Any], primary: Response, previous: Mapping[str, Any] | None) -> Check:

@@ -18,7 +18,8 @@ import click
 @click.option("--sample", type=click.IntRange(min=1), metavar="N",
               help="Audit N random fingerprinted files plus every file that keeps its name.")
 @click.option("--seed", type=int, help="Seed for --sample, to audit the same files again.")
-@click.option("--concurrency", default=8, show_default=True, type=click.IntRange(1, 32), help="Requests in flight at most.")
+@click.option("--concurrency", default=8, show_default=True, type=click.IntRange(1, 32),
+              help="Requests in flight at most.")
 @click.option("--max-requests", default=10000, show_default=True, type=click.IntRange(min=1),
               help="Refuse to start an audit that would need more requests.")
 @click.option("--timeout", default=10.0, show_default=True, type=click.FloatRange(min=0.1), help="Seconds per request.")

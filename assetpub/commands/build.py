@@ -30,18 +30,10 @@ def build_options(fn):
     return fn
 
 
-def config_from_options(*, sources, out, base_url, strict, minify, brotli_quality, jobs, config_file, **_):
-    """A Config from the build options: the config file's settings, flags on top."""
-    return load_config(
-        config_file,
-        sources=tuple(sources),
-        out=out,
-        base_url=base_url,
-        strict=strict,
-        minify=minify,
-        brotli_quality=brotli_quality,
-        jobs=jobs,
-    )
+def config_from_options(*, sources, config_file, **overrides):
+    """A Config from the build options (and any other settings given as flags): the
+    config file's settings, flags that were given on top."""
+    return load_config(config_file, sources=tuple(sources), **overrides)
 
 
 @click.command()

@@ -10,6 +10,7 @@ import click
 
 from ..cli import fail_cleanly, human_bytes
 from ..config import load_config
+from .build import build_options, config_from_options
 
 
 def _retention_options(fn):
@@ -69,9 +70,6 @@ def _target_options(fn):
             click.option("--region", help="AWS region."),
             click.option("--profile", help="AWS profile (credentials come from boto3's standard chain)."),
             click.option("--acl", help="Canned ACL for uploaded objects (default: none, the bucket's policy decides)."),
-            click.option(
-                "--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), help="Config file."
-            ),
             click.option("--quiet", "-q", is_flag=True, help="Print errors only."),
         ]
     ):
@@ -81,6 +79,7 @@ def _target_options(fn):
 
 @click.command()
 @click.argument("build_dir", type=click.Path(path_type=Path))
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), help="Config file.")
 @_target_options
 @_retention_options
 @fail_cleanly
@@ -139,64 +138,19 @@ def publish(
 
 
 @click.command()
-@click.argument("sources", nargs=-1, type=click.Path(file_okay=False, path_type=Path))
-@click.option(
-    "--out", "-o", type=click.Path(file_okay=False, path_type=Path), help="Build directory (default: a temporary one)."
-)
-@click.option("--base-url", help="URL prefix the output is served under (default /assets/), or a CDN URL.")
-@click.option("--strict/--no-strict", default=None, help="Fail on a missing reference (default: warn).")
-@click.option("--minify/--no-minify", default=None, help="Minify CSS and JS (default: on).")
+@build_options
 @_target_options
 @_retention_options
 @fail_cleanly
-def deploy(
-    sources,
-    out,
-    base_url,
-    strict,
-    minify,
-    target,
-    dry_run,
-    as_json,
-    workers,
-    verify,
-    yes,
-    endpoint_url,
-    region,
-    profile,
-    acl,
-    config_file,
-    quiet,
-    keep,
-    grace,
-    max_deletes,
-    delete_unknown,
-    cloudfront_distribution,
-):
+def deploy(dry_run, as_json, verify, yes, quiet, delete_unknown, **options):
     """Build SOURCES, then publish to TARGET (settings from the config's `target = ...` or flags).
 
     Assets whose fingerprint the target already holds are not built again, so a fresh CI
-    checkout deploys in time proportional to what changed."""
+    checkout deploys in time proportional to what changed. Without --out (or `out` in the
+    config) the build goes to a temporary directory."""
     from ..publish.deploy import deploy as run_deploy
 
-    config = load_config(
-        config_file,
-        sources=tuple(sources),
-        out=out,
-        base_url=base_url,
-        strict=strict,
-        minify=minify,
-        target=target,
-        endpoint_url=endpoint_url,
-        region=region,
-        profile=profile,
-        acl=acl,
-        workers=workers,
-        keep=keep,
-        grace=grace,
-        max_deletes=max_deletes,
-        cloudfront_distribution=cloudfront_distribution,
-    )
+    config = config_from_options(**options)
     with _Reporter(as_json=as_json, quiet=quiet, dry_run=dry_run, yes=yes) as reporter:
         built, result = run_deploy(
             config,

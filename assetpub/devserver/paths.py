@@ -3,7 +3,8 @@
 Refused (the caller answers 400 for targets that are not plain paths, 404 otherwise):
 `..` and `.` segments, raw or percent-encoded (`%2e%2e`, or `%2f` hiding a slash),
 backslashes and NUL bytes, empty segments (`//etc/passwd`), dotfiles and
-dot-directories (except a top-level `.well-known/`, which the build publishes), the reserved `_assetpub/` prefix of a directory origin, and anything
+dot-directories (except a top-level `.well-known/`, which the build publishes), the
+reserved `_assetpub/` prefix of a directory origin, and anything
 whose real path (symlinks resolved) leaves the root or lands on one of those.
 """
 

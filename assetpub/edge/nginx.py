@@ -203,7 +203,10 @@ def _text_types() -> list[str]:
 
 def _standalone(server: str, rundir: Path, *, brotli: bool, brotli_module: str | Path | None) -> str:
     rundir = rundir.resolve()
-    run = lambda name: _quoted((rundir / name).as_posix(), "run directory")
+
+    def run(name: str) -> str:
+        return _quoted((rundir / name).as_posix(), "run directory")
+
     lines = [
         "# assetpub nginx-config --standalone: a complete nginx.conf for tests and local checks.",
         f"# Run: nginx -p {rundir} -e {rundir / 'error.log'} -c FILE",

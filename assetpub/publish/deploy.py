@@ -9,7 +9,6 @@ its manifest entry. Publish then sees those objects as "already published".
 
 from __future__ import annotations
 
-import inspect
 import logging
 import re
 import tempfile
@@ -44,15 +43,6 @@ def reusable(record: DeployRecord | None) -> dict[str, Mapping[str, Any]]:
     return out
 
 
-def builder_accepts_reuse() -> bool:
-    from .. import builder
-
-    try:
-        return "reuse" in inspect.signature(builder.build).parameters
-    except (TypeError, ValueError):
-        return False
-
-
 def deploy(
     config: Config,
     *,
@@ -78,10 +68,7 @@ def deploy(
 
 def _run(config, build, previous, target, dry_run, verify, workers, progress, on_plan, publish_options):
     reuse = reusable(previous) if not verify else {}
-    if reuse and builder_accepts_reuse():
-        built = build(config=config, reuse=reuse)
-    else:
-        built = build(config=config)
+    built = build(config=config, reuse=reuse)
     result = publish(
         built.out,
         target=target,

@@ -7,7 +7,7 @@ import json
 from assetpub.config import load_config
 from assetpub.manifest import Manifest
 from assetpub.publish import publish
-from assetpub.publish.deploy import builder_accepts_reuse, deploy, reusable
+from assetpub.publish.deploy import deploy, reusable
 from assetpub.publish.record import CURRENT_KEY, DeployRecord
 
 from .conftest import DirBackend, build_site
@@ -27,19 +27,16 @@ def test_deploy_from_empty_out_reuses_published_assets_and_publishes_the_same_si
     (site / "js/util.js").write_text((site / "js/util.js").read_text() + "export const v = 2;\n")
 
     built, result = deploy(config.replace(out=tmp_path / "empty"), target=backend.target())
-    reused = getattr(built, "reused", [])
-    if builder_accepts_reuse():
-        # css, images, robots.txt... were not built again; util.js and what imports it were
-        assert "css/app.css" in reused and "img/logo.png" in reused
-        assert "js/util.js" not in reused and "js/app.js" not in reused
-        assert not (tmp_path / "empty" / Manifest.load(built.out).entry("css/app.css")["path"]).exists()
+    # css, images... were not built again; util.js and what imports it were
+    assert "css/app.css" in built.reused and "img/logo.png" in built.reused
+    assert "js/util.js" not in built.reused and "js/app.js" not in built.reused
+    assert not (tmp_path / "empty" / Manifest.load(built.out).entry("css/app.css")["path"]).exists()
     m = Manifest.load(built.out)
     changed = {m.entry(n)["path"] for n in ("js/util.js", "js/app.js", "index.html")}
     sent = {a.key for a in result.plan.files if a.kind in ("upload", "overwrite")}
     assert {k for k in sent if not k.endswith((".br", ".gz"))} == changed | {"assetpub-manifest.json"}
     skipped = {a.key: a.reason for a in result.plan.files if a.kind == "skip"}
-    if reused:
-        assert skipped[m.entry("css/app.css")["path"]] == "already published (reused by the build)"
+    assert skipped[m.entry("css/app.css")["path"]] == "already published (reused by the build)"
 
     # the same site a full build would have published
     full_out = tmp_path / "full"
