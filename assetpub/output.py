@@ -21,10 +21,30 @@ def write_atomic(path: Path, data: bytes) -> None:
     try:
         with open(tmp, "wb") as f:
             f.write(data)
-        os.replace(tmp, path)
+        replace_newer(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def replace_newer(tmp: Path, dest: Path) -> None:
+    """Rename `tmp` over `dest`, making sure the new file's mtime is in a later whole
+    second than the file it replaces.
+
+    Servers derive Last-Modified (whole seconds, RFC 9110) and often the ETag (nginx:
+    mtime seconds and size) from the mtime: a file rewritten within the same second
+    with the same size would otherwise keep its validators, and browsers would keep
+    the old content on revalidation (a deploy and a rollback a moment apart)."""
+    try:
+        before = dest.stat().st_mtime_ns
+    except OSError:
+        before = None
+    if before is not None:
+        after = tmp.stat().st_mtime_ns
+        if after // 1_000_000_000 <= before // 1_000_000_000:
+            later = (before // 1_000_000_000 + 1) * 1_000_000_000
+            os.utime(tmp, ns=(later, later))
+    os.replace(tmp, dest)
 
 
 def same_content(path: Path, data: bytes) -> bool:

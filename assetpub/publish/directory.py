@@ -22,7 +22,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator
 
-from ..output import write_atomic
+from ..output import replace_newer, write_atomic
 from .errors import PublishError
 from .state import RESERVED, Headers, LocalObject, RemoteObject, is_publishable, sha256_file
 
@@ -185,7 +185,7 @@ class DirectoryTarget:
             dest.parent.mkdir(parents=True, exist_ok=True)
             with open(src, "rb") as fin, open(tmp, "wb") as fout:
                 shutil.copyfileobj(fin, fout, 1 << 20)
-            os.replace(tmp, dest)
+            replace_newer(tmp, dest)  # new bytes, new validators, even within the same second
         except OSError as e:
             tmp.unlink(missing_ok=True)
             raise PublishError(f"{dest}: cannot write: {e.strerror}") from None

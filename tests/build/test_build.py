@@ -249,3 +249,14 @@ def test_page_referencing_a_missing_asset_warns_in_the_build_result(make_site, b
     result = build(src, pages=src / "pages")
     assert any("css/nope.css" in w and "not found" in w for w in result.warnings)
     assert "/assets/css/nope.css" in (result.out / "index.html").read_text()
+
+
+def test_rewritten_file_gets_a_later_whole_second_mtime(tmp_path):
+    """Same size, same second: Last-Modified / nginx's ETag must still change."""
+    from assetpub.output import write_atomic
+
+    path = tmp_path / "index.html"
+    write_atomic(path, b"<p>one</p>")
+    first = path.stat().st_mtime_ns
+    write_atomic(path, b"<p>two</p>")
+    assert path.stat().st_mtime_ns // 10**9 > first // 10**9

@@ -55,3 +55,20 @@ def test_sidecar_format(built, tmp_path):
     # the origin's layout is the build output's layout
     for path in m.paths():
         assert (origin / path).read_bytes() == (built / path).read_bytes()
+
+
+def test_changed_file_of_the_same_size_gets_new_validators_within_the_same_second(tmp_path):
+    """nginx's ETag is mtime seconds + size; Last-Modified has whole seconds. A page
+    republished a moment later with the same length must still revalidate to 200."""
+    from tests.conftest import write_tree
+
+    src = write_tree(tmp_path / "src", {"index.html": "<p>one</p>"})
+    origin = tmp_path / "origin"
+    build_site(src, tmp_path / "b1")
+    publish(tmp_path / "b1", target=open_target(str(origin)))
+    first = (origin / "index.html").stat().st_mtime_ns
+    (src / "index.html").write_text("<p>two</p>")
+    build_site(src, tmp_path / "b2")
+    publish(tmp_path / "b2", target=open_target(str(origin)))
+    assert (origin / "index.html").read_text() == "<p>two</p>"
+    assert (origin / "index.html").stat().st_mtime_ns // 10**9 > first // 10**9
