@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 from urllib.parse import urlsplit
 
-from . import __version__, compress, media_types
+from . import __version__, compilers, compress, media_types
 from . import minify as minifier
 from .cache import BuildCache
 from .config import Config, load_config
@@ -243,6 +243,7 @@ class Builder:
             c = self.config
             self._pipeline = combine(
                 f"assetpub {__version__}",
+                f"rules {compilers.REVISION}",
                 minifier.versions(),
                 compress.version(),
                 f"minify={c.minify}",

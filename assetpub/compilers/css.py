@@ -20,8 +20,13 @@ _TOKEN = re.compile(
     """,
     re.S | re.X | re.I,
 )
+# url(…) is consumed whole here (its string is not a bare image-set string); the rescan
+# below finds it as a url() reference.
 _IMAGESET_TOKEN = re.compile(
-    rf"""(?P<comment>/\*.*?(?:\*/|\Z)) | (?P<string>{_DQ}|{_SQ}) | (?P<open>\() | (?P<close>\))""", re.S | re.X
+    rf"""(?P<comment>/\*.*?(?:\*/|\Z))
+    | (?P<url>(?<![\w-])url\(\s*(?:{_DQ}|{_SQ}|[^)"'\s]*)\s*\))
+    | (?P<string>{_DQ}|{_SQ}) | (?P<open>\() | (?P<close>\))""",
+    re.S | re.X | re.I,
 )
 # Case-sensitive on purpose: browsers ignore `sOuRcEMaPpInGURL`.
 _SOURCE_MAP = re.compile(r"/\*[#@][ \t]+sourceMappingURL=([^\s*]+)\s*\*/\Z")

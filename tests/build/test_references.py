@@ -1,0 +1,27 @@
+"""Reference forms that are easy to get subtly wrong: image-set() with url() inside,
+quoted url() with spaces through the minifier."""
+
+from __future__ import annotations
+
+from tests.build.conftest import output_text
+
+IMAGES = {"img/a.png": b"\x89PNG a", "img/b c.png": b"\x89PNG bc"}
+
+
+def test_image_set_with_url_inside_is_rewritten_once(make_site, build):
+    src = make_site(
+        {
+            **IMAGES,
+            "css/a.css": '.e { background-image: image-set(url("../img/a.png") 1x, "../img/b c.png" 2x) }\n'
+            ".f { background-image: -webkit-image-set(url(../img/a.png) 1x) }\n",
+        }
+    )
+    result = build(src, minify=False)
+    m = result.manifest
+    a = m.path("img/a.png").rsplit("/", 1)[1]
+    bc = m.path("img/b c.png").rsplit("/", 1)[1]
+    text = output_text(result, "css/a.css")
+    assert f'image-set(url("../img/{a}") 1x, "../img/{bc}" 2x)' in text
+    assert f"-webkit-image-set(url(../img/{a}) 1x)" in text
+    assert not result.warnings
+
