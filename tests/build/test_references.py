@@ -25,3 +25,11 @@ def test_image_set_with_url_inside_is_rewritten_once(make_site, build):
     assert f"-webkit-image-set(url(../img/{a}) 1x)" in text
     assert not result.warnings
 
+
+def test_minified_quoted_url_keeps_a_space_in_the_name(make_site, build):
+    # rcssmin strips all whitespace inside url(), even quoted; the file would not be found
+    src = make_site({**IMAGES, "css/a.css": ".b { background: url( \"../img/b c.png\" ) }\n"})
+    result = build(src, minify=True)
+    bc = result.manifest.path("img/b c.png").rsplit("/", 1)[1]
+    text = output_text(result, "css/a.css")
+    assert f'url("../img/{bc.replace(" ", "%20")}")' in text, text
