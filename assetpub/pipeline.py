@@ -24,11 +24,14 @@ class Scan:
     sha: str
     refs: list[RefRow] = field(default_factory=list)
     notes: list[list] = field(default_factory=list)  # [line, message]
-    error: tuple[str, int] | None = None  # (message, line): the file cannot be built
+    error: tuple[str, int | None] | None = None  # (message, line): the file cannot be built
 
 
 def scan(path: str, kind: str, want_refs: bool = True) -> Scan:
-    data = Path(path).read_bytes()
+    try:
+        data = Path(path).read_bytes()
+    except OSError as e:  # unreadable, or gone since it was listed: the user's to fix
+        return Scan("", error=(f"cannot read: {e.strerror}", None))
     sha = hashlib.sha256(data).hexdigest()
     scanner = scanner_for(kind)
     if scanner is None or not want_refs:

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from assetpub.cli import main
@@ -145,3 +146,20 @@ def test_config_paths_are_relative_to_the_config_file(tmp_path):
     assert config.target == str(tmp_path / "site/origin")
     write_tree(tmp_path, {"site/assetpub.toml": 'target = "s3://bucket/prefix"\n'})
     assert load_config(tmp_path / "site/assetpub.toml").target == "s3://bucket/prefix"
+
+
+def test_unreadable_source_is_one_line_naming_the_file(tmp_path):
+    src = write_tree(tmp_path / "src", {"css/ok.css": "a{}", "css/locked.css": "b{}"})
+    (src / "css/locked.css").chmod(0)
+    # root reads anything; without its capabilities, mode 000 applies to it too
+    prefix = ["setpriv", "--bounding-set=-all", "--inh-caps=-all"] if os.geteuid() == 0 else []
+    if prefix and not shutil.which("setpriv"):
+        pytest.skip("running as root without setpriv: cannot make a file unreadable")
+    out = tmp_path / "out"
+    proc = subprocess.run(
+        [*prefix, ASSETPUB, "build", str(src), "--out", str(out)], capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.strip() == f"error: {src / 'css/locked.css'}: cannot read: Permission denied"
+    assert not (out / "assetpub-manifest.json").exists()
