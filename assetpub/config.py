@@ -10,6 +10,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
+from urllib.parse import urlsplit
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -124,6 +125,11 @@ def _check(key: str, value: Any, where: str) -> None:
                 raise ConfigError(f"{where}: key {key!r} must be {desc}, found {_type_name(item)} {item!r}")
     if key == "brotli_quality" and not 0 <= value <= 11:
         raise ConfigError(f"{where}: key 'brotli_quality' must be {desc}, not {value}")
+    if key == "base_url":
+        try:
+            normalise_base_url(value)
+        except ConfigError as e:
+            raise ConfigError(f"{where}: {e}") from None
     if key == "jobs" and value < 0:
         raise ConfigError(f"{where}: key 'jobs' must be {desc}, not {value}")
     if key in ("workers", "max_deletes") and value < 0 or key == "keep" and value < 1:
@@ -217,8 +223,16 @@ def _normalise(key: str, value: Any, base: Path) -> Any:
 
 
 def normalise_base_url(value: str) -> str:
-    """Base URLs always end with a slash: '/assets' -> '/assets/', 'https://cdn/x' -> 'https://cdn/x/'."""
+    """Base URLs always end with a slash: '/assets' -> '/assets/', 'https://cdn/x' -> 'https://cdn/x/'.
+
+    A relative one ('assets/') is refused: a browser would resolve it against each page's
+    own URL, so /blog/post would ask for /blog/assets/…"""
     if not value:
         return "/"
+    if not (value.startswith("/") or (urlsplit(value).scheme in ("http", "https") and urlsplit(value).netloc)):
+        raise ConfigError(
+            "base_url must be a path from the site root ('/assets/') or an http(s) URL"
+            f" ('https://cdn.example.com/assets/'), not {value!r}"
+        )
     return value if value.endswith("/") else value + "/"
 

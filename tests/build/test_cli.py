@@ -163,3 +163,16 @@ def test_unreadable_source_is_one_line_naming_the_file(tmp_path):
     assert "Traceback" not in proc.stderr
     assert proc.stderr.strip() == f"error: {src / 'css/locked.css'}: cannot read: Permission denied"
     assert not (out / "assetpub-manifest.json").exists()
+
+
+def test_relative_base_url_is_a_clear_error(tmp_path):
+    # "assets/" would resolve against each page's own URL: /blog/post -> /blog/assets/…
+    write_tree(tmp_path, {"assetpub.toml": 'sources = ["a"]\nout = "o"\nbase_url = "assets"\n', "a/x.txt": "x"})
+    proc = run("build", cwd=tmp_path)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert "assetpub.toml: base_url must be a path from the site root" in proc.stderr and "'assets'" in proc.stderr
+    result = CliRunner().invoke(main, ["build", str(tmp_path / "a"), "-o", str(tmp_path / "o"), "--base-url", "ftp://x/"])
+    assert result.exit_code == 1 and result.output.startswith("error: base_url must be"), result.output
+    for good in ("/static", "https://cdn.example.com/assets", "//cdn.example.com/a/"):
+        result = CliRunner().invoke(main, ["build", str(tmp_path / "a"), "-o", str(tmp_path / "o"), "--base-url", good])
+        assert result.exit_code == 0, (good, result.output)
