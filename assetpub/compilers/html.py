@@ -1,5 +1,6 @@
 """HTML references: src, href, poster and srcset attributes, outside comments and
-outside <script>/<style> bodies (inline <style> url() are found with the CSS scanner)."""
+outside <script>/<style> bodies (inline <style> bodies and style="…" attributes are
+scanned with the CSS scanner)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ _TOKEN = re.compile(
     re.S | re.X | re.I,
 )
 _ATTR = re.compile(
-    r"""(?<![\w-])(?P<name>src|href|poster|srcset)\s*=\s*(?:"(?P<dq>[^"]*)"|'(?P<sq>[^']*)'|(?P<uq>[^\s"'=<>`]+))""",
+    r"""(?<![\w-])(?P<name>src|href|poster|srcset|style)\s*=\s*(?:"(?P<dq>[^"]*)"|'(?P<sq>[^']*)'|(?P<uq>[^\s"'=<>`]+))""",
     re.I,
 )
 # <a href> and <area href> point at pages, which may live outside the asset tree:
@@ -46,10 +47,15 @@ def _attrs(offset: int, tag: str, refs: list[Ref], navigation: bool = False) -> 
     for a in _ATTR.finditer(tag):
         g = next(g for g in ("dq", "sq", "uq") if a.group(g) is not None)
         value, start = a.group(g), offset + a.start(g)
-        if a.group("name").lower() == "srcset":
+        name = a.group("name").lower()
+        if name == "style":
+            body_refs, _ = css.references(value)
+            # a URL written with character references (&quot;) is left alone, not guessed at
+            refs.extend(Ref(r.url, start + r.start, start + r.end) for r in body_refs if "&" not in r.url)
+        elif name == "srcset":
             for item in _SRCSET_ITEM.finditer(value):
                 if item.group(1):
                     refs.append(Ref(item.group(1), start + item.start(1), start + item.end(1)))
         else:
-            kind = "navigation" if navigation and a.group("name").lower() == "href" else "url"
+            kind = "navigation" if navigation and name == "href" else "url"
             refs.append(Ref(value, start, start + len(value), kind))
