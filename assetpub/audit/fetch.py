@@ -9,6 +9,7 @@ connection was needed, as a browser's first request would pay it).
 from __future__ import annotations
 
 import http.client
+import re
 import ssl
 import threading
 import time
@@ -43,7 +44,12 @@ class Response:
 
 def check_url(url: str, *, what: str = "URL") -> str:
     """An http(s) URL without credentials, query or fragment; raises AuditUsageError otherwise."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError as e:
+        shown = re.sub(r"//[^/]*@", "//***@", url)  # never echo a secret
+        raise AuditUsageError(f"{what} {shown!r}: not a valid URL ({e})") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise AuditUsageError(f"{what} {url!r}: expected an http:// or https:// URL")
     if parts.username or parts.password:

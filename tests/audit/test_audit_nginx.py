@@ -148,6 +148,10 @@ def test_manifest_by_url_and_sample(origin, nginx):
 def test_usage_errors_exit_2(origin, tmp_path):
     cases = [
         (["ftp://example.com/", "--manifest", str(origin)], "expected an http:// or https:// URL"),
+        (["http://[bad/", "--manifest", str(origin)], "not a valid URL"),
+        (["http://user:pw@[bad/", "--manifest", str(origin)], "not a valid URL"),
+        (["http://127.0.0.1:99999/", "--manifest", str(origin)], "not a valid URL"),
+        (["http://127.0.0.1:9/", "--manifest", "http://[bad/m.json"], "not a valid URL"),
         (["http://user:pw@127.0.0.1:9/", "--manifest", str(origin)], "credentials in the URL are not accepted"),
         (["http://127.0.0.1:9/", "--manifest", str(tmp_path / "nope")], "manifest not found"),
         (["http://127.0.0.1:9/", "--manifest", str(origin), "--max-requests", "3"], "use --sample N"),
