@@ -25,7 +25,8 @@ def _retention_options(fn):
             click.option(
                 "--max-deletes",
                 type=click.IntRange(min=0),
-                help="Refuse the whole publish if it would delete more objects (default 500).",
+                help="Refuse the whole publish, before changing anything, if it would delete more objects, "
+                "or retire more of the live deploy's (default 500).",
             ),
             click.option(
                 "--delete-unknown", is_flag=True, help="Also delete objects assetpub did not create (after the grace)."
@@ -65,7 +66,7 @@ def _target_options(fn):
             click.option("--json", "as_json", is_flag=True, help="Print plan and result as JSON."),
             click.option("--workers", type=click.IntRange(min=1), help="Concurrent uploads (default 16)."),
             click.option("--verify", is_flag=True, help="List the target, compare hashes and headers, repair drift."),
-            click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation."),
+            click.option("--yes", "-y", is_flag=True, help="Confirm --delete-unknown without asking."),
             click.option("--endpoint-url", help="S3-compatible endpoint (MinIO, R2, ...)."),
             click.option("--region", help="AWS region."),
             click.option("--profile", help="AWS profile (credentials come from boto3's standard chain)."),

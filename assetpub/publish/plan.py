@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Iterator, Mapping
 
-from .prune import Retention, plan_prune, record_keys, stash_key, too_many
+from .prune import Retention, plan_prune, record_keys, retired_keys, stash_key, too_many, too_many_retired
 from .record import CURRENT_KEY, JOURNAL_KEY, DeployRecord, deploy_key, journal_json, next_record
 from .state import LocalObject, LocalState, RemoteObject, RemoteState
 
@@ -195,7 +195,11 @@ def _prune(record: DeployRecord, options: PlanOptions) -> tuple[list[Action], st
         return [], None
     records = [record, *[r for r in options.records if r.id != record.id]]
     deletions, dead_records = plan_prune(records, retention=options.retention, now=options.now, listing=options.listing)
-    refusal = too_many(deletions, options.retention.max_deletes)
+    refusal = too_many(deletions, options.retention.max_deletes) or too_many_retired(
+        retired_keys(options.previous, record),
+        len(options.previous.objects) if options.previous else 0,
+        options.retention.max_deletes,
+    )
     actions = [Action(DELETE, d.key, d.reason, 5) for d in deletions]
     actions += [Action(DELETE, key, "record of a deploy retention no longer needs", 5) for key in dead_records]
     return actions, refusal

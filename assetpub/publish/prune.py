@@ -97,6 +97,26 @@ def plan_prune(
     return deletions, dead_records
 
 
+def retired_keys(previous: DeployRecord | None, record: DeployRecord) -> list[str]:
+    """Published keys the live deploy lists and `record` does not: retention deletes them
+    once they leave the last `keep` deploys and the grace has passed."""
+    if previous is None:
+        return []
+    return sorted(k for k in previous.objects if k not in record.objects and not k.startswith(RESERVED))
+
+
+def too_many_retired(retired: Sequence[str], live: int, max_deletes: int) -> str | None:
+    """The wrong folder published by mistake deletes nothing at once (the previous deploy
+    stays in the window) but retires the whole live site: refuse it now, not weeks later."""
+    if len(retired) > max_deletes:
+        return (
+            f"this publish would retire {len(retired)} objects of the {live} the live deploy uses "
+            f"(first: {retired[0]}; retention deletes them later), more than --max-deletes {max_deletes}; "
+            "nothing was uploaded or deleted (wrong build directory? raise --max-deletes if this is intended)"
+        )
+    return None
+
+
 def too_many(deletions: Iterable[Deletion], max_deletes: int) -> str | None:
     count = sum(1 for d in deletions if not d.key.startswith(RESERVED))
     if count > max_deletes:

@@ -125,6 +125,27 @@ def test_max_deletes_refuses_before_anything_changes(backend, site, built, tmp_p
     assert backend.read(LOCK_KEY) is None
 
 
+def test_max_deletes_stops_the_wrong_folder_with_the_default_keep_and_grace(backend, site, built, tmp_path):
+    """Nothing is deleted at once (the previous deploy stays in the window), but the wrong
+    folder would retire every file the live site uses: refused before anything changes."""
+    deploy_versions(backend, site, built, 1)
+    live = Manifest.load(built).paths()
+    before = {k: backend.read(k) for k in backend.keys()}
+    wrong = tmp_path / "wrong"
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other/readme.txt").write_text("the wrong folder\n")
+    build_site(tmp_path / "other", wrong)
+    with pytest.raises(PublishError, match=rf"would retire {len(live)} objects .*more than --max-deletes 10;"):
+        publish(wrong, target=backend.target(), now=T0 + timedelta(hours=1), retention=Retention(max_deletes=10))
+    assert {k: backend.read(k) for k in backend.keys()} == before
+    assert backend.read(LOCK_KEY) is None
+    # an ordinary edit retires a few files, within the bound
+    edit(site, 1)
+    build_site(site, built)
+    result = publish(built, target=backend.target(), now=T0 + timedelta(hours=2), retention=Retention(max_deletes=10))
+    assert 0 < len(live - Manifest.load(built).paths()) <= 10 and result.applied.uploaded > 0
+
+
 def test_no_prune_after_a_failure(backend, site, built):
     versions = deploy_versions(backend, site, built, 2, retention=Retention(keep=1, grace=timedelta(0)))
     edit(site, 3)
