@@ -52,6 +52,20 @@ def _read_line(proc: subprocess.Popen, *, timeout: float) -> str:
     raise AssertionError(f"no output within {timeout}s")
 
 
+def _shown_as_pattern(shown: str) -> str:
+    """`…` stands for anything; decimals (sizes, seconds) vary with the machine, counts do not."""
+    parts = re.split(r"(…|\d+\.\d+)", shown)
+    return "".join(".+" if p == "…" else r"[\d.]+" if re.fullmatch(r"\d+\.\d+", p) else re.escape(p) for p in parts)
+
+
+def test_try_it_shows_what_deploy_really_prints(tmp_path):
+    shown = re.search(r"^(published to .*)$", _section("Try it: one command"), re.MULTILINE).group(1)
+    site = make_site(tmp_path / "sample_site")
+    site.origin.rename(tmp_path / "first")  # deploy again into an empty origin, as a newcomer does
+    printed = site.deploy().strip()
+    assert re.fullmatch(_shown_as_pattern(shown), printed), (shown, printed)
+
+
 def test_try_it_command_deploys_the_sample_and_serves_it(tmp_path):
     command = _first_code_block(_section("Try it: one command"))
     steps = [s.strip() for s in command.split("&&")]
