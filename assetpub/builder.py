@@ -127,26 +127,32 @@ class Builder:
         skip = [self.out] + ([self.config.pages] if self.config.pages is not None else [])
         files, walk_warnings = discover(self.config.sources, exclude=self.config.exclude, skip=skip)
         self.warnings.extend(walk_warnings)
+        self._check_out()
         cache = BuildCache(self.out, self.pipeline_id())
         if cache.discarded:
             self.warnings.append(f"{cache.path}: build cache {cache.discarded}; rebuilding it")
         sources = self._scan(files, cache)
         edges, pending = self._resolve(sources)
         out_names, digests = self._name(sources, edges)
-        products, processed, reused = self._produce(sources, pending, out_names, digests, cache)
-        manifest = self._manifest(products, digests)
-        if self.config.pages is not None:
-            pages = self._render_pages(manifest)
-            products.update({p.name: p for p in pages})
-            digests.update({p.name: p.integrity for p in pages})
-            processed += [p.name for p in pages]
+        try:
+            products, processed, reused = self._produce(sources, pending, out_names, digests, cache)
             manifest = self._manifest(products, digests)
-        written = self._write(products, manifest, cache, digests)
-        cache.save(
-            live_sources={str(f.path) for f in files.values()},
-            live_scans={f"{s.kind}:{s.scan.sha}" for s in sources.values()},
-            live_names=set(products),
-        )
+            if self.config.pages is not None:
+                pages = self._render_pages(manifest)
+                products.update({p.name: p for p in pages})
+                digests.update({p.name: p.integrity for p in pages})
+                processed += [p.name for p in pages]
+                manifest = self._manifest(products, digests)
+            written = self._write(products, manifest, cache, digests)
+            cache.save(
+                live_sources={str(f.path) for f in files.values()},
+                live_scans={f"{s.kind}:{s.scan.sha}" for s in sources.values()},
+                live_names=set(products),
+            )
+        except OSError as e:  # a full disk, a read-only or vanished directory: no traceback
+            where = str(e.filename) if e.filename else str(self.out)
+            inside = where == str(self.out) or where.startswith(str(self.out) + os.sep)
+            raise BuildError(f"{'cannot write' if inside else 'cannot read'}: {e.strerror or e}", file=where) from None
         for w in self.warnings:
             log.warning("%s", w)
         return BuildResult(
@@ -160,6 +166,16 @@ class Builder:
             reused=sorted(reused),
             seconds=time.perf_counter() - started,
         )
+
+    def _check_out(self) -> None:
+        """Fail before any work when the output directory cannot be one."""
+        for path in (self.out, *self.out.parents):
+            if path.exists():
+                if not path.is_dir():
+                    if path == self.out:
+                        raise BuildError("output directory is a file", file=str(path))
+                    raise BuildError(f"is a file, so output directory {self.out} cannot be created", file=str(path))
+                return
 
     # -- reading and scanning ------------------------------------------------
     def _scan(self, files: dict[str, SourceFile], cache: BuildCache) -> dict[str, _Source]:

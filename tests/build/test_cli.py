@@ -176,3 +176,27 @@ def test_relative_base_url_is_a_clear_error(tmp_path):
     for good in ("/static", "https://cdn.example.com/assets", "//cdn.example.com/a/"):
         result = CliRunner().invoke(main, ["build", str(tmp_path / "a"), "-o", str(tmp_path / "o"), "--base-url", good])
         assert result.exit_code == 0, (good, result.output)
+
+
+def test_output_directory_that_is_a_file_is_one_line(tmp_path):
+    write_tree(tmp_path, {"a/x.txt": "x", "taken": "a file", "assetpub.toml": 'sources = ["a"]\nout = "taken"\n'})
+    proc = run("build", cwd=tmp_path)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert proc.stderr.strip() == f"error: {tmp_path / 'taken'}: output directory is a file"
+    proc = run("build", "a", "--out", "taken/sub", cwd=tmp_path)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert proc.stderr.strip() == f"error: {tmp_path / 'taken'}: is a file, so output directory {tmp_path / 'taken/sub'} cannot be created"
+    assert (tmp_path / "taken").read_text() == "a file"
+
+
+def test_unwritable_output_directory_is_one_line(tmp_path):
+    write_tree(tmp_path, {"a/x.txt": "x", "a/css/y.css": "a{}"})
+    (tmp_path / "ro").mkdir(mode=0o555)
+    prefix = ["setpriv", "--bounding-set=-all", "--inh-caps=-all"] if os.geteuid() == 0 else []
+    if prefix and not shutil.which("setpriv"):
+        pytest.skip("running as root without setpriv: cannot make a directory unwritable")
+    proc = subprocess.run([*prefix, ASSETPUB, "build", "a", "--out", "ro/out"], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert proc.stderr.strip().startswith(f"error: {tmp_path / 'ro/out'}") and proc.stderr.strip().endswith(
+        ": cannot write: Permission denied"), proc.stderr
