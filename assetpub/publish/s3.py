@@ -9,6 +9,7 @@ AWS_ENDPOINT_URL; credentials only from boto3's standard chain, never logged.
 from __future__ import annotations
 
 import logging
+import os
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any, Iterator
@@ -59,8 +60,10 @@ class S3Target:
         )
         try:
             self.client = session.client("s3", endpoint_url=endpoint_url, config=config)
+        except botocore.exceptions.InvalidRegionError:
+            raise TargetError(f"invalid region {session.region_name!r} for {self.url}") from None
         except ValueError as e:  # botocore: "Invalid endpoint: ..."
-            raise TargetError(f"invalid S3 endpoint URL {endpoint_url!r}: {e}") from None
+            raise TargetError(f"invalid S3 endpoint URL {_endpoint(endpoint_url)}: {e}") from None
         except botocore.exceptions.BotoCoreError as e:
             raise TargetError(f"cannot set up the S3 client for {self.url}: {e}") from None
         self.transfer = TransferConfig(multipart_threshold=MULTIPART_THRESHOLD, max_concurrency=4)
@@ -239,6 +242,16 @@ class S3Target:
         if isinstance(e, PublishError):
             return e
         return TargetError(f"{where}: {type(e).__name__}: {_one_line(e)}")
+
+
+def _endpoint(given: str | None) -> str:
+    """The endpoint botocore was told to use, and where it came from (for error messages)."""
+    if given is not None:
+        return repr(given)
+    for name in ("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"):
+        if os.environ.get(name):
+            return f"{os.environ[name]!r} (from {name})"
+    return "(from the AWS config file)"
 
 
 def _code(e: Exception) -> str:

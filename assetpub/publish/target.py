@@ -5,6 +5,7 @@ plan, the records and the contract tests never see where the bytes go."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from pathlib import Path
 from typing import Iterator, Protocol
@@ -58,6 +59,9 @@ class Target(Protocol):
         """Called after each plan step succeeded (the directory target saves its headers sidecar)."""
 
 
+_BUCKET = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")  # what S3 and S3-compatible stores accept, loosely
+
+
 def open_target(
     url: str,
     *,
@@ -75,6 +79,13 @@ def open_target(
     if scheme == "s3":
         if not parts.netloc:
             raise PublishError(f"{url}: no bucket name (expected s3://bucket[/prefix])")
+        if not _BUCKET.fullmatch(parts.netloc):
+            raise PublishError(
+                f"{url}: invalid bucket name {parts.netloc!r} (expected s3://bucket[/prefix]; "
+                "an endpoint's host and port go in --endpoint-url)"
+            )
+        if parts.query or parts.fragment:
+            raise PublishError(f"{url}: an s3:// target takes no query string or fragment")
         from .s3 import S3Target
 
         return S3Target(

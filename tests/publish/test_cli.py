@@ -70,6 +70,8 @@ def test_dry_run_and_json(built, tmp_path):
         ),
         (None, "ftp://host/x", ["unknown target scheme 'ftp'"]),
         (None, "s3://", ["no bucket name"]),
+        (None, "s3://bucket:9000/x", ["invalid bucket name 'bucket:9000'", "--endpoint-url"]),
+        (None, "s3://bucket/x?versionId=1", ["no query string or fragment"]),
         (None, "", ["no target given"]),
     ],
 )

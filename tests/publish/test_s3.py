@@ -224,6 +224,15 @@ def test_endpoint_from_botocore_environment(monkeypatch, proxy, bucket, built):
     assert file_puts(proxy)
 
 
+def test_bad_endpoint_from_the_environment_or_bad_region_is_named(monkeypatch):
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "not a url")
+    with pytest.raises(TargetError, match="invalid S3 endpoint URL 'not a url' .*from AWS_ENDPOINT_URL"):
+        open_target("s3://some-bucket")
+    monkeypatch.delenv("AWS_ENDPOINT_URL")
+    with pytest.raises(TargetError, match="invalid region 'x y'"):
+        open_target("s3://some-bucket", region="x y")
+
+
 def test_unknown_profile(monkeypatch):
     with pytest.raises(TargetError, match="profile 'no-such-profile' not found"):
         open_target("s3://some-bucket", profile="no-such-profile")
