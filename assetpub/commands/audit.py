@@ -45,8 +45,13 @@ def audit(url, manifest, sample, seed, concurrency, max_requests, timeout, previ
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         sys.exit(130)
+    unreachable = [a.primary.error for a in report.assets if a.primary.status is None]
     if as_json:
         click.echo(json.dumps(to_dict(report), indent=2, sort_keys=True))
+    elif report.assets and len(unreachable) == len(report.assets):
+        # a server that is down (or a wrong port): one line, not a table of identical failures
+        click.echo(f"error: no response from {report.url} for any of the {len(report.assets)} files "
+                   f"(first: {unreachable[0]})", err=True)
     else:
         click.echo(render_table(report, style=click.style), nl=False)  # click drops colours off a terminal
     sys.exit(0 if report.ok else 1)

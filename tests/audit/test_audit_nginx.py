@@ -175,6 +175,17 @@ def test_unreachable_server_fails_status_with_the_error(origin):
     assert json.dumps(report)  # still a complete report
 
 
+def test_unreachable_server_is_one_line_for_people(origin):
+    from tests.edge.servers import free_port
+
+    url = f"http://127.0.0.1:{free_port()}/assets/"
+    result = CliRunner().invoke(main, ["audit", url, "--manifest", str(origin)])
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: no response from {url} for any of the "), result.output
+    assert "ConnectionRefusedError" in lines[0]
+
+
 def test_table_on_a_terminal_marks_failures_in_colour(origin, nginx):
     import pty
     import shutil
