@@ -168,7 +168,15 @@ class Builder:
         )
 
     def _check_out(self) -> None:
-        """Fail before any work when the output directory cannot be one."""
+        """Fail before any work when the output directory cannot be one, or would mix
+        outputs with sources (the next build would take them for sources)."""
+        out = os.path.realpath(self.out)
+        for root in self.config.sources:
+            real = os.path.realpath(root)
+            if real == out:
+                raise BuildError(f"output directory is the source directory {root}; use a directory of its own")
+            if real.startswith(out.rstrip(os.sep) + os.sep):
+                raise BuildError(f"source directory {root} is inside the output directory {self.out}")
         for path in (self.out, *self.out.parents):
             if path.exists():
                 if not path.is_dir():
