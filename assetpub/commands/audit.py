@@ -30,7 +30,9 @@ def audit(url, manifest, sample, seed, concurrency, max_requests, timeout, previ
     """Fetch every manifest entry from URL (the public base URL of the assets) the way
     browsers do and check status, Content-Type, SRI, Cache-Control, compression and
     Vary, the uncompressed response, validators and 304s; report time to first byte
-    per file class. Sends only GET requests and needs no credentials."""
+    per file class. Sends only GET requests and needs no credentials.
+
+    Exit code 0 when every check passes, 1 when any fails, 2 on a usage error."""
     from ..audit import AuditUsageError, render_table, to_dict
     from ..audit import audit as run_audit
     from ..errors import AssetpubError

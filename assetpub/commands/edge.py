@@ -18,7 +18,7 @@ from ..cli import fail_cleanly
               help="Manifest to serve (default: ORIGIN_DIR/assetpub-manifest.json, or the one below it).")
 @click.option("--brotli/--no-brotli", default=True, show_default=True,
               help="Emit brotli_static (needs ngx_http_brotli_static_module).")
-@click.option("--standalone", "rundir", type=click.Path(file_okay=False, path_type=Path),
+@click.option("--standalone", "rundir", metavar="RUNDIR", type=click.Path(file_okay=False, path_type=Path),
               help="Print a complete nginx.conf (daemon off) with pid, logs and temp files in RUNDIR.")
 @click.option("--brotli-module", type=click.Path(dir_okay=False, exists=True, path_type=Path),
               help="With --standalone: the brotli_static module file (default: found in the usual places).")
@@ -29,7 +29,11 @@ def nginx_config(origin_dir, listen, prefix, manifest, brotli, rundir, brotli_mo
     It serves .br/.gz files only to clients that accept them (with Vary), sends the
     manifest's Cache-Control per file (immutable for fingerprinted files,
     revalidating for files that keep their names), assetpub's content types, and a
-    404 for anything missing; _assetpub/ and dot-files are never served."""
+    404 for anything missing; _assetpub/ and dot-files are never served.
+
+    \b
+    assetpub nginx-config /srv/origin --listen 80 > /etc/nginx/conf.d/assets.conf
+    assetpub nginx-config _origin --standalone /tmp/run > /tmp/run.conf   # a quick local look"""
     from ..edge import load_origin
     from ..edge import nginx_config as render
 

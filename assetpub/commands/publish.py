@@ -299,7 +299,10 @@ def deploys(target, endpoint_url, region, profile, config_file, as_json):
 @click.command()
 @_connection_options
 @click.option(
-    "--deploy", "deploy_id", metavar="ID", help="The deploy to make live (default: the one before the live one)."
+    "--deploy",
+    "deploy_id",
+    metavar="ID",
+    help="The deploy to make live, an ID from `assetpub deploys` (default: the one before the live one).",
 )
 @click.option("--dry-run", is_flag=True, help="Say what would be restored; change nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")

@@ -175,6 +175,11 @@ def test_unreachable_server_fails_status_with_the_error(origin):
     assert json.dumps(report)  # still a complete report
 
 
+def test_help_gives_the_exit_codes():
+    text = " ".join(CliRunner().invoke(main, ["audit", "--help"]).output.split())
+    assert "Exit code 0 when every check passes, 1 when any fails, 2 on a usage error" in text
+
+
 def test_unreachable_server_is_one_line_for_people(origin):
     from tests.edge.servers import free_port
 

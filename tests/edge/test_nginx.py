@@ -250,6 +250,12 @@ def test_missing_manifest_is_one_line_error(tmp_path):
     assert result.output.strip() == f"error: {tmp_path / 'empty'}: no assetpub-manifest.json here (build or publish into it first)"
 
 
+def test_help_names_its_arguments_and_shows_where_the_output_goes():
+    text = CliRunner().invoke(main, ["nginx-config", "--help"]).output
+    assert "--standalone RUNDIR" in text  # the help text below it talks about RUNDIR
+    assert "> /etc/nginx/conf.d/" in text
+
+
 def test_unsafe_origin_path_refused(tmp_path):
     src = make_site(tmp_path / "src")
     out = tmp_path / "we$ird"
