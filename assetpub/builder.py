@@ -239,10 +239,10 @@ class Builder:
                 elif kind == "navigation":
                     continue  # a link to a page that is not an asset
                 elif kind == "sourcemap":
-                    self.warnings.append(f"{source.file.path}:{line}: source map {url!r} not found; comment removed")
+                    self.warnings.append(f"{source.file.path}:{line}: source map '{url}' not found; comment removed")
                     todo.append((row, None))
                 else:
-                    missing.append(f"{source.file.path}:{line}: missing reference {url!r}")
+                    missing.append(f"{source.file.path}:{line}: missing reference '{url}'")
             edges[name] = sorted(targets)
         if missing and self.config.strict:
             more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""

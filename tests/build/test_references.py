@@ -53,3 +53,10 @@ def test_html_style_attribute_urls_are_rewritten(make_site, build):
     # an entity-encoded URL is not guessed at: left as written, and no false warning
     assert 'style="background:url(&quot;img/a.png&quot;)"' in html
     assert not result.warnings
+
+
+def test_missing_reference_is_quoted_as_written(make_site, build):
+    src = make_site({"css/a.css": '.y { background: url(\\.\\./img/x.png) }\n.z { background: url("it\'s.png") }\n'})
+    warnings = build(src).warnings
+    assert any(w.endswith(r"a.css:1: missing reference '\.\./img/x.png' (left as written)") for w in warnings), warnings
+    assert any(w.endswith("a.css:2: missing reference 'it's.png' (left as written)") for w in warnings), warnings
