@@ -17,13 +17,15 @@ def build_options(fn):
         [
             click.argument("sources", nargs=-1, type=click.Path(file_okay=False, path_type=Path)),
             click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path), help="Output directory."),
-            click.option("--base-url", help="URL prefix the output is served under (default /assets/), or a CDN URL."),
+            click.option("--base-url", help="Where the output is served: a path from the site root"
+                         " (default /assets/) or a CDN URL (https://cdn.example.com/assets/)."),
             click.option("--strict/--no-strict", default=None, help="Fail on a missing reference (default: warn)."),
             click.option("--minify/--no-minify", default=None, help="Minify CSS and JS (default: on)."),
             click.option("--brotli-quality", type=click.IntRange(0, 11), help="Brotli quality, 0-11 (default 11)."),
-            click.option("--jobs", "-j", type=click.IntRange(min=0), help="Worker processes (default: all cores)."),
+            click.option("--jobs", "-j", type=click.IntRange(min=0), help="Worker processes (default, or 0: all cores)."),
             click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
-                         help="Config file (default: ./assetpub.toml, else [tool.assetpub] in ./pyproject.toml)."),
+                         help="Config file (default: ./assetpub.toml, else [tool.assetpub] in"
+                         " ./pyproject.toml); flags override it."),
         ]
     ):
         fn = option(fn)
