@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import sys
 import threading
 from http.server import ThreadingHTTPServer
 from pathlib import Path
@@ -55,6 +56,16 @@ class DevServer(ThreadingHTTPServer):
         if ":" in host:
             self.address_family = socket.AF_INET6
         super().__init__((host, port), Handler)
+
+    def handle_error(self, request, client_address) -> None:
+        """Browsers cancel requests (a navigation, a reload) by resetting the connection: a
+        debug line, not the stdlib's traceback on stderr. Anything else is logged with its
+        traceback."""
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError):  # reset, aborted, broken pipe
+            log.debug("client %s went away (%s)", client_address[0], error.__class__.__name__)
+            return
+        log.error("error while serving a request from %s", client_address[0], exc_info=error)
 
     @property
     def prefix(self) -> str:

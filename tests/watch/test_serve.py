@@ -6,8 +6,12 @@ import email.utils
 import gzip
 import http.client
 import json
+import logging
 import os
 import shutil
+import socket
+import struct
+import threading
 
 import brotli
 import pytest
@@ -429,3 +433,45 @@ def test_a_directory_origin_written_by_publish(site, serve, tmp_path):
 
 def client_url(client) -> str:
     return f"http://127.0.0.1:{client.port}/assets/"
+
+
+class _Records(logging.Handler):
+    """Log records of one logger, waited on with a timeout."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+        self.cond = threading.Condition()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        with self.cond:
+            self.records.append(record)
+            self.cond.notify_all()
+
+    def wait(self, count: int) -> list[logging.LogRecord]:
+        with self.cond:
+            assert self.cond.wait_for(lambda: len(self.records) >= count, TIMEOUT), self.records
+            return list(self.records)
+
+
+def test_a_client_that_resets_the_connection_is_no_traceback(site, serve, capfd):
+    """Browsers cancel requests (navigation, reload); the console must not fill with tracebacks."""
+    out, _ = site
+    server, client = serve(out)
+    logger = logging.getLogger("assetpub.serve")
+    records, level = _Records(), logger.level
+    logger.addHandler(records)
+    logger.setLevel(logging.DEBUG)
+    try:
+        sock = socket.create_connection(("127.0.0.1", server.port), timeout=TIMEOUT)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # close() sends RST
+        sock.sendall(b"GET /assets/index.html HTTP/1.1\r\nHost: x\r\n")  # headers not finished: it must read on
+        sock.close()
+        seen = records.wait(1)
+    finally:
+        logger.removeHandler(records)
+        logger.setLevel(level)
+    assert all(r.levelno == logging.DEBUG and "went away" in r.getMessage() for r in seen), seen
+    err = capfd.readouterr().err
+    assert "Traceback" not in err and "Exception occurred" not in err
+    assert client.get("/assets/index.html").status == 200  # and it keeps serving
