@@ -58,7 +58,7 @@ def deploy(
     `publish_options` go to publish() (retention, cloudfront_distribution, now, ...)."""
     from ..builder import build
 
-    previous = read_current(target)
+    previous = read_current(target, verify=verify)
     args = (build, previous, target, dry_run, verify, workers, progress, on_plan, publish_options)
     if config.out is None:
         with tempfile.TemporaryDirectory(prefix="assetpub-deploy-") as tmp:

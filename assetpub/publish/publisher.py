@@ -24,7 +24,15 @@ from .errors import ImmutableConflict, PublishError
 from .lock import Lock
 from .plan import WRITES, Action, Plan, PlanOptions, plan
 from .prune import Retention
-from .record import CURRENT_KEY, DEPLOYS_PREFIX, JOURNAL_KEY, DeployRecord, journal_keys, new_deploy_id
+from .record import (
+    CURRENT_KEY,
+    DEPLOYS_PREFIX,
+    JOURNAL_KEY,
+    DeployRecord,
+    UnreadableRecord,
+    journal_keys,
+    new_deploy_id,
+)
 from .state import LocalState, RemoteState, load_local
 from .target import Target
 
@@ -54,12 +62,21 @@ class PublishResult:
         }
 
 
-def read_current(target: Target) -> DeployRecord | None:
-    """The live deploy record (one GET), or None on a target never published to."""
+def read_current(target: Target, *, verify: bool = False) -> DeployRecord | None:
+    """The live deploy record (one GET), or None on a target never published to.
+
+    With `verify` an unreadable record counts as none: --verify lists the target instead
+    and writes a good record (the error message advises it)."""
     data = target.get(CURRENT_KEY)
     if data is None:
         return None
-    return DeployRecord.from_json(data, where=f"{target.url}/{CURRENT_KEY}")
+    try:
+        return DeployRecord.from_json(data, where=f"{target.url}/{CURRENT_KEY}")
+    except UnreadableRecord as e:  # not one of a newer version: that one is never overwritten
+        if not verify:
+            raise
+        log.warning("%s; --verify replaces it", e)
+        return None
 
 
 def read_records(target: Target, current: DeployRecord | None) -> list[DeployRecord]:
@@ -108,7 +125,7 @@ def publish(
     started = time.perf_counter()
     local = load_local(build_dir)
     if previous is _UNREAD:
-        previous = read_current(target)
+        previous = read_current(target, verify=verify)
     now = now or datetime.now(timezone.utc)
     options = PlanOptions(
         deploy_id=new_deploy_id(now, previous.id if previous else None),
@@ -169,7 +186,7 @@ def _plan_in_full(
     interrupted publish left, and the stored records retention needs."""
     previous = options.previous
     if locked:
-        latest = read_current(target)  # another publish may have finished before we locked
+        latest = read_current(target, verify=verify)  # another publish may have finished before we locked
         if (latest and latest.id) != (previous and previous.id):
             previous = latest
             options = replace(options, previous=latest, deploy_id=new_deploy_id(options.now, latest and latest.id))

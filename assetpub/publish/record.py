@@ -30,6 +30,10 @@ VERSION = 1
 HISTORY_LIMIT = 50  # entries carried inside current.json; older ones stay in deploys/
 
 
+class UnreadableRecord(PublishError):
+    """A deploy record that is not valid JSON or not a record at all (torn, or foreign)."""
+
+
 def new_deploy_id(now: datetime, previous: str | None = None) -> str:
     """Sortable by time, to the millisecond: 20261126T031500123Z-1a2b3c. Always sorts after
     `previous` (the live deploy's id), even within one millisecond or with a clock behind."""
@@ -102,11 +106,11 @@ class DeployRecord:
         try:
             raw = json.loads(data)
         except ValueError as e:
-            raise PublishError(
-                f"{where}: deploy record is not valid JSON ({e}); fix or delete it, or use --verify"
+            raise UnreadableRecord(
+                f"{where}: deploy record is not valid JSON ({e}); fix or delete it, or publish again with --verify"
             ) from None
         if not isinstance(raw, dict) or raw.get("format") != FORMAT or not isinstance(raw.get("objects"), dict):
-            raise PublishError(f"{where}: not an assetpub deploy record")
+            raise UnreadableRecord(f"{where}: not an assetpub deploy record")
         if raw.get("version") != VERSION:
             raise PublishError(f"{where}: unsupported deploy record version {raw.get('version')!r}")
         return cls(

@@ -126,6 +126,17 @@ def test_verify_repairs_missing_and_reports_unknown(backend, built):
     assert backend.read("stray.txt") == b"x"  # reported, never deleted
 
 
+def test_corrupt_record_is_an_error_that_verify_repairs(backend, built):
+    publish(built, target=backend.target())
+    backend.target().put_bytes(CURRENT_KEY, b"{torn", _headers())
+    with pytest.raises(PublishError, match="current.json: deploy record is not valid JSON.*publish again with --verify"):
+        publish(built, target=backend.target())
+    result = publish(built, target=backend.target(), verify=True)  # as the message advises
+    assert result.applied.uploaded == 0 and result.plan.unknown == ()
+    assert json.loads(backend.read(CURRENT_KEY))["id"] == result.plan.record.id
+    assert not publish(built, target=backend.target()).plan.has_work
+
+
 def test_dotfiles_and_build_state_are_never_published(backend, site, built):
     (site / ".well-known").mkdir()
     (site / ".well-known/security.txt").write_text("Contact: mailto:security@example.com\n")
