@@ -4,7 +4,8 @@ conditional write; `O_EXCL` for directories), holding its owner and expiry.
 Taken only when a publish has something to write, so a no-op stays one request. A
 second publish finds the lock and stops with a clear message. A lock whose owner is
 gone is broken: when it expired, or when it was taken on this host by a process that no
-longer runs (a killed publish re-run on the same machine). `--break-lock` removes one by hand.
+longer runs (a killed publish re-run on the same machine). A lock left by a publish killed
+on another machine is removed by hand (the error says which object) or expires.
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ class Lock:
                 raise LockedError(
                     f"{self.target.url} is locked by another {holder.get('purpose', 'publish')} "
                     f"(owner {holder.get('owner')}, since {holder.get('created')}, expires {holder.get('expires')}); "
-                    "try again when it has finished"
+                    f"try again when it has finished (if it was killed, delete {self.target.url}/{LOCK_KEY})"
                 )
             self.target.delete(LOCK_KEY)  # stale: its owner is gone
         raise LockedError(f"{self.target.url}: could not take the publish lock; try again")

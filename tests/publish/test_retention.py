@@ -222,8 +222,9 @@ def test_second_publish_is_refused_while_one_holds_the_lock(backend, site, built
         "expires": (datetime.now(timezone.utc) + timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
     assert target.create_exclusive(LOCK_KEY, json.dumps(holder).encode())
-    with pytest.raises(LockedError, match="locked by another publish \\(owner other-host:1234:abcd"):
+    with pytest.raises(LockedError, match="locked by another publish \\(owner other-host:1234:abcd") as refused:
         publish(built, target=backend.target())
+    assert f"if it was killed, delete {backend.url}/_assetpub/lock.json" in str(refused.value)  # how to get out
     assert backend.read(CURRENT_KEY) is None  # nothing was written
     # an expired lock is taken over
     holder["expires"] = "2020-01-01T00:00:00Z"
