@@ -20,6 +20,8 @@ FORMAT_VERSION = 1
 
 def split_suffix(name: str) -> tuple[str, str]:
     """'font.eot?#iefix' -> ('font.eot', '?#iefix'); 'icons.svg#star' -> ('icons.svg', '#star')."""
+    if not isinstance(name, str):  # a template passing a number or None: say so, not "no attribute 'find'"
+        raise TypeError(f"asset name must be a string, not {type(name).__name__}")
     cut = min((i for i in (name.find("?"), name.find("#")) if i >= 0), default=len(name))
     return name[:cut], name[cut:]
 

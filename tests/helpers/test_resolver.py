@@ -254,3 +254,10 @@ def test_core_and_jinja_import_no_web_framework():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_a_name_that_is_not_a_string_is_a_clear_type_error(site):
+    r = Resolver(site.manifest_path)
+    for call in (r.url, r.integrity, r.tag, r.preload, assetpub.Manifest.load(site.manifest_path).url):
+        with pytest.raises(TypeError, match="asset name must be a string, not int"):
+            call(1)
