@@ -100,9 +100,14 @@ def rollback(
         from .cdn import invalidate, invalidation_paths
 
         paths = invalidation_paths(keep_name, prefix=target.prefix)
-        invalidation_id = invalidate(
-            cloudfront_distribution, paths, caller_reference=new.id, **(cloudfront_options or {})
-        )
+        try:
+            invalidation_id = invalidate(
+                cloudfront_distribution, paths, caller_reference=new.id, **(cloudfront_options or {})
+            )
+        except PublishError as e:  # the rollback is done; the CDN still serves the newer pages
+            raise PublishError(
+                f"rolled back {target.url} to deploy {record.id} (new deploy {new.id}), but {e}"
+            ) from None
         result.invalidation = {"distribution": cloudfront_distribution, "id": invalidation_id, "paths": paths}
     return result
 

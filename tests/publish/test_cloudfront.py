@@ -109,3 +109,19 @@ def test_rollback_invalidates_the_restored_pages(distribution, site, built, tmp_
     publish(built, target=open_target(origin))
     result = rollback(open_target(origin), cloudfront_distribution=dist_id)
     assert result.invalidation["paths"] == ["/assetpub-manifest.json", "/robots.txt"]
+
+
+def test_failed_invalidation_after_rollback_says_the_rollback_happened(distribution, site, built, tmp_path):
+    from assetpub.publish import PublishError
+    from assetpub.publish.rollback import deploys
+
+    origin = str(tmp_path / "origin")
+    publish(built, target=open_target(origin))
+    first = (tmp_path / "origin" / "robots.txt").read_bytes()
+    (site / "robots.txt").write_text("User-agent: *\nDisallow: /x\n")
+    build_site(site, built)
+    publish(built, target=open_target(origin))
+    with pytest.raises(PublishError, match=r"rolled back .* to deploy \S+ \(new deploy \S+\), but .*'NOPE' does not exist"):
+        rollback(open_target(origin), cloudfront_distribution="NOPE")
+    assert (tmp_path / "origin" / "robots.txt").read_bytes() == first
+    assert len(deploys(open_target(origin))) == 3
