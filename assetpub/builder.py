@@ -169,20 +169,21 @@ class Builder:
 
     def _check_out(self) -> None:
         """Fail before any work when the output directory cannot be one, or would mix
-        outputs with sources (the next build would take them for sources)."""
+        outputs with sources (the next build would take them for sources). A ConfigError:
+        no edit to a source fixes it, so watch mode stops at once."""
         out = os.path.realpath(self.out)
         for root in self.config.sources:
             real = os.path.realpath(root)
             if real == out:
-                raise BuildError(f"output directory is the source directory {root}; use a directory of its own")
+                raise ConfigError(f"output directory is the source directory {root}; use a directory of its own")
             if real.startswith(out.rstrip(os.sep) + os.sep):
-                raise BuildError(f"source directory {root} is inside the output directory {self.out}")
+                raise ConfigError(f"source directory {root} is inside the output directory {self.out}")
         for path in (self.out, *self.out.parents):
             if path.exists():
                 if not path.is_dir():
                     if path == self.out:
-                        raise BuildError("output directory is a file", file=str(path))
-                    raise BuildError(f"is a file, so output directory {self.out} cannot be created", file=str(path))
+                        raise ConfigError(f"{path}: output directory is a file")
+                    raise ConfigError(f"{path}: is a file, so output directory {self.out} cannot be created")
                 return
 
     # -- reading and scanning ------------------------------------------------

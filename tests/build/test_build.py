@@ -181,9 +181,9 @@ def test_output_inside_source_root_is_not_picked_up(make_site):
 def test_output_that_is_or_holds_a_source_root_is_an_error(make_site, tmp_path):
     # the second build would take the first one's outputs for sources (a.<hash>.<hash>.css)
     src = make_site({"a.css": "a{}"})
-    with pytest.raises(assetpub.BuildError, match=r"output directory is the source directory"):
+    with pytest.raises(assetpub.ConfigError, match=r"output directory is the source directory"):
         assetpub.build([src], out=src)
-    with pytest.raises(assetpub.BuildError, match=r"source directory .*src is inside the output directory"):
+    with pytest.raises(assetpub.ConfigError, match=r"source directory .*src is inside the output directory"):
         assetpub.build([src], out=tmp_path)
     assert sorted(p.name for p in src.iterdir()) == ["a.css"]  # nothing written
 

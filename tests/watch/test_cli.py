@@ -166,3 +166,13 @@ def test_watch_missing_source_is_one_line(tmp_path):
     result = CliRunner().invoke(main, ["watch", str(tmp_path / "nope"), "--out", str(tmp_path / "out")])
     assert result.exit_code == 1
     assert result.output.strip().startswith("error: source directory") and "Traceback" not in result.output
+
+
+def test_watch_into_its_own_source_directory_stops_with_one_line(tmp_path, run):
+    # no edit to a source can fix this: watch must exit, not keep watching
+    src = write_tree(tmp_path / "src", {"a.txt": "x"})
+    p = run("watch", "src", "--out", "src")
+    assert p.proc.wait(timeout=TIMEOUT) == 1
+    p.reader.join(timeout=TIMEOUT)
+    lines = list(p.lines.queue)
+    assert lines == [f"error: output directory is the source directory {src}; use a directory of its own"]
