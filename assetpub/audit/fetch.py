@@ -45,6 +45,8 @@ class Response:
 def check_url(url: str, *, what: str = "URL") -> str:
     """An http(s) URL without credentials, query or fragment; raises AuditUsageError otherwise."""
     try:
+        if any(c <= " " or c == "\x7f" for c in url):
+            raise ValueError("spaces or control characters; percent-encode them")
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError for a port out of range
     except ValueError as e:

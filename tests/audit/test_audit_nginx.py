@@ -149,6 +149,8 @@ def test_usage_errors_exit_2(origin, tmp_path):
     cases = [
         (["ftp://example.com/", "--manifest", str(origin)], "expected an http:// or https:// URL"),
         (["http://[bad/", "--manifest", str(origin)], "not a valid URL"),
+        (["https://exa mple.com/", "--manifest", str(origin)], "not a valid URL"),
+        (["http://127.0.0.1:9/a\tb/", "--manifest", str(origin)], "not a valid URL"),
         (["http://user:pw@[bad/", "--manifest", str(origin)], "not a valid URL"),
         (["http://127.0.0.1:99999/", "--manifest", str(origin)], "not a valid URL"),
         (["http://127.0.0.1:9/", "--manifest", "http://[bad/m.json"], "not a valid URL"),
