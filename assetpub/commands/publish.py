@@ -133,7 +133,7 @@ def publish(
             workers=config.workers or 16,
             progress=reporter.progress,
             on_plan=reporter.on_plan,
-            **_publish_settings(config, delete_unknown),
+            **_publish_settings(config, delete_unknown, grace_flag=grace),
         )
     reporter.report(result)
 
@@ -161,7 +161,7 @@ def deploy(dry_run, as_json, verify, yes, quiet, delete_unknown, **options):
             workers=config.workers or 16,
             progress=reporter.progress,
             on_plan=reporter.on_plan,
-            **_publish_settings(config, delete_unknown),
+            **_publish_settings(config, delete_unknown, grace_flag=options.get("grace")),
         )
     for warning in built.warnings:
         if not as_json:
@@ -170,13 +170,19 @@ def deploy(dry_run, as_json, verify, yes, quiet, delete_unknown, **options):
     reporter.report(result)
 
 
-def _publish_settings(config, delete_unknown: bool) -> dict:
+def _publish_settings(config, delete_unknown: bool, *, grace_flag: str | None) -> dict:
+    from ..publish.errors import PublishError
     from ..publish.prune import Retention, parse_duration
 
+    try:
+        grace = parse_duration(config.grace)
+    except PublishError as e:  # say where the value came from, like every other config error
+        where = "--grace" if grace_flag is not None or config.config_file is None else f"{config.config_file}: key 'grace'"
+        raise PublishError(f"{where}: {e}") from None
     return {
         "retention": Retention(
             keep=config.keep,
-            grace=parse_duration(config.grace),
+            grace=grace,
             max_deletes=config.max_deletes,
             delete_unknown=delete_unknown,
         ),

@@ -108,7 +108,7 @@ def open_target(
     else:
         path = Path(url)
     if acl:
-        raise PublishError("--acl applies to S3 targets only")
+        raise PublishError("an ACL (--acl, or 'acl' in the config) applies to S3 targets only")
     from .directory import DirectoryTarget
 
     return DirectoryTarget(path)

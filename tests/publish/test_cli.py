@@ -277,3 +277,12 @@ def test_delete_unknown_needs_yes_without_a_terminal(site, built, tmp_path):
     proc = run(*args, "--yes")
     assert proc.returncode == 0 and "deleted 1" in proc.stdout
     assert not (origin / "stray.txt").exists()
+
+
+def test_bad_retention_value_in_the_config_names_the_file_and_key(built, tmp_path):
+    config = tmp_path / "assetpub.toml"
+    config.write_text('target = "origin"\ngrace = "soon"\n')
+    assert_one_line_error(run("publish", built, cwd=tmp_path), f"{config}: key 'grace'", "invalid duration 'soon'")
+    assert_one_line_error(run("publish", built, "--grace", "later", cwd=tmp_path), "--grace", "invalid duration 'later'")
+    config.write_text('target = "origin"\nacl = "public-read"\n')
+    assert_one_line_error(run("publish", built, cwd=tmp_path), "'acl' in the config", "S3 targets only")
