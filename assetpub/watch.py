@@ -42,6 +42,11 @@ from watchdog.events import (
 )
 from watchdog.observers import Observer
 
+try:  # watchdog >= 5 reports chmod/touch as its own event; 4 reports it as modified
+    from watchdog.events import EVENT_TYPE_ATTRIB, FileAttribEvent
+except ImportError:  # pragma: no cover - watchdog 4
+    EVENT_TYPE_ATTRIB, FileAttribEvent = None, None
+
 from .builder import BuildResult, build
 from .config import Config
 from .errors import AssetpubError, ConfigError
@@ -57,9 +62,11 @@ log = logging.getLogger(__name__)
 DEBOUNCE = 0.05  # seconds of quiet before a rebuild: an editor's save is a few events within ~1 ms
 MAX_DELAY = 2.0  # a never-ending stream of changes still gets a build this often
 # The event types worth a rebuild; opens and closes would fire on the build's own reads.
+# Attribute changes count: making an unreadable file readable again is a chmod.
 EVENT_FILTER = [
     FileCreatedEvent, FileModifiedEvent, FileDeletedEvent, FileMovedEvent,
     DirCreatedEvent, DirDeletedEvent, DirMovedEvent,
+    *([FileAttribEvent] if FileAttribEvent is not None else []),
 ]
 
 
@@ -362,6 +369,8 @@ class _Handler(FileSystemEventHandler):
                 return
         elif src and event.event_type in (EVENT_TYPE_CREATED, EVENT_TYPE_MODIFIED, EVENT_TYPE_DELETED):
             change = Change(event.event_type, src)
+        elif src and event.event_type == EVENT_TYPE_ATTRIB and not event.is_directory:
+            change = Change("modified", src)
         else:
             return
         self.watcher._record(change)

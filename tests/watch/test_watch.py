@@ -166,6 +166,14 @@ def test_unreadable_text_reports_file_and_line(watch_session):
     assert s.rebuilds.wait(lambda r: r.ok, after=failed.number).recovered
 
 
+def test_a_permission_change_alone_rebuilds(watch_session):
+    """Fixing an unreadable file is a chmod, with no write: it must still bring a rebuild."""
+    s = watch_session({"css/app.css": CSS})
+    os.chmod(s.src / "css/app.css", 0o600)
+    rebuild = s.rebuilds.wait(lambda r: "css/app.css" in names(r))
+    assert rebuild.ok and rebuild.changes == (Change("modified", "css/app.css"),)
+
+
 def test_a_failing_first_build_keeps_watching(tmp_path, watch_session):
     s = watch_session({"css/app.css": '@import "gone.css";\n'}, strict=True)
     assert s.watcher.last.number == 0 and s.watcher.last.status == "failed"
