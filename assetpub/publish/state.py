@@ -150,11 +150,18 @@ def _entry_objects(root: Path, name: str, entry: Mapping[str, Any], where: str |
         cache_control = entry["cache_control"]
     except (KeyError, TypeError):
         raise PublishError(f"{where}: entry {name!r} lacks path, content_type or cache_control") from None
+    if not all(isinstance(v, str) for v in (path, content_type, cache_control)):
+        raise PublishError(f"{where}: entry {name!r}: path, content_type and cache_control must be strings")
+    encodings = entry.get("encodings") or {}
+    if not isinstance(encodings, dict) or not all(
+        isinstance(v, dict) and isinstance(v.get("path", ""), str) for v in encodings.values()
+    ):
+        raise PublishError(f"{where}: entry {name!r}: 'encodings' must map an encoding to {{\"path\": ...}}")
     fingerprinted = bool(entry.get("fingerprinted", True))
     step = 1 if fingerprinted else 2
     out = []
     keys = [(path, None, entry.get("size"))]
-    for encoding, variant in sorted((entry.get("encodings") or {}).items()):
+    for encoding, variant in sorted(encodings.items()):
         keys.append(
             (variant.get("path") or path + EXTENSIONS.get(encoding, "." + encoding), encoding, variant.get("size"))
         )

@@ -286,3 +286,21 @@ def test_bad_retention_value_in_the_config_names_the_file_and_key(built, tmp_pat
     assert_one_line_error(run("publish", built, "--grace", "later", cwd=tmp_path), "--grace", "invalid duration 'later'")
     config.write_text('target = "origin"\nacl = "public-read"\n')
     assert_one_line_error(run("publish", built, cwd=tmp_path), "'acl' in the config", "S3 targets only")
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        {"path": "a.css", "content_type": "text/css", "cache_control": "x", "encodings": ["br"]},
+        {"path": "a.css", "content_type": "text/css", "cache_control": "x", "encodings": {"br": "a.css.br"}},
+        {"path": 5, "content_type": "text/css", "cache_control": "x"},
+        {"path": "a.css", "content_type": 5, "cache_control": "x"},
+    ],
+)
+def test_malformed_manifest_entry_is_one_line(entry, tmp_path):
+    build = tmp_path / "build"
+    build.mkdir()
+    (build / "a.css").write_text("a{}")
+    (build / "assetpub-manifest.json").write_text(json.dumps({"version": 1, "assets": {"a.css": entry}}))
+    assert_one_line_error(run("publish", build, "--to", tmp_path / "o"), "assetpub-manifest.json: entry 'a.css'")
+    assert not (tmp_path / "o").exists()
