@@ -83,7 +83,7 @@ def load_origin(directory: str | os.PathLike, *, manifest: str | os.PathLike | N
     if not directory.is_dir():
         raise OriginError(f"{directory}: origin directory not found")
     manifest_path = Path(manifest) if manifest else _find_manifest(directory)
-    loaded = Manifest.load(manifest_path)
+    loaded = check_entries(Manifest.load(manifest_path))
     root = manifest_path.parent
     files = _intended_headers(loaded)
     for sidecar_dir in dict.fromkeys((root, directory)):
@@ -96,6 +96,27 @@ def load_origin(directory: str | os.PathLike, *, manifest: str | os.PathLike | N
         if h.cache_control != origin.rule(path) or _normal(h.content_type) != _normal(media_types.content_type(path))
     }
     return dataclasses.replace(origin, overrides=overrides)
+
+
+def check_entries(manifest: Manifest) -> Manifest:
+    """Raise OriginError, naming the entry, for a manifest entry the edge generators cannot
+    read (a hand-edited or foreign manifest), instead of failing half-way with a traceback."""
+    where = manifest.source or "manifest"
+    for name, entry in manifest.assets.items():
+        problem = None
+        if not isinstance(entry, dict):
+            problem = "is not a table"
+        elif not isinstance(entry.get("path"), str) or not isinstance(entry.get("cache_control"), str):
+            problem = "needs 'path' and 'cache_control' strings"
+        elif not isinstance(entry.get("content_type", ""), str):
+            problem = "has a 'content_type' that is not a string"
+        elif not isinstance(entry.get("encodings", {}), dict) or not all(
+            isinstance(v, dict) and isinstance(v.get("path"), str) for v in entry.get("encodings", {}).values()
+        ):
+            problem = "needs 'encodings' as {encoding: {\"path\": ...}}"
+        if problem:
+            raise OriginError(f"{where}: entry {name!r} {problem}")
+    return manifest
 
 
 def _find_manifest(directory: Path) -> Path:

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 
 import brotli
+import pytest
 from click.testing import CliRunner
 
 import assetpub
@@ -254,6 +255,25 @@ def test_help_names_its_arguments_and_shows_where_the_output_goes():
     text = CliRunner().invoke(main, ["nginx-config", "--help"]).output
     assert "--standalone RUNDIR" in text  # the help text below it talks about RUNDIR
     assert "> /etc/nginx/conf.d/" in text
+
+
+@pytest.mark.parametrize("command", ["nginx-config", "cloudfront-function"])
+@pytest.mark.parametrize(
+    "entry",
+    [
+        "not a table",
+        {"path": 5, "cache_control": "x"},
+        {"path": "a.css"},
+        {"path": "a.css", "cache_control": "x", "encodings": ["br"]},
+        {"path": "a.css", "cache_control": "x", "encodings": {"br": "a.css.br"}},
+    ],
+)
+def test_malformed_manifest_entry_is_one_line_error(tmp_path, command, entry):
+    (tmp_path / "assetpub-manifest.json").write_text(json.dumps({"version": 1, "assets": {"a.css": entry}}))
+    result = CliRunner().invoke(main, [command, str(tmp_path)])
+    assert result.exit_code == 1, result.output
+    assert result.output.startswith("error: ") and "entry 'a.css'" in result.output
+    assert len(result.output.strip().splitlines()) == 1
 
 
 def test_unsafe_origin_path_refused(tmp_path):
