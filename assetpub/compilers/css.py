@@ -54,12 +54,13 @@ def references(text: str) -> tuple[list[Ref], list[Note]]:
 
 
 def _image_set(text: str, pos: int, refs: list[Ref]) -> int:
-    """Strings inside image-set( … ) are URLs; url() inside is found by the main scan."""
+    """Strings given directly to image-set( … ) are URLs, not those inside a nested
+    function (`type("image/avif")`); url() inside is found by the main scan."""
     depth = 1
     start = pos
     while depth and (m := _IMAGESET_TOKEN.search(text, pos)) is not None:
         pos = m.end()
-        if m.lastgroup == "string":
+        if m.lastgroup == "string" and depth == 1:
             refs.append(Ref(m.group()[1:-1], m.start() + 1, m.end() - 1))
         elif m.lastgroup == "open":
             depth += 1

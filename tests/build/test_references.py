@@ -60,3 +60,22 @@ def test_missing_reference_is_quoted_as_written(make_site, build):
     warnings = build(src).warnings
     assert any(w.endswith(r"a.css:1: missing reference '\.\./img/x.png' (left as written)") for w in warnings), warnings
     assert any(w.endswith("a.css:2: missing reference 'it's.png' (left as written)") for w in warnings), warnings
+
+
+def test_image_set_type_strings_are_not_references(make_site, build):
+    # image-set("a.avif" type("image/avif")): the MIME type is not a URL (a false warning,
+    # and a failed build with --strict)
+    src = make_site(
+        {
+            **IMAGES,
+            "img/a.avif": b"avif",
+            "css/a.css": '.a { background-image: image-set("../img/a.avif" type("image/avif"),'
+            ' url(../img/a.png) type("image/png") 1x) }\n',
+        }
+    )
+    result = build(src, minify=False, strict=True)
+    m = result.manifest
+    text = output_text(result, "css/a.css")
+    assert f'image-set("../img/{m.path("img/a.avif").rsplit("/", 1)[1]}" type("image/avif"),' in text
+    assert f'url(../img/{m.path("img/a.png").rsplit("/", 1)[1]}) type("image/png") 1x)' in text
+    assert not result.warnings
