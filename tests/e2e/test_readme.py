@@ -88,3 +88,36 @@ def test_try_it_command_deploys_the_sample_and_serves_it(tmp_path):
         proc.send_signal(signal.SIGINT)
         out, _ = proc.communicate(timeout=30)
     assert proc.returncode == 0 and "stopped" in out and "Traceback" not in out
+
+
+def test_nginx_steps_take_port_80_from_debians_default_site(tmp_path):
+    """Debian's nginx package enables a placeholder site that is `default_server` on port 80:
+    left in place, it answers every request a generated block with `server_name _` would
+    get. The README's steps remove it; this shows both halves with real nginx."""
+    from click.testing import CliRunner
+
+    import assetpub
+    from assetpub.cli import main
+    from tests.edge.servers import free_port, start_nginx
+    from tests.edge.sites import make_site as make_assets
+
+    steps = [line.split("  #")[0].strip() for line in _first_code_block(_section("Self-hosting with nginx")).splitlines()]
+    assert "rm -f /etc/nginx/sites-enabled/default" in steps
+    assert steps.index("rm -f /etc/nginx/sites-enabled/default") < steps.index("nginx -t && nginx -s reload")
+
+    origin = tmp_path / "origin"
+    assetpub.build([make_assets(tmp_path / "src")], out=origin, base_url="/")
+    debian_default = "server { listen 127.0.0.1:%d default_server; return 200 'Welcome to nginx!'; }\n"
+    for keep_default, expect in ((True, b"Welcome to nginx!"), (False, b"<p>hello</p>")):
+        port = free_port()
+        rundir = tmp_path / f"run-{keep_default}"
+        conf = CliRunner().invoke(main, ["nginx-config", str(origin), "--listen", f"127.0.0.1:{port}", "--prefix", "/",
+                                         "--standalone", str(rundir)]).output
+        if keep_default:
+            conf = conf.replace("http {", "http {\n" + debian_default % port, 1)
+        server = start_nginx(conf, rundir, port)
+        try:
+            reply = get(server.base, "/index.html", {"Host": "www.example.com"})
+        finally:
+            server.stop()
+        assert expect in reply.body, (keep_default, reply.status, reply.body[:200])
