@@ -17,10 +17,14 @@ _TOKEN = re.compile(
     """,
     re.S | re.X | re.I,
 )
+# Every attribute, name and value, in one pass: a value is never rescanned for names
+# (alt="see src=x"), and a bound attribute (`:src`, `v-bind:src`) is not `src`.
 _ATTR = re.compile(
-    r"""(?<![\w-])(?P<name>src|href|poster|srcset|style)\s*=\s*(?:"(?P<dq>[^"]*)"|'(?P<sq>[^']*)'|(?P<uq>[^\s"'=<>`]+))""",
-    re.I,
+    r"""(?P<name>[^\s"'=<>/`]+)(?:\s*=\s*(?:"(?P<dq>[^"]*)"|'(?P<sq>[^']*)'|(?P<uq>[^\s"'=<>`]+)))?"""
 )
+_URL_ATTRS = frozenset({"src", "href", "poster", "srcset", "style", "xlink:href"})
+# A value built by a template engine ({{ x }}, {% … %}, ${x}, <%= x %>) names no file.
+_TEMPLATE = re.compile(r"\{\{|\{%|\$\{|<%")
 # <a href> and <area href> point at pages, which may live outside the asset tree:
 # rewritten when they name an asset, never reported as missing.
 _NAVIGATION_TAGS = frozenset({"a", "area"})
@@ -45,9 +49,11 @@ def references(text: str) -> tuple[list[Ref], list[Note]]:
 
 def _attrs(offset: int, tag: str, refs: list[Ref], navigation: bool = False) -> None:
     for a in _ATTR.finditer(tag):
-        g = next(g for g in ("dq", "sq", "uq") if a.group(g) is not None)
-        value, start = a.group(g), offset + a.start(g)
         name = a.group("name").lower()
+        g = next((g for g in ("dq", "sq", "uq") if a.group(g) is not None), None)
+        if name not in _URL_ATTRS or g is None or _TEMPLATE.search(a.group(g)):
+            continue
+        value, start = a.group(g), offset + a.start(g)
         if name == "style":
             body_refs, _ = css.references(value)
             # a URL written with character references (&quot;) is left alone, not guessed at
@@ -57,5 +63,5 @@ def _attrs(offset: int, tag: str, refs: list[Ref], navigation: bool = False) -> 
                 if item.group(1):
                     refs.append(Ref(item.group(1), start + item.start(1), start + item.end(1)))
         else:
-            kind = "navigation" if navigation and name == "href" else "url"
+            kind = "navigation" if navigation and name in ("href", "xlink:href") else "url"
             refs.append(Ref(value, start, start + len(value), kind))

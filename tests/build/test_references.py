@@ -79,3 +79,23 @@ def test_image_set_type_strings_are_not_references(make_site, build):
     assert f'image-set("../img/{m.path("img/a.avif").rsplit("/", 1)[1]}" type("image/avif"),' in text
     assert f'url(../img/{m.path("img/a.png").rsplit("/", 1)[1]}) type("image/png") 1x)' in text
     assert not result.warnings
+
+
+def test_html_template_expressions_and_bound_attributes_are_not_references(make_site, build):
+    # HTML assets are often templates for a front-end framework; with --strict these
+    # false "missing references" would fail the build
+    src = make_site(
+        {
+            **IMAGES,
+            "index.html": '<img src="{{ user.avatar }}"> <img src="${avatar}"> <img src="<%= url %>">\n'
+            '<img :src="avatar"> <img v-bind:src="avatar" x-bind:srcset="set">\n'
+            '<div style="background:url({{bg}})"></div> <svg><use xlink:href="img/a.png#i"/></svg>\n'
+            '<img alt="see src=img/nope.png" title=\'href="x.css"\' src="img/a.png">\n',
+        }
+    )
+    result = build(src, minify=False, strict=True)
+    html = output_text(result, "index.html")
+    assert f'xlink:href="{result.manifest.path("img/a.png")}#i"' in html
+    assert '<img :src="avatar"> <img v-bind:src="avatar" x-bind:srcset="set">' in html
+    assert f'alt="see src=img/nope.png" title=\'href="x.css"\' src="{result.manifest.path("img/a.png")}"' in html
+    assert not result.warnings
