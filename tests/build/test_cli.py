@@ -148,13 +148,21 @@ def test_config_paths_are_relative_to_the_config_file(tmp_path):
     assert load_config(tmp_path / "site/assetpub.toml").target == "s3://bucket/prefix"
 
 
+def _without_root_powers() -> list[str]:
+    """A command prefix under which file modes apply: root reads and writes anything, so
+    as root the command runs without its capabilities (setpriv); skip if that is not possible."""
+    if os.geteuid() != 0:
+        return []
+    prefix = ["setpriv", "--bounding-set=-all", "--inh-caps=-all"]
+    if not shutil.which("setpriv") or subprocess.run([*prefix, "true"], capture_output=True).returncode != 0:
+        pytest.skip("running as root and cannot drop capabilities: file modes do not apply")
+    return prefix
+
+
 def test_unreadable_source_is_one_line_naming_the_file(tmp_path):
     src = write_tree(tmp_path / "src", {"css/ok.css": "a{}", "css/locked.css": "b{}"})
     (src / "css/locked.css").chmod(0)
-    # root reads anything; without its capabilities, mode 000 applies to it too
-    prefix = ["setpriv", "--bounding-set=-all", "--inh-caps=-all"] if os.geteuid() == 0 else []
-    if prefix and not shutil.which("setpriv"):
-        pytest.skip("running as root without setpriv: cannot make a file unreadable")
+    prefix = _without_root_powers()
     out = tmp_path / "out"
     proc = subprocess.run(
         [*prefix, ASSETPUB, "build", str(src), "--out", str(out)], capture_output=True, text=True, timeout=120
@@ -192,9 +200,7 @@ def test_output_directory_that_is_a_file_is_one_line(tmp_path):
 def test_unwritable_output_directory_is_one_line(tmp_path):
     write_tree(tmp_path, {"a/x.txt": "x", "a/css/y.css": "a{}"})
     (tmp_path / "ro").mkdir(mode=0o555)
-    prefix = ["setpriv", "--bounding-set=-all", "--inh-caps=-all"] if os.geteuid() == 0 else []
-    if prefix and not shutil.which("setpriv"):
-        pytest.skip("running as root without setpriv: cannot make a directory unwritable")
+    prefix = _without_root_powers()
     proc = subprocess.run([*prefix, ASSETPUB, "build", "a", "--out", "ro/out"], cwd=tmp_path, capture_output=True,
                           text=True, timeout=120)
     assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
