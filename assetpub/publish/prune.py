@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Iterable, Mapping, Sequence
 
+from ..compress import EXTENSIONS
 from .errors import PublishError
 from .record import DeployRecord, deploy_key
 from .state import RESERVED
@@ -98,11 +99,23 @@ def plan_prune(
 
 
 def retired_keys(previous: DeployRecord | None, record: DeployRecord) -> list[str]:
-    """Published keys the live deploy lists and `record` does not: retention deletes them
-    once they leave the last `keep` deploys and the grace has passed."""
+    """Published keys the live deploy lists and `record` does not, of assets the new build
+    no longer has: retention deletes them once they leave the last `keep` deploys and the
+    grace has passed. An asset that is still there under a new fingerprint (an edit, new
+    build settings, an upgrade) does not count: it is no sign of the wrong folder."""
     if previous is None:
         return []
-    return sorted(k for k in previous.objects if k not in record.objects and not k.startswith(RESERVED))
+    names = set((record.manifest or {}).get("assets") or {})
+    replaced: set[str] = set()
+    for name, entry in ((previous.manifest or {}).get("assets") or {}).items():
+        if name in names and isinstance(entry, dict) and isinstance(entry.get("path"), str):
+            replaced.add(entry["path"])
+            for encoding, variant in (entry.get("encodings") or {}).items():
+                if isinstance(variant, dict):
+                    replaced.add(variant.get("path") or entry["path"] + EXTENSIONS.get(encoding, "." + encoding))
+    return sorted(
+        k for k in previous.objects if k not in record.objects and k not in replaced and not k.startswith(RESERVED)
+    )
 
 
 def too_many_retired(retired: Sequence[str], live: int, max_deletes: int) -> str | None:
@@ -111,7 +124,8 @@ def too_many_retired(retired: Sequence[str], live: int, max_deletes: int) -> str
     if len(retired) > max_deletes:
         return (
             f"this publish would retire {len(retired)} objects of the {live} the live deploy uses "
-            f"(first: {retired[0]}; retention deletes them later), more than --max-deletes {max_deletes}; "
+            f"(assets this build does not have, first: {retired[0]}; retention deletes them later), "
+            f"more than --max-deletes {max_deletes}; "
             "nothing was uploaded or deleted (wrong build directory? raise --max-deletes if this is intended)"
         )
     return None
