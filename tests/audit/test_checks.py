@@ -146,7 +146,8 @@ class _CountingHandler(http.server.SimpleHTTPRequestHandler):
             state["max"] = max(state["max"], state["active"])
             state["seen"].append((self.command, dict(self.headers)))
             state["cond"].notify_all()
-            state["cond"].wait_for(lambda: state["active"] >= state["limit"], timeout=0.5)
+            # generous: only the last requests of the audit (fewer than `limit` left) wait it out
+            state["cond"].wait_for(lambda: state["active"] >= state["limit"], timeout=2)
         # the response is produced into a buffer and only sent once this request stops
         # counting as in flight: the client cannot start its next request earlier
         real, self.wfile = self.wfile, io.BytesIO()
