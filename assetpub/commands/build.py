@@ -63,7 +63,7 @@ def build(as_json, quiet, **options):
         click.echo(f"warning: {warning}", err=True)
     if not quiet:
         click.echo(
-            f"built {result.files} files ({human_bytes(result.bytes)}), wrote {result.written}, "
+            f"built {result.files} file{'s' if result.files != 1 else ''} ({human_bytes(result.bytes)}), wrote {result.written}, "
             f"{len(result.warnings)} warning{'s' if len(result.warnings) != 1 else ''}, "
             f"in {result.seconds:.2f}s -> {result.out / 'assetpub-manifest.json'}"
         )

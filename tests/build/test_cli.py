@@ -35,7 +35,7 @@ def test_build_human_summary_and_warnings(tmp_path):
     src = write_tree(tmp_path / "src", {"css/a.css": "a { background: url(nope.png) }"})
     result = CliRunner().invoke(main, ["build", str(src), "--out", str(tmp_path / "out")])
     assert result.exit_code == 0
-    assert "built 1 files" in result.output and "1 warning," in result.output
+    assert "built 1 file (" in result.output and "1 warning," in result.output
     assert "warning: " in result.output and "a.css:1: missing reference 'nope.png'" in result.output
 
 
