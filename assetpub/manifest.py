@@ -31,6 +31,21 @@ def url_path(path: str) -> str:
     return quote(path, safe="/!$&'()*+,;=:@-._~")
 
 
+def _entry_problem(entry: Any) -> str | None:
+    """Why an asset entry is unusable (a hand-edited or foreign manifest), or None."""
+    if not isinstance(entry, dict):
+        return "is not a table"
+    for key, kind in (("path", str), ("integrity", str), ("size", int)):
+        if not isinstance(entry.get(key), kind) or isinstance(entry.get(key), bool):
+            return f"has no valid {key!r}"
+    encodings = entry.get("encodings", {})
+    if not isinstance(encodings, dict) or not all(
+        isinstance(v, dict) and isinstance(v.get("path"), str) for v in encodings.values()
+    ):
+        return "has malformed 'encodings'"
+    return None
+
+
 @dataclass(frozen=True)
 class Manifest:
     base_url: str
@@ -60,6 +75,10 @@ class Manifest:
             raise ManifestError(f"{where}: not an assetpub manifest (no 'assets' table)")
         if data.get("version") != FORMAT_VERSION:
             raise ManifestError(f"{where}: unsupported manifest version {data.get('version')!r}")
+        for name, entry in data["assets"].items():
+            problem = _entry_problem(entry)
+            if problem:
+                raise ManifestError(f"{where}: entry {name!r} {problem}")
         extra = {k: v for k, v in data.items() if k not in ("version", "base_url", "assets")}
         return cls(base_url=str(data.get("base_url") or "/"), assets=data["assets"], extra=extra, source=source)
 

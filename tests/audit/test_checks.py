@@ -190,4 +190,4 @@ def test_manifest_entry_without_path_is_a_usage_error(tmp_path):
     bad = tmp_path / "m.json"
     bad.write_text('{"version": 1, "base_url": "/", "assets": {"a.css": {"integrity": "x"}}}')
     result = CliRunner().invoke(main, ["audit", "http://127.0.0.1:9/", "--manifest", str(bad)])
-    assert result.exit_code == 2 and "entry 'a.css' has no 'path'" in result.output and "Traceback" not in result.output
+    assert result.exit_code == 2 and "entry 'a.css' has no valid 'path'" in result.output and "Traceback" not in result.output

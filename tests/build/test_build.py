@@ -270,3 +270,19 @@ def test_rewritten_file_gets_a_later_whole_second_mtime(tmp_path):
     first = path.stat().st_mtime_ns
     write_atomic(path, b"<p>two</p>")
     assert path.stat().st_mtime_ns // 10**9 > first // 10**9
+
+
+def test_hand_edited_manifest_with_a_bad_entry_is_a_clear_error(tmp_path):
+    import json
+
+    path = tmp_path / "assetpub-manifest.json"
+    good = {"path": "a.1.css", "integrity": "sha384-x", "size": 1, "encodings": {}}
+    for bad, problem in (
+        ("nope", "is not a table"),
+        ({**good, "path": 3}, "has no valid 'path'"),
+        ({k: v for k, v in good.items() if k != "integrity"}, "has no valid 'integrity'"),
+        ({**good, "encodings": {"br": "x"}}, "has malformed 'encodings'"),
+    ):
+        path.write_text(json.dumps({"version": 1, "base_url": "/", "assets": {"a.css": bad}}))
+        with pytest.raises(assetpub.ManifestError, match=f"assetpub-manifest.json: entry 'a.css' {problem}"):
+            assetpub.Manifest.load(path)
