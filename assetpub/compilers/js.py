@@ -14,15 +14,20 @@ from . import Note, Ref
 
 _TOKEN = re.compile(
     r"""
+    (?=[/"'`ie])  # every token starts with one of these: lets the engine skip the rest fast
+    (?:
       (?P<lc>//[^\n\r]*)
     | (?P<bc>/\*.*?(?:\*/|\Z))
     | (?P<str>"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*')
     | (?P<tpl>`)
     | (?P<slash>/)
-    | (?P<kw>(?<![\w$.])(?:import|export)(?![\w$]))
+    | (?P<kw>(?<![\w$.])(?:import(?![\w$])|export(?=\s*[*{])))
+    )
     """,
     re.S | re.X,
 )
+# where a reference can start: `import`, `export *` / `export {` (re-exports), a source map
+_CANDIDATE = re.compile(r"(?<![\w$.])(?:import|export\s*[*{])|sourceMappingURL")
 _SPEC = r"""(?P<q>["'])(?P<spec>[^"'\n]*)(?P=q)"""
 _DYNAMIC = re.compile(r"import\s*\(\s*(?:" + _SPEC + r"|(?P<tpl>`(?:\\.|[^`\\])*`))\s*[,)]", re.S)
 _FROM = re.compile(
@@ -48,11 +53,16 @@ _EXPR_TOKEN = re.compile(
 def references(text: str) -> tuple[list[Ref], list[Note]]:
     refs: list[Ref] = []
     notes: list[Note] = []
-    if "import" not in text and "export" not in text and "sourceMappingURL" not in text:
+    # Only tokens up to the last place a reference could start matter; past it, no need
+    # to tokenize (most modules import at the top and export functions below).
+    last = -1
+    for candidate in _CANDIDATE.finditer(text):
+        last = candidate.start()
+    if last < 0:
         return refs, notes
     pos = 0
     n = len(text)
-    while (m := _TOKEN.search(text, pos)) is not None:
+    while pos <= last and (m := _TOKEN.search(text, pos)) is not None:
         pos = m.end()
         kind = m.lastgroup
         if kind == "lc":
