@@ -108,13 +108,14 @@ def clean(out: str | os.PathLike, *, keep: int = 3, dry_run: bool = False) -> li
         return removed
     for rel in removed:
         (out / rel).unlink()
-        _remove_empty_parents(out, (out / rel).parent)
+        remove_empty_parents(out, (out / rel).parent)
     for path in old:
         path.unlink()
     return removed
 
 
-def _remove_empty_parents(root: Path, directory: Path) -> None:
+def remove_empty_parents(root: Path, directory: Path) -> None:
+    """Remove `directory` and its parents up to (not including) `root` while they are empty."""
     while directory != root and root in directory.parents:
         try:
             directory.rmdir()

@@ -84,26 +84,7 @@ def _target_options(fn):
 @_target_options
 @_retention_options
 @fail_cleanly
-def publish(
-    build_dir,
-    target,
-    dry_run,
-    as_json,
-    workers,
-    verify,
-    yes,
-    endpoint_url,
-    region,
-    profile,
-    acl,
-    config_file,
-    quiet,
-    keep,
-    grace,
-    max_deletes,
-    delete_unknown,
-    cloudfront_distribution,
-):
+def publish(build_dir, config_file, dry_run, as_json, verify, yes, quiet, delete_unknown, **options):
     """Publish BUILD_DIR (an `assetpub build` output) to TARGET, uploading only what changed.
 
     Fingerprinted files go first, then files that keep their names, then the manifest and
@@ -111,19 +92,7 @@ def publish(
     running it again finishes the job."""
     from ..publish.publisher import publish as run_publish
 
-    config = load_config(
-        config_file,
-        target=target,
-        endpoint_url=endpoint_url,
-        region=region,
-        profile=profile,
-        acl=acl,
-        workers=workers,
-        keep=keep,
-        grace=grace,
-        max_deletes=max_deletes,
-        cloudfront_distribution=cloudfront_distribution,
-    )
+    config = load_config(config_file, **options)  # flags given override the config file
     with _Reporter(as_json=as_json, quiet=quiet, dry_run=dry_run, yes=yes) as reporter:
         result = run_publish(
             build_dir,
@@ -133,7 +102,7 @@ def publish(
             workers=config.workers or 16,
             progress=reporter.progress,
             on_plan=reporter.on_plan,
-            **_publish_settings(config, delete_unknown, grace_flag=grace),
+            **_publish_settings(config, delete_unknown, grace_flag=options.get("grace")),
         )
     reporter.report(result)
 

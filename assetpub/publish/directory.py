@@ -22,7 +22,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator
 
-from ..output import replace_newer, write_atomic
+from ..output import remove_empty_parents, replace_newer, write_atomic
 from .errors import PublishError
 from .state import RESERVED, Headers, LocalObject, RemoteObject, is_publishable, sha256_file
 
@@ -137,7 +137,7 @@ class DirectoryTarget:
     def delete_many(self, keys: list[str]) -> None:
         for key in keys:
             self.delete(key)
-            _remove_empty_parents(self.root, (self.root / key).parent)
+            remove_empty_parents(self.root, (self.root / key).parent)
 
     def listing(self, under: str = "") -> Iterator[tuple[str, datetime]]:
         """(key, mtime) of every file under `under` (reserved keys included, temp files not)."""
@@ -192,15 +192,6 @@ class DirectoryTarget:
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
-
-
-def _remove_empty_parents(root: Path, directory: Path) -> None:
-    while directory != root and root in directory.parents:
-        try:
-            directory.rmdir()
-        except OSError:
-            return
-        directory = directory.parent
 
 
 def sidecar_headers(origin: str | os.PathLike) -> dict[str, Any]:
