@@ -94,16 +94,7 @@ def publish(build_dir, config_file, dry_run, as_json, verify, yes, quiet, delete
 
     config = load_config(config_file, **options)  # flags given override the config file
     with _Reporter(as_json=as_json, quiet=quiet, dry_run=dry_run, yes=yes) as reporter:
-        result = run_publish(
-            build_dir,
-            target=_open(config),
-            dry_run=dry_run,
-            verify=verify,
-            workers=config.workers or 16,
-            progress=reporter.progress,
-            on_plan=reporter.on_plan,
-            **_publish_settings(config, delete_unknown, grace_flag=options.get("grace")),
-        )
+        result = run_publish(build_dir, **_run_options(config, reporter, dry_run, verify, delete_unknown, options))
     reporter.report(result)
 
 
@@ -122,21 +113,25 @@ def deploy(dry_run, as_json, verify, yes, quiet, delete_unknown, **options):
 
     config = config_from_options(**options)
     with _Reporter(as_json=as_json, quiet=quiet, dry_run=dry_run, yes=yes) as reporter:
-        built, result = run_deploy(
-            config,
-            target=_open(config),
-            dry_run=dry_run,
-            verify=verify,
-            workers=config.workers or 16,
-            progress=reporter.progress,
-            on_plan=reporter.on_plan,
-            **_publish_settings(config, delete_unknown, grace_flag=options.get("grace")),
-        )
+        built, result = run_deploy(config, **_run_options(config, reporter, dry_run, verify, delete_unknown, options))
     for warning in built.warnings:
         if not as_json:
             click.echo(f"warning: {warning}", err=True)
     result.extra["build"] = built.summary()
     reporter.report(result)
+
+
+def _run_options(config, reporter, dry_run: bool, verify: bool, delete_unknown: bool, options: dict) -> dict:
+    """The keyword arguments publish() and deploy() share."""
+    return {
+        "target": _open(config),
+        "dry_run": dry_run,
+        "verify": verify,
+        "workers": config.workers or 16,
+        "progress": reporter.progress,
+        "on_plan": reporter.on_plan,
+        **_publish_settings(config, delete_unknown, grace_flag=options.get("grace")),
+    }
 
 
 def _publish_settings(config, delete_unknown: bool, *, grace_flag: str | None) -> dict:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 import assetpub
+from tests.conftest import write_tree
 
 # A PNG header is enough: images are copied, never parsed.
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(64))
@@ -59,17 +60,6 @@ class Site:
         """The identity bytes the build published for a logical name."""
         manifest = assetpub.Manifest.load(self.manifest_path)
         return (self.out / manifest.path(name)).read_bytes()
-
-
-def write_tree(root: Path, files: dict[str, str | bytes]) -> Path:
-    for rel, content in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content, encoding="utf-8")
-    return root
 
 
 def _sri(data: bytes) -> str:
