@@ -24,7 +24,8 @@ from typing import Any, Iterator
 
 from ..output import remove_empty_parents, replace_newer, write_atomic
 from .errors import PublishError
-from .state import RESERVED, Headers, LocalObject, RemoteObject, is_publishable, sha256_file
+from .hashes import sha256_file
+from .state import RESERVED, Headers, LocalObject, RemoteObject, is_publishable
 
 HEADERS_KEY = RESERVED + "headers.json"
 HEADERS_VERSION = 1
@@ -179,7 +180,7 @@ class DirectoryTarget:
         except OSError as e:
             raise PublishError(f"{self.root / key}: cannot write: {e.strerror}") from None
 
-    def _copy_atomic(self, src: Path, dest: Path) -> None:
+    def _copy_atomic(self, src: str | Path, dest: Path) -> None:
         tmp = dest.parent / f".{dest.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
         try:
             dest.parent.mkdir(parents=True, exist_ok=True)

@@ -123,7 +123,7 @@ def publish(
     `retention=None` disables pruning. `now` is the clock (tests inject it). `on_plan`
     sees the final plan before it is applied (the CLI sizes its progress bar from it)."""
     started = time.perf_counter()
-    local = load_local(build_dir)
+    local = load_local(build_dir, cached=not verify)
     if previous is _UNREAD:
         previous = read_current(target, verify=verify)
     now = now or datetime.now(timezone.utc)

@@ -4,7 +4,6 @@ nothing else here does I/O."""
 
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,10 +14,10 @@ from ..config import REVALIDATE
 from ..errors import ManifestError
 from ..manifest import MANIFEST_NAME, Manifest
 from .errors import PublishError
+from .hashes import HashCache
 
 RESERVED = "_assetpub/"  # keys under this prefix belong to assetpub (records, journal, sidecar)
 MANIFEST_CONTENT_TYPE = "application/json; charset=utf-8"
-CHUNK = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -39,10 +38,11 @@ class Headers:
 @dataclass(frozen=True)
 class LocalObject:
     """One object to publish. `file` is None when the build reused an already published
-    asset (deploy on a fresh checkout) and so did not write it; then `sha256` is None too."""
+    asset (deploy on a fresh checkout) and so did not write it; then `sha256` is None too.
+    `file` is a path string (a publish makes thousands of these; pathlib costs)."""
 
     key: str
-    file: Path | None
+    file: str | None
     sha256: str | None
     size: int
     headers: Headers
@@ -94,14 +94,6 @@ class RemoteState:
     complete: bool = False
 
 
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(CHUNK):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 PUBLIC_DOT_DIRS = (".well-known",)  # RFC 8615; the load path builds a top-level one too
 
 
@@ -114,8 +106,10 @@ def is_publishable(key: str) -> bool:
     return not key.startswith(RESERVED) and not any(part.startswith(".") for part in parts)
 
 
-def load_local(build_dir: str | os.PathLike) -> LocalState:
-    """Read BUILD_DIR/assetpub-manifest.json and hash every file it references."""
+def load_local(build_dir: str | os.PathLike, *, cached: bool = True) -> LocalState:
+    """Read BUILD_DIR/assetpub-manifest.json and hash every file it references (a file
+    whose stat is unchanged since the last publish is not read again, unless `cached`
+    is False)."""
     root = Path(build_dir)
     if not root.exists():
         raise PublishError(f"{root}: build directory not found")
@@ -125,25 +119,30 @@ def load_local(build_dir: str | os.PathLike) -> LocalState:
         manifest = Manifest.load(root / MANIFEST_NAME)
     except ManifestError as e:
         raise PublishError(str(e)) from None
+    hashes = HashCache(root, enabled=cached)
     objects: list[LocalObject] = []
     for name, entry in manifest.assets.items():
-        objects.extend(_entry_objects(root, name, entry, manifest.source))
-    manifest_file = root / MANIFEST_NAME
+        objects.extend(_entry_objects(root, name, entry, manifest.source, hashes))
+    manifest_file = os.path.join(root, MANIFEST_NAME)
+    st = os.stat(manifest_file)
     objects.append(
         LocalObject(
             key=MANIFEST_NAME,
             file=manifest_file,
-            sha256=sha256_file(manifest_file),
-            size=manifest_file.stat().st_size,
+            sha256=hashes.sha256(MANIFEST_NAME, manifest_file, st),
+            size=st.st_size,
             headers=Headers(MANIFEST_CONTENT_TYPE, REVALIDATE),
             fingerprinted=False,
             step=3,
         )
     )
+    hashes.save()
     return LocalState(root=root, manifest=manifest, objects=tuple(sorted(objects, key=lambda o: o.key)))
 
 
-def _entry_objects(root: Path, name: str, entry: Mapping[str, Any], where: str | None) -> list[LocalObject]:
+def _entry_objects(
+    root: Path, name: str, entry: Mapping[str, Any], where: str | None, hashes: HashCache
+) -> list[LocalObject]:
     try:
         path = entry["path"]
         content_type = entry["content_type"]
@@ -171,14 +170,15 @@ def _entry_objects(root: Path, name: str, entry: Mapping[str, Any], where: str |
         if not is_publishable(key):
             continue  # dotfiles are never published, whatever the manifest says
         headers = Headers(content_type, cache_control, encoding)
-        file = root / key
+        file = os.path.join(root, key)
         try:
-            st = file.stat()
+            st = os.stat(file)
         except FileNotFoundError:
             # the builder reused a published asset and did not write it (see deploy)
             out.append(LocalObject(key, None, None, int(size or 0), headers, fingerprinted, step))
             continue
-        out.append(LocalObject(key, file, sha256_file(file), st.st_size, headers, fingerprinted, step))
+        sha = hashes.sha256(key, file, st)
+        out.append(LocalObject(key, file, sha, st.st_size, headers, fingerprinted, step))
     return out
 
 
