@@ -119,30 +119,28 @@ def load_local(build_dir: str | os.PathLike, *, cached: bool = True) -> LocalSta
         manifest = Manifest.load(root / MANIFEST_NAME)
     except ManifestError as e:
         raise PublishError(str(e)) from None
-    hashes = HashCache(root, enabled=cached)
-    objects: list[LocalObject] = []
+    found: list[tuple] = []
     for name, entry in manifest.assets.items():
-        objects.extend(_entry_objects(root, name, entry, manifest.source, hashes))
+        found.extend(_entry_files(root, name, entry, manifest.source))
     manifest_file = os.path.join(root, MANIFEST_NAME)
-    st = os.stat(manifest_file)
-    objects.append(
-        LocalObject(
-            key=MANIFEST_NAME,
-            file=manifest_file,
-            sha256=hashes.sha256(MANIFEST_NAME, manifest_file, st),
-            size=st.st_size,
-            headers=Headers(MANIFEST_CONTENT_TYPE, REVALIDATE),
-            fingerprinted=False,
-            step=3,
-        )
+    found.append(
+        (MANIFEST_NAME, manifest_file, os.stat(manifest_file), 0, Headers(MANIFEST_CONTENT_TYPE, REVALIDATE), False, 3)
     )
+    hashes = HashCache(root, enabled=cached)
+    shas = hashes.sha256_all([(key, file, st) for key, file, st, *_ in found if st is not None])
+    objects = []
+    for key, file, st, size, headers, fingerprinted, step in found:
+        if st is None:  # the builder reused a published asset and did not write it (see deploy)
+            objects.append(LocalObject(key, None, None, size, headers, fingerprinted, step))
+        else:
+            objects.append(LocalObject(key, file, shas[key], st.st_size, headers, fingerprinted, step))
     hashes.save()
     return LocalState(root=root, manifest=manifest, objects=tuple(sorted(objects, key=lambda o: o.key)))
 
 
-def _entry_objects(
-    root: Path, name: str, entry: Mapping[str, Any], where: str | None, hashes: HashCache
-) -> list[LocalObject]:
+def _entry_files(root: Path, name: str, entry: Mapping[str, Any], where: str | None) -> list[tuple]:
+    """(key, path, stat or None, manifest size, headers, fingerprinted, step) of an entry's
+    publishable files: the file and its variants."""
     try:
         path = entry["path"]
         content_type = entry["content_type"]
@@ -169,16 +167,13 @@ def _entry_objects(
             raise PublishError(f"{where}: entry {name!r} has an unsafe path {key!r}")
         if not is_publishable(key):
             continue  # dotfiles are never published, whatever the manifest says
-        headers = Headers(content_type, cache_control, encoding)
         file = os.path.join(root, key)
         try:
             st = os.stat(file)
         except FileNotFoundError:
-            # the builder reused a published asset and did not write it (see deploy)
-            out.append(LocalObject(key, None, None, int(size or 0), headers, fingerprinted, step))
-            continue
-        sha = hashes.sha256(key, file, st)
-        out.append(LocalObject(key, file, sha, st.st_size, headers, fingerprinted, step))
+            st = None
+        headers = Headers(content_type, cache_control, encoding)
+        out.append((key, file, st, int(size or 0), headers, fingerprinted, step))
     return out
 
 
