@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from ..cli import fail_cleanly, human_bytes
+from ..cli import fail_cleanly, human_bytes, paused_gc
 from ..config import load_config
 from .build import build_options, config_from_options
 
@@ -90,12 +90,12 @@ def publish(build_dir, config_file, dry_run, as_json, verify, yes, quiet, delete
     Fingerprinted files go first, then files that keep their names, then the manifest and
     the deploy record, so a failed or interrupted publish never breaks the live site;
     running it again finishes the job."""
-    from ..publish.publisher import publish as run_publish
-
     config = load_config(config_file, **options)  # flags given override the config file
-    with _Reporter(as_json=as_json, quiet=quiet, dry_run=dry_run, yes=yes) as reporter:
+    with paused_gc(), _Reporter(as_json=as_json, quiet=quiet, dry_run=dry_run, yes=yes) as reporter:
+        from ..publish.publisher import publish as run_publish
+
         result = run_publish(build_dir, **_run_options(config, reporter, dry_run, verify, delete_unknown, options))
-    reporter.report(result)
+        reporter.report(result)
 
 
 @click.command()

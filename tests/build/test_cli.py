@@ -206,3 +206,28 @@ def test_unwritable_output_directory_is_one_line(tmp_path):
     assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
     assert proc.stderr.strip().startswith(f"error: {tmp_path / 'ro/out'}") and proc.stderr.strip().endswith(
         ": cannot write: Permission denied"), proc.stderr
+
+
+def test_command_table_names_every_command_of_every_module():
+    """cli.COMMAND_MODULES lets one command import only its module: it must know them all."""
+    import importlib
+
+    from assetpub.cli import COMMAND_MODULES, _command_modules
+
+    found = {}
+    for name in sorted(_command_modules()):
+        module = importlib.import_module(f"assetpub.commands.{name}")
+        found.update({command.name: name for command in getattr(module, "COMMANDS", ())})
+    assert found == COMMAND_MODULES
+
+
+def test_one_command_imports_only_its_module():
+    code = (
+        "import sys\n"
+        "from assetpub.cli import main\n"
+        "try:\n    main(['publish', '--help'])\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in sys.modules if m.startswith('assetpub.commands.')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    # publish's module imports build's (deploy shares its options), nothing else
+    assert out.strip().splitlines()[-1] == "['assetpub.commands.build', 'assetpub.commands.publish']"

@@ -304,3 +304,21 @@ def test_malformed_manifest_entry_is_one_line(entry, tmp_path):
     (build / "assetpub-manifest.json").write_text(json.dumps({"version": 1, "assets": {"a.css": entry}}))
     assert_one_line_error(run("publish", build, "--to", tmp_path / "o"), "assetpub-manifest.json: entry 'a.css'")
     assert not (tmp_path / "o").exists()
+
+
+def test_publish_in_process_leaves_garbage_collection_on(built, tmp_path):
+    """The command pauses the cyclic GC while it runs (see cli.paused_gc), and must give it
+    back to a process that imported it, even when the command fails."""
+    import gc
+
+    from click.testing import CliRunner
+
+    from assetpub.cli import main
+
+    assert gc.isenabled()
+    ok = CliRunner().invoke(main, ["publish", str(built), "--to", str(tmp_path / "origin"), "-q"])
+    assert ok.exit_code == 0, ok.output
+    assert gc.isenabled()
+    failed = CliRunner().invoke(main, ["publish", str(tmp_path / "missing"), "--to", str(tmp_path / "origin")])
+    assert failed.exit_code == 1
+    assert gc.isenabled()
