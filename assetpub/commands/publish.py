@@ -91,11 +91,12 @@ def publish(build_dir, config_file, dry_run, as_json, verify, yes, quiet, delete
     the deploy record, so a failed or interrupted publish never breaks the live site;
     running it again finishes the job."""
     config = load_config(config_file, **options)  # flags given override the config file
-    with paused_gc(), _Reporter(as_json=as_json, quiet=quiet, dry_run=dry_run, yes=yes) as reporter:
+    with paused_gc():
         from ..publish.publisher import publish as run_publish
 
-        result = run_publish(build_dir, **_run_options(config, reporter, dry_run, verify, delete_unknown, options))
-        reporter.report(result)
+        with _Reporter(as_json=as_json, quiet=quiet, dry_run=dry_run, yes=yes) as reporter:
+            result = run_publish(build_dir, **_run_options(config, reporter, dry_run, verify, delete_unknown, options))
+        reporter.report(result)  # after the progress bar is closed
 
 
 @click.command()
