@@ -1,5 +1,6 @@
 """JavaScript references: ES module specifiers (`import … from`, `import "x"`,
-`export … from`, `import("x")`) and `//# sourceMappingURL=`.
+`export … from`, `import("x")`), assets named relative to the module with
+`new URL("./x.png", import.meta.url)`, and `//# sourceMappingURL=`.
 
 A light tokenizer skips comments, strings, template literals and regex literals, so
 an `import` inside any of them is not a reference. Only string-literal specifiers are
@@ -14,7 +15,7 @@ from . import Note, Ref
 
 _TOKEN = re.compile(
     r"""
-    (?=[/"'`ie])  # every token starts with one of these: lets the engine skip the rest fast
+    (?=[/"'`ieU])  # every token starts with one of these: lets the engine skip the rest fast
     (?:
       (?P<lc>//[^\n\r]*)
     | (?P<bc>/\*.*?(?:\*/|\Z))
@@ -22,18 +23,22 @@ _TOKEN = re.compile(
     | (?P<tpl>`)
     | (?P<slash>/)
     | (?P<kw>(?<![\w$.])(?:import(?![\w$])|export(?=\s*[*{])))
+    | (?P<url>(?<![\w$.])URL(?=\s*\())
     )
     """,
     re.S | re.X,
 )
 # where a reference can start: `import`, `export *` / `export {` (re-exports), a source map
-_CANDIDATE = re.compile(r"(?<![\w$.])(?:import|export\s*[*{])|sourceMappingURL")
+_CANDIDATE = re.compile(r"(?<![\w$.])(?:import|export\s*[*{]|URL\s*\()|sourceMappingURL")
 _SPEC = r"""(?P<q>["'])(?P<spec>[^"'\n]*)(?P=q)"""
 _DYNAMIC = re.compile(r"import\s*\(\s*(?:" + _SPEC + r"|(?P<tpl>`(?:\\.|[^`\\])*`))\s*[,)]", re.S)
 _FROM = re.compile(
     r"import\s*(?:[\w$]+(?:\s*,\s*)?)?(?:\*\s*as\s+[\w$]+|\{[^}]*\})?\s*from\s*" + _SPEC, re.S
 )
 _BARE = re.compile(r"import\s*" + _SPEC)
+# new URL("./x.png", import.meta.url): a URL (not a module specifier) relative to the module
+_NEW_URL = re.compile(r"URL\s*\(\s*" + _SPEC + r"\s*,\s*import\s*\.\s*meta\s*\.\s*url\s*\)")
+_NEW_BEFORE = re.compile(r"(?<![\w$.])new\s+\Z")
 _EXPORT = re.compile(r"export\s*(?:\*(?:\s*as\s+[\w$]+)?|\{[^}]*\})\s*from\s*" + _SPEC, re.S)
 _SOURCE_MAP_LINE = re.compile(r"//[#@][ \t]+sourceMappingURL=(\S+)[ \t]*\Z")
 _SOURCE_MAP_BLOCK = re.compile(r"/\*[#@][ \t]+sourceMappingURL=([^\s*]+)\s*\*/\Z")
@@ -82,6 +87,8 @@ def references(text: str) -> tuple[list[Ref], list[Note]]:
                     pos = rm.end()
         elif kind == "kw":
             pos = _module_reference(text, m.start(), refs, notes)
+        elif kind == "url":
+            pos = _new_url(text, m.start(), refs)
         if pos > n:
             break
     return refs, notes
@@ -102,6 +109,15 @@ def _module_reference(text: str, at: int, refs: list[Ref], notes: list[Note]) ->
                 refs.append(Ref(tpl[1:-1], m.start("tpl") + 1, m.end("tpl") - 1, "module"))
         return m.end()
     return at + 6  # len("import") == len("export")
+
+
+def _new_url(text: str, at: int, refs: list[Ref]) -> int:
+    """`URL` at `at`: a reference when it reads `new URL("…", import.meta.url)`."""
+    m = _NEW_URL.match(text, at)
+    if m is None or not _NEW_BEFORE.search(text, max(0, at - 64), at):
+        return at + 3
+    refs.append(Ref(m.group("spec"), m.start("spec"), m.end("spec"), "url"))
+    return m.end()
 
 
 def _regex_allowed(text: str, at: int) -> bool:

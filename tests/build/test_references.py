@@ -99,3 +99,47 @@ def test_html_template_expressions_and_bound_attributes_are_not_references(make_
     assert '<img :src="avatar"> <img v-bind:src="avatar" x-bind:srcset="set">' in html
     assert f'alt="see src=img/nope.png" title=\'href="x.css"\' src="{result.manifest.path("img/a.png")}"' in html
     assert not result.warnings
+
+
+def test_new_url_relative_to_import_meta_url_is_a_reference(make_site, build, tmp_path):
+    """`new URL("./x.png", import.meta.url)` is how a module names an asset beside it
+    (the pattern Vite, webpack 5 and Parcel rewrite): after fingerprinting, only the
+    hashed name exists, so it must be rewritten and must cascade."""
+    src = make_site(
+        {
+            "js/app.js": 'const logo = new URL("../img/logo.png", import.meta.url);\n'
+            "const worker = new URL('./worker.js' , import.meta.url ).href;\n"
+            "const icon = new   URL(\n  'icon.svg',\n  import.meta.url\n);\n"
+            'const other = new URL("../img/logo.png", location.href);  // not module-relative\n'
+            'const text = "new URL(\'./nope.png\', import.meta.url)";\n'
+            "// new URL('./nope.png', import.meta.url)\n"
+            "export { logo, worker, icon, other, text };\n",
+            "js/worker.js": "self.onmessage = () => {};\n",
+            "js/icon.svg": "<svg xmlns='http://www.w3.org/2000/svg'/>",
+            "img/logo.png": b"\x89PNG v1",
+        }
+    )
+    result = build(src, minify=False, strict=True)
+    m = result.manifest
+    js = output_text(result, "js/app.js")
+    logo = m.path("img/logo.png").rsplit("/", 1)[1]
+    worker = m.path("js/worker.js").rsplit("/", 1)[1]
+    icon = m.path("js/icon.svg").rsplit("/", 1)[1]
+    assert f'new URL("../img/{logo}", import.meta.url)' in js
+    assert f"new URL('./{worker}' , import.meta.url )" in js
+    assert f"'{icon}',\n  import.meta.url" in js
+    assert 'new URL("../img/logo.png", location.href)' in js  # another base: left as written
+    assert "nope.png" in js and not result.warnings  # strings and comments are not references
+    (src / "img/logo.png").write_bytes(b"\x89PNG v2")
+    after = build(src, out=tmp_path / "b", minify=False).manifest
+    assert after.path("js/app.js") != m.path("js/app.js")  # the module's fingerprint covers the image
+
+
+def test_new_url_to_a_missing_file_is_reported_like_any_reference(make_site, build):
+    import pytest
+
+    import assetpub
+
+    src = make_site({"js/app.js": 'export const u = new URL("./gone.png", import.meta.url);\n'})
+    with pytest.raises(assetpub.BuildError, match=r"app\.js:1: missing reference '\./gone\.png'"):
+        build(src, strict=True)

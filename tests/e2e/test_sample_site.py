@@ -84,6 +84,11 @@ def test_home_page_renders_font_modules_and_sprite(published, browser, tmp_path)
     assert page.locator("#next-tide .value").inner_text().split()[0] in ("HIGH", "LOW", "High", "Low")
     assert page.locator("#tide-table tbody tr").count() >= 3  # tides.js <-> units.js (a cycle)
     assert page.locator("#tide-chart svg path.curve").count() == 1  # chart.js
+    # chart.js names img/buoy.svg with new URL("../img/buoy.svg", import.meta.url): the
+    # browser fetched the fingerprinted file (the source name does not exist on the origin)
+    buoy = page.locator("#tide-chart svg image.buoy").get_attribute("href")
+    assert buoy.split(published.base, 1)[1] == "/" + published.manifest().path("img/buoy.svg")
+    assert seen.by_path()["/" + published.manifest().path("img/buoy.svg")].status == 200
     assert page.locator("#conditions .reading").count() == 4  # conditions.js, a dynamic import()
     assert "ago" in page.locator("#conditions .updated").inner_text()  # "timeago" via the import map alias
     assert "computed in your browser" in page.locator("#computed").inner_text()

@@ -7,6 +7,9 @@ const W = 640;
 const H = 220;
 const PAD = { top: 16, right: 12, bottom: 28, left: 36 };
 const MAX = 4; // metres shown on the axis
+// An image beside this module, named the standard way: assetpub rewrites it to the
+// fingerprinted name (and this module's fingerprint follows the image's).
+const BUOY = new URL("../img/buoy.svg", import.meta.url);
 
 export function drawChart(container, now) {
   const day = startOfDay(now);
@@ -34,6 +37,7 @@ export function drawChart(container, now) {
     parts.push(`<circle class="turn" cx="${x(turn.time)}" cy="${y(turn.height)}" r="4"><title>${clock(turn.time)}</title></circle>`);
   }
   parts.push(`<line class="now" x1="${x(now)}" x2="${x(now)}" y1="${PAD.top}" y2="${y(0)}"/>`);
+  parts.push(`<image class="buoy" href="${BUOY}" x="${x(now) - 12}" y="${y(predict(now)) - 20}" width="24" height="24"/>`);
   container.innerHTML =
     `<svg viewBox="0 0 ${W} ${H}" role="img" aria-label="Predicted tide height today">${parts.join("")}</svg>`;
 }
