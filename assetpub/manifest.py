@@ -101,8 +101,15 @@ class Manifest:
         return (body + "\n").encode("utf-8")
 
     # -- lookups ------------------------------------------------------------
+    def split(self, name: str) -> tuple[str, str]:
+        """(asset name, ?query/#fragment suffix): a name that is an asset is whole (files may
+        be named `a#1.png`); any other is cut at its first `?` or `#`."""
+        if isinstance(name, str) and name in self.assets:
+            return name, ""
+        return split_suffix(name)
+
     def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and split_suffix(name)[0] in self.assets
+        return isinstance(name, str) and self.split(name)[0] in self.assets
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.assets)
@@ -111,17 +118,18 @@ class Manifest:
         return len(self.assets)
 
     def entry(self, name: str) -> Mapping[str, Any]:
+        bare = self.split(name)[0]
         try:
-            return self.assets[split_suffix(name)[0]]
+            return self.assets[bare]
         except KeyError:
-            raise AssetNotFound(split_suffix(name)[0], self.source) from None
+            raise AssetNotFound(bare, self.source) from None
 
     def path(self, name: str) -> str:
         return self.entry(name)["path"]
 
     def url(self, name: str, *, base_url: str | None = None) -> str:
         """Base URL + fingerprinted path; a `?query` or `#fragment` on the name is carried over."""
-        bare, suffix = split_suffix(name)
+        bare, suffix = self.split(name)
         return (base_url or self.base_url) + url_path(self.entry(bare)["path"]) + suffix
 
     def integrity(self, name: str) -> str:

@@ -26,7 +26,7 @@ from markupsafe import Markup, escape
 
 from .config import normalise_base_url
 from .errors import AssetNotFound, AssetpubError, ManifestError
-from .manifest import MANIFEST_NAME, Manifest, split_suffix, url_path
+from .manifest import MANIFEST_NAME, Manifest, url_path
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +137,8 @@ class Resolver:
 
     def integrity(self, name: str) -> str | None:
         """The SRI value (sha384) of the published bytes; None for a missing asset when not strict."""
-        entry = self._entry(self.manifest, split_suffix(name)[0])
+        manifest = self.manifest
+        entry = self._entry(manifest, manifest.split(name)[0])
         return entry.get("integrity") if entry is not None else None
 
     def tag(self, name: str, **attrs: Any) -> Markup:
@@ -147,7 +148,7 @@ class Resolver:
         -> `data-turbo-track`, `class_="x"` -> `class`); `None`/`False` removes a
         default attribute such as `integrity` or `crossorigin`."""
         manifest = self.manifest
-        bare = split_suffix(name)[0]
+        bare = manifest.split(name)[0]
         ext = posixpath.splitext(bare)[1].lower()
         if ext == ".css":
             base = {"rel": "stylesheet", "href": self._url(manifest, name)}
@@ -167,7 +168,7 @@ class Resolver:
         JS modules. CSS and JS carry the same integrity and CORS mode as `tag()`, so the
         browser reuses the preloaded response."""
         manifest = self.manifest
-        bare = split_suffix(name)[0]
+        bare = manifest.split(name)[0]
         ext = posixpath.splitext(bare)[1].lower()
         base: dict[str, Any] = {"rel": "preload", "href": self._url(manifest, name)}
         if ext in _JS and (ext == ".mjs" or self.js_module):
@@ -215,7 +216,7 @@ class Resolver:
 
     # -- helpers --------------------------------------------------------------------
     def _url(self, manifest: Manifest, name: str) -> str:
-        bare, suffix = split_suffix(name)
+        bare, suffix = manifest.split(name)
         entry = self._entry(manifest, bare)
         path = entry["path"] if entry is not None else bare
         return (self._base_url or manifest.base_url) + url_path(path) + suffix

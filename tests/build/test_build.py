@@ -286,3 +286,21 @@ def test_hand_edited_manifest_with_a_bad_entry_is_a_clear_error(tmp_path):
         path.write_text(json.dumps({"version": 1, "base_url": "/", "assets": {"a.css": bad}}))
         with pytest.raises(assetpub.ManifestError, match=f"assetpub-manifest.json: entry 'a.css' {problem}"):
             assetpub.Manifest.load(path)
+
+
+def test_names_with_hash_or_question_mark_are_found_by_their_own_name(make_site, build):
+    """A file may be named `a#1.png` or `what?.txt`: the name itself is looked up first, and
+    only a name that is not an asset is read as name + ?query / #fragment."""
+    from assetpub.resolver import Resolver
+
+    result = build(make_site({"img/a#1.png": b"1", "img/a.png": b"2", "docs/what?.txt": "?"}))
+    m = result.manifest
+    hashed = m.path("img/a#1.png")
+    assert hashed.startswith("img/a#1.") and (result.out / hashed).is_file()
+    assert m.url("img/a#1.png") == "/assets/" + hashed.replace("#", "%23")
+    assert m.url("img/a.png#1") == "/assets/" + m.path("img/a.png") + "#1"  # a fragment on another asset
+    assert "docs/what?.txt" in m and m.url("docs/what?.txt").startswith("/assets/docs/what%3F.")
+    assert m.integrity("img/a#1.png") != m.integrity("img/a.png")
+    r = Resolver(result.out)
+    assert r.url("img/a#1.png") == m.url("img/a#1.png") and r.integrity("img/a#1.png") == m.integrity("img/a#1.png")
+    assert r.url("img/a.png#1") == m.url("img/a.png#1")
