@@ -14,13 +14,18 @@ STATE_DIR = ".assetpub"  # inside the output directory; a dot-directory, so neve
 HISTORY_DIR = f"{STATE_DIR}/manifests"
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside `path`, then rename over it: readers see old or new, never half."""
+def write_atomic(path: Path, data: bytes, *, durable: bool = False) -> None:
+    """Write to a temporary file beside `path`, then rename over it: readers see old or new,
+    never half. `durable` also fsyncs the bytes before the rename (the rename itself is
+    durable once the directory is fsynced: see fsync_dir)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
     try:
         with open(tmp, "wb") as f:
             f.write(data)
+            if durable:
+                f.flush()
+                os.fsync(f.fileno())
         replace_newer(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -45,6 +50,15 @@ def replace_newer(tmp: Path, dest: Path) -> None:
             later = (before // 1_000_000_000 + 1) * 1_000_000_000
             os.utime(tmp, ns=(later, later))
     os.replace(tmp, dest)
+
+
+def fsync_dir(path: Path) -> None:
+    """Make the entries of directory `path` (files renamed into it) durable."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def same_content(path: Path, data: bytes) -> bool:

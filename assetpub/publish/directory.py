@@ -9,6 +9,10 @@ root, assetpub's records under `_assetpub/`, and the headers sidecar
 which the dev server and `assetpub nginx-config` read (see docs/publishing.md). Files
 are written atomically (temp file + rename); a file whose bytes did not change is never
 rewritten, so its mtime (nginx's Last-Modified and ETag) stays.
+
+Durable in publish order: every file written is fsynced before its rename, and at the
+end of each step the directories that received files are fsynced, so after a power
+loss the pages of step 2 are never on disk without the fingerprinted files of step 1.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator
 
-from ..output import remove_empty_parents, replace_newer, write_atomic
+from ..output import fsync_dir, remove_empty_parents, replace_newer, write_atomic
 from .errors import PublishError
 from .hashes import sha256_file
 from .state import RESERVED, Headers, LocalObject, RemoteObject, is_publishable
@@ -42,6 +46,7 @@ class DirectoryTarget:
         self._lock = threading.RLock()  # workers share the sidecar
         self._headers: dict[str, dict[str, str]] | None = None
         self._dirty = False
+        self._synced_dirs: set[Path] = set()  # directories with new entries since the last step
 
     # -- sidecar -----------------------------------------------------------------------
     def _sidecar(self) -> dict[str, dict[str, str]]:
@@ -71,13 +76,18 @@ class DirectoryTarget:
 
     def end_step(self, step: int) -> None:
         """Save the sidecar after each step, so new files have their headers before the pages
-        that reference them go live."""
+        that reference them go live; then make the step's renames durable."""
         with self._lock:
-            if not self._dirty:
-                return
-            data = {"version": HEADERS_VERSION, "objects": dict(sorted(self._sidecar().items()))}
-            self._write(HEADERS_KEY, (json.dumps(data, indent=1, sort_keys=True) + "\n").encode())
-            self._dirty = False
+            if self._dirty:
+                data = {"version": HEADERS_VERSION, "objects": dict(sorted(self._sidecar().items()))}
+                self._write(HEADERS_KEY, (json.dumps(data, indent=1, sort_keys=True) + "\n").encode())
+                self._dirty = False
+            dirs, self._synced_dirs = self._synced_dirs, set()
+        for directory in sorted(dirs):
+            try:
+                fsync_dir(directory)
+            except OSError as e:
+                raise PublishError(f"{directory}: cannot sync: {e.strerror}") from None
 
     # -- the Target interface -------------------------------------------------------------
     def get(self, key: str) -> bytes | None:
@@ -175,10 +185,22 @@ class DirectoryTarget:
 
     # -- writing -----------------------------------------------------------------------------
     def _write(self, key: str, data: bytes) -> None:
+        path = self.root / key
         try:
-            write_atomic(self.root / key, data)
+            write_atomic(path, data, durable=True)
         except OSError as e:
-            raise PublishError(f"{self.root / key}: cannot write: {e.strerror}") from None
+            raise PublishError(f"{path}: cannot write: {e.strerror}") from None
+        self._renamed_into(path.parent)
+
+    def _renamed_into(self, directory: Path) -> None:
+        """Remember to fsync `directory` and its parents up to the root (a directory the
+        write created is itself a new entry in its parent)."""
+        with self._lock:
+            while directory not in self._synced_dirs:
+                self._synced_dirs.add(directory)
+                if directory == self.root or directory.parent == directory:
+                    break
+                directory = directory.parent
 
     def _copy_atomic(self, src: str | Path, dest: Path) -> None:
         tmp = dest.parent / f".{dest.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
@@ -186,6 +208,8 @@ class DirectoryTarget:
             dest.parent.mkdir(parents=True, exist_ok=True)
             with open(src, "rb") as fin, open(tmp, "wb") as fout:
                 shutil.copyfileobj(fin, fout, 1 << 20)
+                fout.flush()
+                os.fsync(fout.fileno())  # on disk before the name is (fsync releases the GIL)
             replace_newer(tmp, dest)  # new bytes, new validators, even within the same second
         except OSError as e:
             tmp.unlink(missing_ok=True)
@@ -193,6 +217,7 @@ class DirectoryTarget:
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
+        self._renamed_into(dest.parent)
 
 
 def sidecar_headers(origin: str | os.PathLike) -> dict[str, Any]:
