@@ -189,7 +189,7 @@ class Builder:
     # -- reading and scanning ------------------------------------------------
     def _scan(self, files: dict[str, SourceFile], cache: BuildCache) -> dict[str, _Source]:
         """Hash and scan every source; unchanged files (same stat) cost one stat()."""
-        now = time.time_ns()
+        reference = cache.reference()
         known: dict[str, _Source] = {}
         todo: list[tuple[SourceFile, str, os.stat_result]] = []
         for name, f in files.items():
@@ -212,7 +212,7 @@ class Builder:
             if result.error:
                 message, line = result.error
                 raise BuildError(message, file=str(f.path), line=line)
-            cache.remember_source(str(f.path), st, result.sha, now)
+            cache.remember_source(str(f.path), st, result.sha, reference)
             if kind != "other":
                 cache.remember_scan(f"{kind}:{result.sha}", [result.refs, result.notes])
             known[f.name] = _Source(f, kind, st.st_size, result)

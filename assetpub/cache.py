@@ -1,11 +1,11 @@
 """The build cache in OUT/.assetpub/cache.json: safe to delete, never trusted blindly.
 
 Two tables:
-* `sources`: source path -> [size, mtime_ns, inode, sha256] so an unchanged file is only
-  stat()ed, plus `scans`: sha256 -> references found in that content, so an unchanged
-  file is not re-scanned even when its stat changed (a fresh checkout).
-  Entries whose mtime is within RACY_NS of the moment they were recorded are not kept
-  in `sources` (a write in the same clock tick would go unseen), only in `scans`.
+* `sources`: source path -> [size, mtime_ns, ctime_ns, inode, device, sha256] so an
+  unchanged file is only stat()ed, plus `scans`: sha256 -> references found in that
+  content, so an unchanged file is not re-scanned even when its stat changed (a fresh
+  checkout). A file that had not settled when the build began (assetpub/stamps.py: a
+  write in the same clock tick would go unseen) is kept in `scans` only, not `sources`.
 * `products`: logical name -> {digest, entry, files: {path: [size, mtime_ns]}}: the
   manifest entry built for that fingerprint, valid only while every output file it
   names still has the recorded size and mtime (so an edited, truncated or deleted
@@ -24,11 +24,11 @@ from pathlib import Path
 from typing import Any
 
 from .output import STATE_DIR, write_atomic
+from .stamps import Reference, stamp
 
 log = logging.getLogger(__name__)
 
 FORMAT = 1
-RACY_NS = 100_000_000  # 100 ms
 CACHE_NAME = f"{STATE_DIR}/cache.json"
 
 
@@ -65,18 +65,19 @@ class BuildCache:
     # -- sources -------------------------------------------------------------
     def source_sha(self, path: str, st: os.stat_result) -> str | None:
         entry = self.sources.get(path)
-        if (
-            isinstance(entry, list)
-            and len(entry) == 4
-            and entry[:3] == [st.st_size, st.st_mtime_ns, st.st_ino]
-            and isinstance(entry[3], str)
-        ):
-            return entry[3]
+        if isinstance(entry, list) and len(entry) == 6 and entry[:5] == stamp(st) and isinstance(entry[5], str):
+            return entry[5]
         return None
 
-    def remember_source(self, path: str, st: os.stat_result, sha: str, now_ns: int) -> None:
-        if now_ns - st.st_mtime_ns > RACY_NS:
-            self.sources[path] = [st.st_size, st.st_mtime_ns, st.st_ino, sha]
+    def reference(self) -> Reference:
+        """Take before reading any source: a marker in OUT/.assetpub when that exists (a
+        cold build must not create the output directory before it succeeds)."""
+        state = self.path.parent
+        return Reference(state if state.is_dir() else None)
+
+    def remember_source(self, path: str, st: os.stat_result, sha: str, reference: Reference) -> None:
+        if reference.settled(st):
+            self.sources[path] = [*stamp(st), sha]
         else:
             self.sources.pop(path, None)
 

@@ -1,12 +1,11 @@
 """The SHA-256 of each file a publish compares, remembered in BUILD/.assetpub/publish-hashes.json.
 
 A publish with nothing to do must not re-read the whole build: the hash of a file is
-reused while its size, mtime, ctime and inode are what they were when it was hashed.
-The ctime cannot be set by anyone: any write, rename or `touch` of the file changes it.
-A file changed within RACY_NS of being hashed is not remembered (a second write in the
-same clock tick would go unseen), so it is hashed again next time. The cache is safe to
+reused while its size, mtime, ctime, inode and device are what they were when it was
+hashed, and only if the file had settled before hashing began (assetpub/stamps.py: the
+reference is a marker file created and removed in BUILD/.assetpub first). The cache is safe to
 delete; a cache that does not parse is ignored, and one that cannot be written (a
-read-only build directory) is not an error.
+read-only build directory) is not an error. `--verify` does not read it, but writes it.
 """
 
 from __future__ import annotations
@@ -15,17 +14,18 @@ import hashlib
 import json
 import logging
 import os
-import time
+import re
 from pathlib import Path
 from typing import Any
 
+from ..stamps import Reference, stamp
+
 log = logging.getLogger(__name__)
 
-FORMAT = 1
+FORMAT = 2
 NAME = ".assetpub/publish-hashes.json"
-RACY_NS = 100_000_000  # 100 ms
 CHUNK = 1 << 20
-clock_ns = time.time_ns  # tests move the clock
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 def sha256_file(path: str | os.PathLike) -> str:
@@ -40,14 +40,15 @@ def sha256_file(path: str | os.PathLike) -> str:
 
 
 class HashCache:
-    """key -> [size, mtime_ns, ctime_ns, inode, sha256] for the files of one build directory."""
+    """key -> [size, mtime_ns, ctime_ns, inode, device, sha256] for the files of one build
+    directory. Construct it just before hashing: that is the reference moment."""
 
-    def __init__(self, root: str | os.PathLike, *, enabled: bool = True):
+    def __init__(self, root: str | os.PathLike, *, read: bool = True):
         self.path = os.path.join(root, NAME)
-        self.enabled = enabled
-        self.old: dict[str, Any] = self._load() if enabled else {}
+        self.old: dict[str, Any] = self._load() if read else {}
         self.new: dict[str, list] = {}
-        self.now_ns = clock_ns()
+        state = Path(root, ".assetpub")
+        self.reference = Reference(state if state.is_dir() else Path(root))
 
     def _load(self) -> dict[str, Any]:
         try:
@@ -60,24 +61,31 @@ class HashCache:
         return data["files"]
 
     def sha256_all(self, files: list[tuple[str, str, os.stat_result]]) -> dict[str, str]:
-        """{key: sha256} of (key, path, stat) files: remembered where the stat is unchanged,
-        read and hashed where not (serially: with threads, 2,300 small files took twice as long)."""
+        """{key: sha256} of (key, path, stat) files, each stat taken before the file is read:
+        remembered where the stat is unchanged, read and hashed where not (serially: with
+        threads, 2,300 small files took twice as long)."""
         out: dict[str, str] = {}
         for key, path, st in files:
-            stamp = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+            now = stamp(st)
             entry = self.old.get(key)
-            if isinstance(entry, list) and len(entry) == 5 and entry[:4] == stamp and isinstance(entry[4], str):
+            if (
+                isinstance(entry, list)
+                and len(entry) == 6
+                and entry[:5] == now
+                and isinstance(entry[5], str)
+                and _SHA256.fullmatch(entry[5])
+            ):
                 self.new[key] = entry
-                out[key] = entry[4]
+                out[key] = entry[5]
                 continue
             out[key] = sha = sha256_file(path)
-            if self.now_ns - max(st.st_mtime_ns, st.st_ctime_ns) > RACY_NS:
-                self.new[key] = [*stamp, sha]
+            if self.reference.settled(st):
+                self.new[key] = [*now, sha]
         return out
 
     def save(self) -> None:
         """Write the cache if it changed; only the files of this publish are kept."""
-        if not self.enabled or self.new == self.old:
+        if self.new == self.old:
             return
         from ..output import write_atomic
 

@@ -109,7 +109,7 @@ def is_publishable(key: str) -> bool:
 def load_local(build_dir: str | os.PathLike, *, cached: bool = True) -> LocalState:
     """Read BUILD_DIR/assetpub-manifest.json and hash every file it references (a file
     whose stat is unchanged since the last publish is not read again, unless `cached`
-    is False)."""
+    is False: then every file is read, and the cache is rewritten from what was read)."""
     root = Path(build_dir)
     if not root.exists():
         raise PublishError(f"{root}: build directory not found")
@@ -126,7 +126,7 @@ def load_local(build_dir: str | os.PathLike, *, cached: bool = True) -> LocalSta
     found.append(
         (MANIFEST_NAME, manifest_file, os.stat(manifest_file), 0, Headers(MANIFEST_CONTENT_TYPE, REVALIDATE), False, 3)
     )
-    hashes = HashCache(root, enabled=cached)
+    hashes = HashCache(root, read=cached)
     shas = hashes.sha256_all([(key, file, st) for key, file, st, *_ in found if st is not None])
     objects = []
     for key, file, st, size, headers, fingerprinted, step in found:

@@ -1,0 +1,66 @@
+"""When a file's stat may stand for its content: the rule the build and publish caches share.
+
+A cache reuses what it read from a file (its SHA-256) while the file's size, mtime,
+ctime, inode and device are unchanged. The ctime matters: a program can put an mtime
+back (`touch -r`, `os.utime`), but any write, rename or utime moves the ctime (short of
+someone changing the system clock).
+
+That holds only if the file cannot change again without moving its timestamps, which
+fails for a file changed in the same tick of the file system's clock as it was read: a
+second write in that tick leaves the same timestamps ("racily clean", as git calls it).
+Timestamps come truncated to the file system's granularity: 1 ns on ext4 and tmpfs, but
+1 s on ext3 or ext4 with small inodes, 2 s on FAT, and unknown on network mounts. So a
+stat is remembered only when the file's newest timestamp is strictly older than a
+reference taken *on the same file system, before reading*: a marker file the cache
+creates first, whose mtime the kernel truncates the same way. Without a marker (none
+could be written, or the file is on another device) the file must be SETTLE_NS older
+than the clock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+import time
+from pathlib import Path
+
+SETTLE_NS = 3_000_000_000  # more than any file system's timestamp granularity (FAT: 2 s)
+clock_ns = time.time_ns  # tests move the clock
+
+
+def stamp(st: os.stat_result) -> list[int]:
+    """What must be unchanged for a remembered hash to stand."""
+    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev]
+
+
+class Reference:
+    """The moment reading starts, as the file system sees it. Take it before any read.
+
+    `directory` is where to write the marker: a temporary file, created, stat()ed and
+    removed at once (nothing is left behind, even by a build that then fails)."""
+
+    def __init__(self, directory: Path | None = None):
+        self.now_ns = clock_ns()
+        self.marker_ns: int | None = None
+        self.device: int | None = None
+        if directory is None:
+            return
+        try:
+            fd, name = tempfile.mkstemp(prefix=".stamp-", dir=directory)
+        except OSError:  # missing or read-only: the clock decides
+            return
+        try:
+            st = os.fstat(fd)  # created now: its mtime is now, in the file system's granularity
+        finally:
+            os.close(fd)
+            with contextlib.suppress(OSError):
+                os.unlink(name)
+        self.marker_ns, self.device = st.st_mtime_ns, st.st_dev
+
+    def settled(self, st: os.stat_result) -> bool:
+        """Can content read after this reference was taken be remembered by `st`?"""
+        newest = max(st.st_mtime_ns, st.st_ctime_ns)
+        if self.marker_ns is not None and st.st_dev == self.device:
+            return newest < self.marker_ns
+        return newest < self.now_ns - SETTLE_NS
