@@ -46,6 +46,7 @@ class Retention:
 class Deletion:
     key: str
     reason: str
+    replaced: bool = False  # an old version of an asset the newer deploy still has
 
 
 def stash_key(sha256: str) -> str:
@@ -79,12 +80,12 @@ def plan_prune(
             continue
         retired_by = records[index - 1]  # the first deploy that no longer listed these keys
         age = now - retired_by.datetime
+        replaced = replaced_keys(record, retired_by)
         for key in sorted(record_keys(record) - seen):
             seen.add(key)
             if age >= retention.grace:
-                deletions.append(
-                    Deletion(key, f"unreferenced by the last {retention.keep} deploys since {retired_by.time}")
-                )
+                why = f"unreferenced by the last {retention.keep} deploys since {retired_by.time}"
+                deletions.append(Deletion(key, why, replaced=key in replaced))
             else:
                 kept_by_grace.add(key)
     # a record outside the window goes once none of its objects waits out the grace
@@ -98,6 +99,20 @@ def plan_prune(
     return deletions, dead_records
 
 
+def replaced_keys(older: DeployRecord, newer: DeployRecord) -> set[str]:
+    """Keys of `older`'s assets (file and variants) that `newer` still has under the same
+    logical name: old versions (an edit, new build settings, an upgrade), not removed files."""
+    names = set((newer.manifest or {}).get("assets") or {})
+    replaced: set[str] = set()
+    for name, entry in ((older.manifest or {}).get("assets") or {}).items():
+        if name in names and isinstance(entry, dict) and isinstance(entry.get("path"), str):
+            replaced.add(entry["path"])
+            for encoding, variant in (entry.get("encodings") or {}).items():
+                if isinstance(variant, dict):
+                    replaced.add(variant.get("path") or entry["path"] + EXTENSIONS.get(encoding, "." + encoding))
+    return replaced
+
+
 def retired_keys(previous: DeployRecord | None, record: DeployRecord) -> list[str]:
     """Published keys the live deploy lists and `record` does not, of assets the new build
     no longer has: retention deletes them once they leave the last `keep` deploys and the
@@ -105,14 +120,7 @@ def retired_keys(previous: DeployRecord | None, record: DeployRecord) -> list[st
     build settings, an upgrade) does not count: it is no sign of the wrong folder."""
     if previous is None:
         return []
-    names = set((record.manifest or {}).get("assets") or {})
-    replaced: set[str] = set()
-    for name, entry in ((previous.manifest or {}).get("assets") or {}).items():
-        if name in names and isinstance(entry, dict) and isinstance(entry.get("path"), str):
-            replaced.add(entry["path"])
-            for encoding, variant in (entry.get("encodings") or {}).items():
-                if isinstance(variant, dict):
-                    replaced.add(variant.get("path") or entry["path"] + EXTENSIONS.get(encoding, "." + encoding))
+    replaced = replaced_keys(previous, record)
     return sorted(
         k for k in previous.objects if k not in record.objects and k not in replaced and not k.startswith(RESERVED)
     )
@@ -132,10 +140,14 @@ def too_many_retired(retired: Sequence[str], live: int, max_deletes: int) -> str
 
 
 def too_many(deletions: Iterable[Deletion], max_deletes: int) -> str | None:
-    count = sum(1 for d in deletions if not d.key.startswith(RESERVED))
-    if count > max_deletes:
+    """Old versions of assets that are still there do not count: after a change of every
+    fingerprint (new build settings, an assetpub upgrade) the routine publish that retires
+    the old ones weeks later must not be refused."""
+    removed = [d.key for d in deletions if not d.replaced and not d.key.startswith(RESERVED)]
+    if len(removed) > max_deletes:
         return (
-            f"this publish would delete {count} objects, more than --max-deletes {max_deletes}; "
+            f"this publish would delete {len(removed)} objects of assets no longer built "
+            f"(first: {removed[0]}), more than --max-deletes {max_deletes}; "
             "nothing was uploaded or deleted (wrong build directory? raise --max-deletes if this is intended)"
         )
     return None

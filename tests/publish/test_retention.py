@@ -114,7 +114,7 @@ def test_max_deletes_refuses_before_anything_changes(backend, site, built, tmp_p
     (tmp_path / "other").mkdir()
     (tmp_path / "other/readme.txt").write_text("the wrong folder\n")
     build_site(tmp_path / "other", wrong)
-    with pytest.raises(PublishError, match=r"would delete \d+ objects, more than --max-deletes 3"):
+    with pytest.raises(PublishError, match=r"would delete \d+ objects of assets no longer built \(first: .+\), more than --max-deletes 3"):
         publish(
             wrong,
             target=backend.target(),
@@ -144,6 +144,26 @@ def test_max_deletes_stops_the_wrong_folder_with_the_default_keep_and_grace(back
     build_site(site, built, minify=False)
     result = publish(built, target=backend.target(), now=T0 + timedelta(hours=2), retention=Retention(max_deletes=3))
     assert len(live - Manifest.load(built).paths()) > 3 and result.applied.uploaded > 3
+
+
+def test_retiring_old_versions_of_every_asset_is_not_refused(backend, site, built):
+    """Every fingerprint changes (new build settings, or an upgrade of assetpub's pipeline):
+    the publish passes, and so does the later one whose retention deletes all the old
+    versions, with a max-deletes far below their number; they are still deleted."""
+    build_site(site, built)
+    publish(built, target=backend.target(), now=T0)
+    old = Manifest.load(built).paths() - {"index.html", "robots.txt"}
+    build_site(site, built, minify=False)  # every CSS/JS fingerprint changes, and what links them
+    retention = Retention(keep=1, grace=timedelta(hours=1), max_deletes=2)
+    publish(built, target=backend.target(), now=T0 + timedelta(minutes=1), retention=retention)
+    new = Manifest.load(built).paths()
+    replaced = old - new
+    assert len(replaced) > 2 and replaced <= backend.keys()  # kept for the grace
+    (site / "robots.txt").write_text("User-agent: *\nDisallow: /tmp/\n")  # pruning runs when a publish has work
+    build_site(site, built, minify=False)
+    result = publish(built, target=backend.target(), now=T0 + timedelta(hours=2), retention=retention)
+    assert result.applied.deleted == len(replaced) and not (replaced & backend.keys())
+    assert Manifest.load(built).paths() <= backend.keys()
 
 
 def test_no_prune_after_a_failure(backend, site, built):
