@@ -231,3 +231,20 @@ def test_one_command_imports_only_its_module():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     # publish's module imports build's (deploy shares its options), nothing else
     assert out.strip().splitlines()[-1] == "['assetpub.commands.build', 'assetpub.commands.publish']"
+
+
+def test_python_dash_m_assetpub_runs_a_parallel_build(tmp_path):
+    """`python -m assetpub` is the command, process pool included."""
+    from assetpub.workers import PARALLEL_MIN_BYTES, PARALLEL_MIN_ITEMS
+
+    n = PARALLEL_MIN_ITEMS + 1  # enough files and bytes for the process pool to start
+    rule = "".join(f".c{i} {{ color: #{i:06x} }}\n" for i in range(PARALLEL_MIN_BYTES // n // 20 + 1))
+    src = write_tree(tmp_path / "src", {f"css/{i}.css": rule for i in range(n)})
+    proc = subprocess.run(
+        [sys.executable, "-m", "assetpub", "build", str(src), "--out", str(tmp_path / "out"), "-j", "2",
+         "--brotli-quality", "1", "--json"],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["processed"] == n
+    assert (tmp_path / "out/assetpub-manifest.json").is_file()
