@@ -62,7 +62,7 @@ class S3Target:
         try:
             self.client = session.create_client("s3", region_name=region, endpoint_url=endpoint_url, config=config)
         except botocore.exceptions.ProfileNotFound:
-            raise TargetError(f"AWS profile {profile!r} not found") from None
+            raise TargetError(f"AWS profile {session.profile or profile!r} not found") from None
         except botocore.exceptions.InvalidRegionError:
             raise TargetError(f"invalid region {session.get_config_variable('region')!r} for {self.url}") from None
         except ValueError as e:  # botocore: "Invalid endpoint: ..."

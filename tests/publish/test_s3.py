@@ -236,3 +236,9 @@ def test_bad_endpoint_from_the_environment_or_bad_region_is_named(monkeypatch):
 def test_unknown_profile(monkeypatch):
     with pytest.raises(TargetError, match="profile 'no-such-profile' not found"):
         open_target("s3://some-bucket", profile="no-such-profile")
+
+
+def test_unknown_profile_from_the_environment_is_named(monkeypatch):
+    monkeypatch.setenv("AWS_PROFILE", "no-such-env-profile")
+    with pytest.raises(TargetError, match="profile 'no-such-env-profile' not found"):
+        open_target("s3://some-bucket")
