@@ -40,8 +40,8 @@ def _resolve(url: str, directory: str, base_path: str, module: bool) -> Target |
     if module and not url.startswith(("./", "../", "/")):
         return None  # a bare specifier ("lodash", "app/util.js"): the import map's business
     path, suffix = split_suffix(url)
-    if not path or path.endswith("/"):
-        return None
+    if not path or path.endswith("/") or posixpath.basename(path) in (".", ".."):
+        return None  # a directory (`new URL(".", import.meta.url)`), not a file
     decoded = unquote(path)
     if decoded.startswith("/"):
         if not decoded.startswith(base_path):

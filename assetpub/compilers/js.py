@@ -29,7 +29,8 @@ _TOKEN = re.compile(
     re.S | re.X,
 )
 # where a reference can start: `import`, `export *` / `export {` (re-exports), a source map
-_CANDIDATE = re.compile(r"(?<![\w$.])(?:import|export\s*[*{]|URL\s*\()|sourceMappingURL")
+# (`new URL(…, import.meta.url)` needs no entry: its `import` comes after it)
+_CANDIDATE = re.compile(r"(?<![\w$.])(?:import|export\s*[*{])|sourceMappingURL")
 _SPEC = r"""(?P<q>["'])(?P<spec>[^"'\n]*)(?P=q)"""
 _DYNAMIC = re.compile(r"import\s*\(\s*(?:" + _SPEC + r"|(?P<tpl>`(?:\\.|[^`\\])*`))\s*[,)]", re.S)
 _FROM = re.compile(
@@ -37,7 +38,9 @@ _FROM = re.compile(
 )
 _BARE = re.compile(r"import\s*" + _SPEC)
 # new URL("./x.png", import.meta.url): a URL (not a module specifier) relative to the module
-_NEW_URL = re.compile(r"URL\s*\(\s*" + _SPEC + r"\s*,\s*import\s*\.\s*meta\s*\.\s*url\s*\)")
+_NEW_URL = re.compile(
+    r"URL\s*\(\s*(?:" + _SPEC + r"|`(?P<tpl>[^`$\\]*)`)\s*,\s*import\s*\.\s*meta\s*\.\s*url\s*(?:,\s*)?\)"
+)
 _NEW_BEFORE = re.compile(r"(?<![\w$.])new\s+\Z")
 _EXPORT = re.compile(r"export\s*(?:\*(?:\s*as\s+[\w$]+)?|\{[^}]*\})\s*from\s*" + _SPEC, re.S)
 _SOURCE_MAP_LINE = re.compile(r"//[#@][ \t]+sourceMappingURL=(\S+)[ \t]*\Z")
@@ -116,7 +119,8 @@ def _new_url(text: str, at: int, refs: list[Ref]) -> int:
     m = _NEW_URL.match(text, at)
     if m is None or not _NEW_BEFORE.search(text, max(0, at - 64), at):
         return at + 3
-    refs.append(Ref(m.group("spec"), m.start("spec"), m.end("spec"), "url"))
+    group = "spec" if m.group("spec") is not None else "tpl"  # a backtick string without ${}
+    refs.append(Ref(m.group(group), m.start(group), m.end(group), "url"))
     return m.end()
 
 

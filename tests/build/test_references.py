@@ -143,3 +143,26 @@ def test_new_url_to_a_missing_file_is_reported_like_any_reference(make_site, bui
     src = make_site({"js/app.js": 'export const u = new URL("./gone.png", import.meta.url);\n'})
     with pytest.raises(assetpub.BuildError, match=r"app\.js:1: missing reference '\./gone\.png'"):
         build(src, strict=True)
+
+
+def test_new_url_forms_formatters_write_and_directory_urls(make_site, build):
+    """Prettier's wrapped call with a trailing comma, a backtick string without ${}, and
+    the module's own directory (`new URL(".", import.meta.url)`), which is no file."""
+    src = make_site(
+        {
+            "js/app.js": "export const a = new URL(\n  '../img/logo.png',\n  import.meta.url,\n);\n"
+            "export const b = new URL(`./icon.svg`, import.meta.url);\n"
+            'export const here = new URL(".", import.meta.url).href;\n'
+            'export const up = new URL("../", import.meta.url).href;\n'
+            'export const parent = new URL("..", import.meta.url).href;\n',
+            "js/icon.svg": "<svg xmlns='http://www.w3.org/2000/svg'/>",
+            "img/logo.png": b"\x89PNG",
+        }
+    )
+    result = build(src, minify=False, strict=True)
+    js = output_text(result, "js/app.js")
+    m = result.manifest
+    assert f"'../{m.path('img/logo.png')}',\n  import.meta.url," in js
+    assert f"`./{m.path('js/icon.svg').rsplit('/', 1)[1]}`" in js
+    assert 'new URL(".", import.meta.url)' in js and 'new URL("..", import.meta.url)' in js
+    assert not result.warnings
