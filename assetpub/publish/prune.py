@@ -41,6 +41,14 @@ class Retention:
     max_deletes: int = 500
     delete_unknown: bool = False
 
+    def __post_init__(self) -> None:
+        if self.keep < 1:
+            raise PublishError(f"keep must be at least 1, not {self.keep}")
+        if self.max_deletes < 0:
+            raise PublishError(f"max-deletes must be 0 or more, not {self.max_deletes}")
+        if self.grace < timedelta(0):
+            raise PublishError(f"grace must not be negative, not {self.grace}")
+
 
 @dataclass(frozen=True)
 class Deletion:
@@ -80,7 +88,9 @@ def plan_prune(
             continue
         retired_by = records[index - 1]  # the first deploy that no longer listed these keys
         age = now - retired_by.datetime
-        replaced = replaced_keys(record, retired_by)
+        # old versions of assets a later deploy still has are routine garbage, unless the
+        # deploy being made now is what replaces them: that one could be the wrong folder
+        replaced = replaced_keys(record, retired_by) if index > 1 else set()
         for key in sorted(record_keys(record) - seen):
             seen.add(key)
             if age >= retention.grace:
@@ -140,13 +150,13 @@ def too_many_retired(retired: Sequence[str], live: int, max_deletes: int) -> str
 
 
 def too_many(deletions: Iterable[Deletion], max_deletes: int) -> str | None:
-    """Old versions of assets that are still there do not count: after a change of every
-    fingerprint (new build settings, an assetpub upgrade) the routine publish that retires
-    the old ones weeks later must not be refused."""
+    """Old versions of assets that an earlier deploy than this one replaced do not count:
+    after a change of every fingerprint (new build settings, an assetpub upgrade) the
+    routine publish that deletes the old ones days later must not be refused."""
     removed = [d.key for d in deletions if not d.replaced and not d.key.startswith(RESERVED)]
     if len(removed) > max_deletes:
         return (
-            f"this publish would delete {len(removed)} objects of assets no longer built "
+            f"this publish would delete {len(removed)} objects of assets no longer deployed "
             f"(first: {removed[0]}), more than --max-deletes {max_deletes}; "
             "nothing was uploaded or deleted (wrong build directory? raise --max-deletes if this is intended)"
         )

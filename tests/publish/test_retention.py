@@ -114,7 +114,7 @@ def test_max_deletes_refuses_before_anything_changes(backend, site, built, tmp_p
     (tmp_path / "other").mkdir()
     (tmp_path / "other/readme.txt").write_text("the wrong folder\n")
     build_site(tmp_path / "other", wrong)
-    with pytest.raises(PublishError, match=r"would delete \d+ objects of assets no longer built \(first: .+\), more than --max-deletes 3"):
+    with pytest.raises(PublishError, match=r"would delete \d+ objects of assets no longer deployed \(first: .+\), more than --max-deletes 3"):
         publish(
             wrong,
             target=backend.target(),
@@ -164,6 +164,32 @@ def test_retiring_old_versions_of_every_asset_is_not_refused(backend, site, buil
     result = publish(built, target=backend.target(), now=T0 + timedelta(hours=2), retention=retention)
     assert result.applied.deleted == len(replaced) and not (replaced & backend.keys())
     assert Manifest.load(built).paths() <= backend.keys()
+
+
+def named(deploy_id: str, when: datetime, version: int, names: list[str]) -> DeployRecord:
+    """A record whose manifest lists `names`, each at a path of this version."""
+    assets = {n: {"path": f"{n}.{version}", "fingerprinted": True} for n in names}
+    objects = {e["path"]: {"sha256": "a" * 64, "fingerprinted": True} for e in assets.values()}
+    return DeployRecord(deploy_id, when.strftime("%Y-%m-%dT%H:%M:%SZ"), "t", {"assets": assets}, objects)
+
+
+def test_replaced_versions_count_unless_this_deploy_is_what_replaces_them():
+    from assetpub.publish.prune import too_many
+
+    names = [f"a{i}.css" for i in range(10)]
+    live, wrong = named("1", T0, 1, names), named("2", T0 + timedelta(minutes=1), 2, names)
+    aggressive = Retention(keep=1, grace=timedelta(0), max_deletes=3)
+    deletions, _ = plan_prune([wrong, live], retention=aggressive, now=T0 + timedelta(minutes=2))
+    assert len(deletions) == 10 and too_many(deletions, 3)  # could be the wrong folder: refused
+    later = named("3", T0 + timedelta(days=8), 2, names)  # a routine deploy after the replacing one
+    deletions, _ = plan_prune([later, wrong, live], retention=aggressive, now=T0 + timedelta(days=8))
+    assert len(deletions) == 10 and too_many(deletions, 3) is None
+
+
+@pytest.mark.parametrize("bad", [{"keep": 0}, {"max_deletes": -1}, {"grace": timedelta(seconds=-1)}])
+def test_retention_rejects_nonsense(bad):
+    with pytest.raises(PublishError):
+        Retention(**bad)
 
 
 def test_no_prune_after_a_failure(backend, site, built):
