@@ -3,6 +3,7 @@ Last-Modified for nginx and the dev server), a history of manifests, and `clean`
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import secrets
@@ -52,11 +53,25 @@ def replace_newer(tmp: Path, dest: Path) -> None:
     os.replace(tmp, dest)
 
 
+# what opening or fsyncing a directory answers where the file system cannot (vboxsf, some
+# 9p and CIFS mounts; Windows cannot open a directory): nothing to do, as SQLite does
+_NO_DIR_SYNC = {errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EBADF, errno.EACCES, errno.EISDIR, errno.EPERM}
+
+
 def fsync_dir(path: Path) -> None:
-    """Make the entries of directory `path` (files renamed into it) durable."""
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    """Make the entries of directory `path` (files renamed into it) durable, where the file
+    system can; other errors (EIO) are raised."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError as e:
+        if e.errno in _NO_DIR_SYNC:
+            return
+        raise
     try:
         os.fsync(fd)
+    except OSError as e:
+        if e.errno not in _NO_DIR_SYNC:
+            raise
     finally:
         os.close(fd)
 

@@ -70,6 +70,8 @@ def apply(
                 for action in actions:
                     _run(action, target)
                     _count(result, action, progress)
+                    if step in SEQUENTIAL_STEPS:
+                        target.end_step(step)  # each in order, durably (the directory target syncs)
             else:
                 _run_concurrently(pool, actions, target, result, progress)
             target.end_step(step)

@@ -119,6 +119,8 @@ class DirectoryTarget:
         dest = self.root / key
         if not (dest.is_file() and sha256_file(dest) == obj.sha256):  # same bytes: keep the mtime
             self._copy_atomic(obj.file, dest)
+        else:  # left by a publish that was killed, maybe before it was durable: sync it too
+            self._sync_file(dest)
         if not key.startswith(RESERVED):
             self._set_headers(key, obj.headers)
 
@@ -126,6 +128,8 @@ class DirectoryTarget:
         dest = self.root / key
         if not (dest.is_file() and sha256_file(dest) == sha256):
             self._copy_atomic(self.root / source, dest)
+        else:
+            self._sync_file(dest)
         self._set_headers(key, headers)
 
     def update_headers(self, obj: LocalObject) -> None:
@@ -141,6 +145,7 @@ class DirectoryTarget:
             pass
         except OSError as e:
             raise PublishError(f"{self.root / key}: cannot remove: {e.strerror}") from None
+        self._renamed_into((self.root / key).parent)
         with self._lock:
             if self._sidecar().pop(key, None) is not None:
                 self._dirty = True
@@ -193,14 +198,26 @@ class DirectoryTarget:
         self._renamed_into(path.parent)
 
     def _renamed_into(self, directory: Path) -> None:
-        """Remember to fsync `directory` and its parents up to the root (a directory the
-        write created is itself a new entry in its parent)."""
+        """Remember to fsync `directory` and its parents up to the root's parent (a
+        directory the write created is itself a new entry in its parent)."""
         with self._lock:
             while directory not in self._synced_dirs:
                 self._synced_dirs.add(directory)
-                if directory == self.root or directory.parent == directory:
+                if directory == self.root.parent or directory.parent == directory:
                     break
                 directory = directory.parent
+
+    def _sync_file(self, path: Path) -> None:
+        """A file found in place with the right bytes: make it and its name durable."""
+        try:
+            fd = os.open(path, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        except OSError as e:
+            raise PublishError(f"{path}: cannot sync: {e.strerror}") from None
+        self._renamed_into(path.parent)
 
     def _copy_atomic(self, src: str | Path, dest: Path) -> None:
         tmp = dest.parent / f".{dest.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"

@@ -112,3 +112,48 @@ def test_writes_are_durable_in_publish_order(site, built, tmp_path, monkeypatch)
     for path in written:
         assert os.path.dirname(path) in synced_before_page, f"{path}'s directory not synced before the page"
     assert str(origin) in synced_before_page  # new directories are entries of the root
+
+
+def test_file_systems_that_cannot_sync_a_directory_still_publish(built, tmp_path, monkeypatch):
+    """vboxsf, some 9p and CIFS mounts answer EINVAL to fsync on a directory: nothing to
+    do there. A real I/O error is one line, and the publish stops."""
+    import errno
+    import os
+
+    from assetpub.publish import PublishError
+
+    real_fsync = os.fsync
+    answer = {"errno": errno.EINVAL}
+
+    def fsync(fd):
+        if os.path.isdir(os.readlink(f"/proc/self/fd/{fd}")):
+            raise OSError(answer["errno"], os.strerror(answer["errno"]))
+        return real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    publish(built, target=open_target(str(tmp_path / "a")))
+    assert (tmp_path / "a/index.html").is_file()
+    answer["errno"] = errno.EIO
+    import pytest
+
+    with pytest.raises(PublishError, match=r"cannot sync: Input/output error"):
+        publish(built, target=open_target(str(tmp_path / "b")))
+
+
+def test_a_file_left_in_place_by_a_killed_publish_is_synced_too(built, tmp_path, monkeypatch):
+    """A rerun finds the file already renamed into place (maybe not yet durable) and
+    skips copying it; it still syncs it before the pages that need it."""
+    import os
+    import shutil
+
+    from assetpub.publish.state import load_local
+
+    origin = tmp_path / "origin"
+    first = next(o for o in load_local(built).objects if o.fingerprinted)
+    (origin / first.key).parent.mkdir(parents=True)
+    shutil.copyfile(built / first.key, origin / first.key)  # as a killed publish left it
+    synced = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: synced.append(os.readlink(f"/proc/self/fd/{fd}")) or real_fsync(fd))
+    publish(built, target=open_target(str(origin)))
+    assert str(origin / first.key) in synced and str((origin / first.key).parent) in synced
