@@ -11,8 +11,9 @@ Two tables:
   names still has the recorded size and mtime (so an edited, truncated or deleted
   output is rebuilt).
 
-The file carries a format version and the pipeline id; anything that does not parse,
-or was written by another format or pipeline, is discarded whole.
+The file carries a format version, the pipeline id and the scanners' revision
+(compilers.REVISION): anything that does not parse or was written by another format is
+discarded whole; scans of another revision and products of another pipeline are dropped.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from .compilers import REVISION
 from .output import STATE_DIR, write_atomic
 from .stamps import Reference, stamp
 
@@ -56,9 +58,10 @@ class BuildCache:
         if not all(isinstance(data.get(k), dict) for k in ("sources", "scans", "products")):
             self.discarded = "malformed"
             return
-        self.scans = data["scans"]
         self.sources = data["sources"]
-        # products depend on the pipeline; sources and scans do not
+        # scans depend on the scanners' revision only, products on the whole pipeline
+        if data.get("scanners") == REVISION:
+            self.scans = data["scans"]
         if data.get("pipeline") == self.pipeline:
             self.products = data["products"]
 
@@ -126,6 +129,7 @@ class BuildCache:
         data = {
             "format": FORMAT,
             "pipeline": self.pipeline,
+            "scanners": REVISION,
             "sources": {p: e for p, e in sorted(self.sources.items()) if p in live_sources},
             "scans": {k: v for k, v in sorted(self.scans.items()) if k in live_scans},
             "products": {n: e for n, e in sorted(self.products.items()) if n in live_names},

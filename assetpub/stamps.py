@@ -14,7 +14,8 @@ stat is remembered only when the file's newest timestamp is strictly older than 
 reference taken *on the same file system, before reading*: a marker file the cache
 creates first, whose mtime the kernel truncates the same way. Without a marker (none
 could be written, or the file is on another device) the file must be SETTLE_NS older
-than the clock.
+than this machine's clock: a generous margin, since a network file system's timestamps
+come from the server's clock, which may be behind.
 """
 
 from __future__ import annotations
@@ -25,8 +26,9 @@ import tempfile
 import time
 from pathlib import Path
 
-SETTLE_NS = 3_000_000_000  # more than any file system's timestamp granularity (FAT: 2 s)
+SETTLE_NS = 60_000_000_000  # granularity (FAT: 2 s) plus a file server's clock being behind
 clock_ns = time.time_ns  # tests move the clock
+MARKER_PREFIX = ".stamp-"
 
 
 def stamp(st: os.stat_result) -> list[int]:
@@ -47,7 +49,7 @@ class Reference:
         if directory is None:
             return
         try:
-            fd, name = tempfile.mkstemp(prefix=".stamp-", dir=directory)
+            fd, name = tempfile.mkstemp(prefix=MARKER_PREFIX, dir=directory)
         except OSError:  # missing or read-only: the clock decides
             return
         try:
@@ -57,6 +59,7 @@ class Reference:
             with contextlib.suppress(OSError):
                 os.unlink(name)
         self.marker_ns, self.device = st.st_mtime_ns, st.st_dev
+        _sweep(Path(directory), st.st_mtime_ns)
 
     def settled(self, st: os.stat_result) -> bool:
         """Can content read after this reference was taken be remembered by `st`?"""
@@ -64,3 +67,15 @@ class Reference:
         if self.marker_ns is not None and st.st_dev == self.device:
             return newest < self.marker_ns
         return newest < self.now_ns - SETTLE_NS
+
+
+def _sweep(directory: Path, now_ns: int) -> None:
+    """Remove markers a killed process left behind (older than a minute)."""
+    try:
+        with os.scandir(directory) as entries:
+            for entry in entries:
+                if entry.name.startswith(MARKER_PREFIX) and now_ns - entry.stat().st_mtime_ns > 60_000_000_000:
+                    with contextlib.suppress(OSError):
+                        os.unlink(entry.path)
+    except OSError:
+        pass

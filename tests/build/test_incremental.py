@@ -179,3 +179,19 @@ def test_reuse_of_published_entries_skips_work_and_matches_full_build(make_site,
     assert "css/lonely.css" in fresh.reused and "img/a.png" in fresh.reused
     assert not (tmp_path / "fresh" / published.path("css/lonely.css")).exists()  # not built, not written
     assert fresh.manifest.assets == full.manifest.assets
+
+
+def test_scans_of_another_scanner_revision_are_not_reused(make_site, build, tmp_path):
+    """A new assetpub that finds references the old one did not (compilers.REVISION) must
+    scan again, even for a file whose stat and content are unchanged."""
+    from assetpub.compilers import REVISION
+
+    src = make_site(SITE)
+    build(src)
+    clean = build(src).manifest.to_json()
+    cache_file = tmp_path / "out/.assetpub/cache.json"
+    data = json.loads(cache_file.read_bytes())
+    data["scanners"] = REVISION - 1
+    data["scans"] = {key: [[], []] for key in data["scans"]}  # what an older scanner "found"
+    cache_file.write_text(json.dumps(data))
+    assert build(src).manifest.to_json() == clean

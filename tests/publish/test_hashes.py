@@ -164,3 +164,13 @@ def test_verify_reads_every_file_and_rewrites_the_cache(built, later, tmp_path):
     publish(built, target=open_target(str(tmp_path / "origin")), verify=True)
     assert _cache(built)[KEY][5] == sha256_file(built / KEY)
     assert (tmp_path / "origin" / KEY).read_bytes() == (built / KEY).read_bytes()
+
+
+def test_a_marker_left_by_a_killed_process_is_swept(tmp_path):
+    old = tmp_path / f"{stamps.MARKER_PREFIX}left"
+    old.write_text("")
+    os.utime(old, ns=(0, 0))
+    fresh = tmp_path / f"{stamps.MARKER_PREFIX}other-process"
+    fresh.write_text("")  # another process's, being used right now
+    stamps.Reference(tmp_path)
+    assert not old.exists() and fresh.exists()
