@@ -102,11 +102,17 @@ class Manifest:
 
     # -- lookups ------------------------------------------------------------
     def split(self, name: str) -> tuple[str, str]:
-        """(asset name, ?query/#fragment suffix): a name that is an asset is whole (files may
-        be named `a#1.png`); any other is cut at its first `?` or `#`."""
-        if isinstance(name, str) and name in self.assets:
-            return name, ""
-        return split_suffix(name)
+        """(asset name, ?query/#fragment suffix): the longest part of `name` that is an
+        asset, cut before a `?` or `#` (files may be named `a#1.png`: `a#1.png?v=2` is that
+        file with `?v=2`); with none, the name is cut at its first `?` or `#`."""
+        bare, suffix = split_suffix(name)
+        if not suffix:
+            return bare, suffix
+        cuts = [i for i, c in enumerate(name) if c in "?#"] + [len(name)]
+        for cut in reversed(cuts):
+            if name[:cut] in self.assets:
+                return name[:cut], name[cut:]
+        return bare, suffix
 
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and self.split(name)[0] in self.assets

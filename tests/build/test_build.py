@@ -304,3 +304,4 @@ def test_names_with_hash_or_question_mark_are_found_by_their_own_name(make_site,
     r = Resolver(result.out)
     assert r.url("img/a#1.png") == m.url("img/a#1.png") and r.integrity("img/a#1.png") == m.integrity("img/a#1.png")
     assert r.url("img/a.png#1") == m.url("img/a.png#1")
+    assert m.url("img/a#1.png?v=2") == m.url("img/a#1.png") + "?v=2"  # the longest asset name wins
