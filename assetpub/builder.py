@@ -32,6 +32,7 @@ from .manifest import MANIFEST_NAME, Manifest
 from .output import record_history, write_if_changed
 from .pipeline import Job, Product, Scan, produce, scan
 from .resolve import Target, local_target, rewritten
+from .stamps import sha256_file
 from .workers import Pool
 
 log = logging.getLogger(__name__)
@@ -205,6 +206,8 @@ class Builder:
                 known[name] = _Source(f, kind, st.st_size, Scan(sha, refs, notes))
             else:
                 todo.append((f, kind, st))
+        if todo and cache.scans:
+            todo = self._known_contents(todo, known, cache, reference)
         results = self.pool.map(
             scan, todo, lambda t: (str(t[0].path), t[1]), weight=lambda t: t[2].st_size, progress=self._phase("scan")
         )
@@ -220,6 +223,26 @@ class Builder:
             for line, message in known[name].scan.notes:
                 self.warnings.append(f"{files[name].path}:{line}: {message}")
         return {name: known[name] for name in files}
+
+    def _known_contents(self, todo, known: dict[str, _Source], cache: BuildCache, reference) -> list:
+        """Files whose stat is new but whose content the cache has scanned before (a fresh
+        checkout, or the first rebuild after a cold build): hashed here, not scanned again
+        in the pool. Returns the files still to scan."""
+        rest = []
+        for f, kind, st in todo:
+            try:
+                sha = sha256_file(f.path)
+            except OSError:
+                rest.append((f, kind, st))  # the worker reports it
+                continue
+            cached = cache.scan(f"{kind}:{sha}")
+            if kind != "other" and cached is None:
+                rest.append((f, kind, st))
+                continue
+            refs, notes = cached or ([], [])
+            known[f.name] = _Source(f, kind, st.st_size, Scan(sha, refs, notes))
+            cache.remember_source(str(f.path), st, sha, reference)
+        return rest
 
     def _resolve(self, sources: dict[str, _Source]):
         """Edges of the reference graph, and per file the pending edits (ref row, Target or None)."""

@@ -195,3 +195,25 @@ def test_scans_of_another_scanner_revision_are_not_reused(make_site, build, tmp_
     data["scans"] = {key: [[], []] for key in data["scans"]}  # what an older scanner "found"
     cache_file.write_text(json.dumps(data))
     assert build(src).manifest.to_json() == clean
+
+
+def test_fresh_checkout_with_a_kept_cache_scans_nothing_again(make_site, build, monkeypatch):
+    """Every stat is new (a CI checkout restoring OUT/.assetpub from its cache, or the first
+    rebuild after a cold build): contents are hashed, and what was scanned before is not
+    scanned again."""
+    import assetpub.builder
+
+    src = make_site(SITE)
+    first = build(src)
+    for path in src.rglob("*"):
+        if path.is_file():
+            path.write_bytes(path.read_bytes())  # same bytes, new stat
+    scanned = []
+    real_scan = assetpub.builder.scan
+    monkeypatch.setattr(assetpub.builder, "scan", lambda *a, **k: scanned.append(a[0]) or real_scan(*a, **k))
+    second = build(src, jobs=1)
+    assert scanned == [] and second.processed == []
+    assert second.manifest.to_json() == first.manifest.to_json()
+    (src / "css/lonely.css").write_text(".l { color: teal }\n")  # new content is scanned
+    build(src, jobs=1)
+    assert scanned == [str(src / "css/lonely.css")]
