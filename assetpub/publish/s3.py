@@ -8,8 +8,10 @@ AWS_ENDPOINT_URL; credentials only from boto3's standard chain, never logged.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any, Iterator
@@ -108,10 +110,7 @@ class S3Target:
         extra = self._extra(obj.headers, obj.sha256, key)
         try:
             if obj.size > MULTIPART_THRESHOLD:
-                from boto3.s3.inject import upload_fileobj  # boto3's managed (multipart) upload
-                from boto3.s3.transfer import TransferConfig
-
-                config = TransferConfig(multipart_threshold=MULTIPART_THRESHOLD, max_concurrency=4)
+                upload_fileobj, config = _managed_upload()
                 with open(obj.file, "rb") as f:
                     upload_fileobj(self.client, f, self.bucket, self._key(key), ExtraArgs=extra, Config=config)
             else:
@@ -248,6 +247,24 @@ class S3Target:
         if isinstance(e, PublishError):
             return e
         return TargetError(f"{where}: {type(e).__name__}: {_one_line(e)}")
+
+
+_boto3_lock = threading.Lock()
+
+
+@functools.cache
+def _managed_upload_unlocked():
+    from boto3.s3.inject import upload_fileobj
+    from boto3.s3.transfer import TransferConfig
+
+    return upload_fileobj, TransferConfig(multipart_threshold=MULTIPART_THRESHOLD, max_concurrency=4)
+
+
+def _managed_upload():
+    """boto3's managed (multipart) upload, imported once, on first need, by one worker
+    thread (a no-op publish never pays for importing boto3 and s3transfer)."""
+    with _boto3_lock:
+        return _managed_upload_unlocked()
 
 
 def _endpoint(given: str | None) -> str:

@@ -37,6 +37,24 @@ def test_noop_publish_costs_one_request(proxy, bucket, built):
     assert [r.method for r in proxy.requests] == ["GET"]
 
 
+def test_noop_publish_command_imports_neither_boto3_nor_s3transfer(proxy, bucket, built):
+    """The no-op's time budget (docs/performance.md): botocore only; boto3 and s3transfer
+    are imported for multipart uploads alone."""
+    publish(built, target=target(proxy, bucket))
+    code = (
+        "import sys\n"
+        "from assetpub.cli import main\n"
+        f"try:\n    main(['publish', {str(built)!r}, '--to', 's3://{bucket}/site', '--endpoint-url', {proxy.url!r}, '-q'])\n"
+        "except SystemExit as e:\n    assert not e.code, e.code\n"
+        "print(sorted(m for m in ('boto3', 's3transfer', 'botocore') if m in sys.modules))\n"
+    )
+    proxy.reset()
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=os.environ)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().splitlines()[-1] == "['botocore']"
+    assert [r.method for r in proxy.requests] == ["GET"]
+
+
 def test_touch_everything_and_rebuild_sends_no_object(proxy, bucket, site, built, tmp_path):
     publish(built, target=target(proxy, bucket))
     for path in site.rglob("*"):
