@@ -27,6 +27,8 @@ from .digest import combine, fingerprinted_name, is_pre_digested
 from .errors import BuildError, ConfigError
 from .globs import matches
 from .graph import closure_hashes
+from .hashes import entry as hash_entry
+from .hashes import record_written
 from .load_path import SourceFile, discover
 from .manifest import MANIFEST_NAME, Manifest
 from .output import record_history, write_if_changed
@@ -83,6 +85,7 @@ def build(
     reuse: Mapping[str, Mapping[str, Any]] | None = None,
     pool: Pool | None = None,
     progress: Progress | None = None,
+    record_hashes: bool = True,
     **options: Any,
 ) -> BuildResult:
     """Build assets: `build(["assets"], out="build", base_url="/static/")`, or `build(config=cfg)`.
@@ -94,6 +97,9 @@ def build(
     published elsewhere: those assets are not processed nor written, their entries are
     copied (deploy from a fresh checkout). `pool` lets a caller keep worker processes
     across builds (watch mode). `progress(phase, done, total)` is called as work finishes.
+    `record_hashes` keeps the SHA-256 of every file written in OUT/.assetpub, so that
+    publishing the build does not read it again (watch mode, which never publishes,
+    turns it off).
     """
     if config is None:
         if isinstance(sources, (str, Path)):
@@ -102,14 +108,22 @@ def build(
     own_pool = pool is None
     pool = pool or Pool(config.jobs)
     try:
-        return Builder(config, reuse=reuse, pool=pool, progress=progress).run()
+        return Builder(config, reuse=reuse, pool=pool, progress=progress, record_hashes=record_hashes).run()
     finally:
         if own_pool:
             pool.close()
 
 
 class Builder:
-    def __init__(self, config: Config, *, reuse=None, pool: Pool | None = None, progress: Progress | None = None):
+    def __init__(
+        self,
+        config: Config,
+        *,
+        reuse=None,
+        pool: Pool | None = None,
+        progress: Progress | None = None,
+        record_hashes: bool = True,
+    ):
         if not config.sources:
             raise ConfigError("no source directory given (pass SOURCE_DIR or set 'sources' in the config)")
         if config.out is None:
@@ -120,6 +134,7 @@ class Builder:
         self.reuse = reuse or {}
         self.pool = pool or Pool(config.jobs)
         self.progress = progress
+        self.record_hashes = record_hashes
         self.warnings: list[str] = []
 
     # -- the steps, in order -------------------------------------------------
@@ -421,15 +436,20 @@ class Builder:
     def _write(self, products: dict[str, Product], manifest: Manifest, cache: BuildCache, digests) -> int:
         """Files that keep their names (held back until now), then the manifest, last."""
         written = sum(p.written for p in products.values())
+        hashes = {rel: e for p in products.values() for rel, e in p.hashes.items()}
         for p in products.values():
             for rel, data in p.files.items():
                 written += write_if_changed(self.out / rel, data)
+                hashes[rel] = hash_entry(self.out / rel, data)
         for name, p in products.items():
             if p.written or p.files:
                 cache.remember_product(name, digests[name], p.entry(), self.out)
         data = manifest.to_json()
         write_if_changed(self.out / MANIFEST_NAME, data)
+        hashes[MANIFEST_NAME] = hash_entry(self.out / MANIFEST_NAME, data)
         record_history(self.out, data)
+        if self.record_hashes:
+            record_written(self.out, hashes)
         return written
 
 

@@ -13,6 +13,7 @@ from . import compress
 from . import minify as minifier
 from .compilers import rewrite, scanner_for
 from .digest import integrity
+from .hashes import entry as hash_entry
 from .output import write_if_changed
 
 # A reference as it travels and is cached: [url, start, end, kind, comment_start, comment_end, line]
@@ -90,6 +91,7 @@ class Product:
     encodings: dict[str, dict] = field(default_factory=dict)  # enc -> {"path", "size"}
     written: int = 0
     files: dict[str, bytes] = field(default_factory=dict)  # deferred only: out path -> bytes
+    hashes: dict[str, list] = field(default_factory=dict)  # out path -> publish hash-cache entry
 
     def entry(self) -> dict:
         return {"path": self.out_name, "integrity": self.integrity, "size": self.size, "encodings": self.encodings}
@@ -116,8 +118,11 @@ def produce(job: Job, out_dir: str) -> Product:
         files[path] = body
         encodings[enc] = {"path": path, "size": len(body)}
     written = 0
+    hashes = {}
     if not job.deferred:
         out = Path(out_dir)
-        written = sum(write_if_changed(out / rel, body) for rel, body in files.items())
+        for rel, body in files.items():
+            written += write_if_changed(out / rel, body)
+            hashes[rel] = hash_entry(out / rel, body)  # publish need not read it again
         files = {}
-    return Product(job.name, job.out_name, integrity(data), len(data), encodings, written, files)
+    return Product(job.name, job.out_name, integrity(data), len(data), encodings, written, files, hashes)

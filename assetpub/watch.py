@@ -279,7 +279,7 @@ class Watcher:
         started = time.perf_counter()
         result, error = None, None
         try:
-            result = build(config=self.config, pool=self._pool)
+            result = build(config=self.config, pool=self._pool, record_hashes=False)  # watch never publishes
         except AssetpubError as e:
             if number == 0 and isinstance(e, ConfigError):
                 raise

@@ -27,8 +27,8 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from ..output import fsync_dir, remove_empty_parents, replace_newer, write_atomic
+from ..stamps import sha256_file
 from .errors import PublishError
-from .hashes import sha256_file
 from .state import RESERVED, Headers, LocalObject, RemoteObject, is_publishable
 
 HEADERS_KEY = RESERVED + "headers.json"

@@ -12,9 +12,9 @@ from typing import Any, Mapping
 from ..compress import EXTENSIONS
 from ..config import REVALIDATE
 from ..errors import ManifestError
+from ..hashes import HashCache
 from ..manifest import MANIFEST_NAME, Manifest
 from .errors import PublishError
-from .hashes import HashCache
 
 RESERVED = "_assetpub/"  # keys under this prefix belong to assetpub (records, journal, sidecar)
 MANIFEST_CONTENT_TYPE = "application/json; charset=utf-8"

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import pytest
 
 from assetpub import stamps
-from assetpub.publish.hashes import NAME, sha256_file
+from assetpub.hashes import NAME, sha256_file
 from assetpub.publish.state import load_local
 
 KEY = "robots.txt"  # keeps its name: one file, no variants
@@ -44,6 +44,7 @@ def _sha(built, key: str, **kw) -> str:
 
 
 def test_files_that_had_not_settled_are_hashed_but_not_remembered(built, monkeypatch):
+    (built / NAME).unlink()  # what the build recorded: this is about files publish reads
     path = built / KEY
     st = path.stat()
     newest = max(st.st_mtime_ns, st.st_ctime_ns)
@@ -133,6 +134,7 @@ def test_a_corrupt_or_foreign_cache_is_ignored(built, later):
 
 
 def test_a_cache_that_cannot_be_written_is_not_an_error(built, later):
+    (built / NAME).unlink()
     (built / NAME).mkdir(parents=True)  # unreadable and unwritable, even for root
     assert _sha(built, KEY) == sha256_file(built / KEY)
     assert (built / NAME).is_dir()
@@ -174,3 +176,21 @@ def test_a_marker_left_by_a_killed_process_is_swept(tmp_path):
     fresh.write_text("")  # another process's, being used right now
     stamps.Reference(tmp_path)
     assert not old.exists() and fresh.exists()
+
+
+def test_the_build_records_what_it_wrote_so_a_fresh_build_is_not_read_again(built):
+    """No `later` fixture: the files were written a moment ago, and still need no reading,
+    because the build knows the bytes it wrote."""
+    local = load_local(built)
+    assert {k for k, e in _cache(built).items()} == {o.key for o in local.objects if o.file}
+    assert all(o.sha256 == sha256_file(o.file) for o in local.objects if o.file)
+    _poison(built, KEY)
+    assert _sha(built, KEY) == "0" * 64  # believed: the file was not read
+
+
+def test_a_build_without_recorded_hashes_leaves_the_cache_alone(site, tmp_path):
+    from tests.publish.conftest import build_site
+
+    out = tmp_path / "quiet"
+    build_site(site, out, record_hashes=False)
+    assert not (out / NAME).exists()

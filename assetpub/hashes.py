@@ -1,0 +1,110 @@
+"""The SHA-256 of each file of a build directory, remembered in BUILD/.assetpub/publish-hashes.json.
+
+Written by the build (`record_written`: the hash of the bytes it just wrote, with the
+stat taken right after writing them) and by publish (`HashCache`, for files it had to
+read), read by publish.
+
+A publish with nothing to do must not re-read the whole build: the hash of a file is
+reused while its size, mtime, ctime, inode and device are what they were when it was
+hashed, and only if the file had settled before hashing began (assetpub/stamps.py: the
+reference is a marker file created and removed in BUILD/.assetpub first). A file the
+build wrote needs no reading at all: its hash is that of the bytes written, so a fresh
+build directory is published without reading it either (an outside write into the build
+output in the same instant would go unseen, as it would by the build's own product
+cache). The cache is safe to delete; a cache that does not parse is ignored, and one
+that cannot be written (a read-only build directory) is not an error. `--verify` does
+not read it, but writes it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from .stamps import Reference, sha256_file, stamp
+
+log = logging.getLogger(__name__)
+
+FORMAT = 2
+NAME = ".assetpub/publish-hashes.json"
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+class HashCache:
+    """key -> [size, mtime_ns, ctime_ns, inode, device, sha256] for the files of one build
+    directory. Construct it just before hashing: that is the reference moment."""
+
+    def __init__(self, root: str | os.PathLike, *, read: bool = True):
+        self.path = os.path.join(root, NAME)
+        self.old: dict[str, Any] = _load(self.path) if read else {}
+        self.new: dict[str, list] = {}
+        state = Path(root, ".assetpub")
+        self.reference = Reference(state if state.is_dir() else Path(root))
+
+    def sha256_all(self, files: list[tuple[str, str, os.stat_result]]) -> dict[str, str]:
+        """{key: sha256} of (key, path, stat) files, each stat taken before the file is read:
+        remembered where the stat is unchanged, read and hashed where not (serially: with
+        threads, 2,300 small files took twice as long)."""
+        out: dict[str, str] = {}
+        for key, path, st in files:
+            now = stamp(st)
+            entry = self.old.get(key)
+            if (
+                isinstance(entry, list)
+                and len(entry) == 6
+                and entry[:5] == now
+                and isinstance(entry[5], str)
+                and _SHA256.fullmatch(entry[5])
+            ):
+                self.new[key] = entry
+                out[key] = entry[5]
+                continue
+            out[key] = sha = sha256_file(path)
+            if self.reference.settled(st):
+                self.new[key] = [*now, sha]
+        return out
+
+    def save(self) -> None:
+        """Write the cache if it changed; only the files of this publish are kept."""
+        if self.new != self.old:
+            _save(self.path, self.new)
+
+def entry(path: str | os.PathLike, data: bytes) -> list:
+    """The cache entry of a file the caller has just written with `data` (stat it now)."""
+    return [*stamp(os.stat(path)), hashlib.sha256(data).hexdigest()]
+
+
+def record_written(root: str | os.PathLike, entries: dict[str, list]) -> None:
+    """Add the entries of files a build wrote to ROOT's cache (others stay as they are)."""
+    if not entries:
+        return
+    path = os.path.join(root, NAME)
+    files = dict(_load(path))
+    files.update(entries)
+    _save(path, files)
+
+
+def _load(path: str) -> dict[str, Any]:
+    try:
+        with open(path, "rb") as f:
+            data = json.load(f)
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("files"), dict):
+        return {}
+    return data["files"]
+
+
+def _save(path: str, files: dict[str, Any]) -> None:
+    from .output import write_atomic
+
+    data = json.dumps({"format": FORMAT, "files": dict(sorted(files.items()))}, separators=(",", ":"))
+    try:
+        write_atomic(Path(path), data.encode())
+    except OSError as e:  # a read-only build directory only costs hashing again next time
+        log.debug("cannot write %s: %s", path, e)
