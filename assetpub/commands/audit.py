@@ -10,6 +10,8 @@ from pathlib import Path
 
 import click
 
+from ..cli import json_text
+
 
 @click.command("audit")
 @click.argument("url")
@@ -49,7 +51,7 @@ def audit(url, manifest, sample, seed, concurrency, max_requests, timeout, previ
         sys.exit(130)
     unreachable = [a.primary.error for a in report.assets if a.primary.status is None]
     if as_json:
-        click.echo(json.dumps(to_dict(report), indent=2, sort_keys=True))
+        click.echo(json_text(to_dict(report)))
     elif report.assets and len(unreachable) == len(report.assets):
         # a server that is down (or a wrong port): one line, not a table of identical failures
         click.echo(f"error: no response from {report.url} for any of the {len(report.assets)} files "

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
-from ..cli import TerminalProgress, fail_cleanly, human_bytes
+from ..cli import TerminalProgress, fail_cleanly, human_bytes, json_text
 from ..config import load_config
 
 
@@ -57,7 +56,7 @@ def build(as_json, quiet, **options):
     config = config_from_options(**options)
     result = run_build(config=config, progress=TerminalProgress(enabled=None if not (quiet or as_json) else False))
     if as_json:
-        click.echo(json.dumps(result.summary(), indent=2, sort_keys=True))
+        click.echo(json_text(result.summary()))
         return
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)

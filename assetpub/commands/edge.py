@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ..cli import fail_cleanly
+from ..cli import fail_cleanly, json_text
 
 
 @click.command("nginx-config")
@@ -59,7 +59,6 @@ def cloudfront_function(build_dir, manifest, prefix, settings):
     It embeds which files have variants, so regenerate and republish it after each
     deploy. Use --settings for the cache policy it needs (Accept-Encoding
     normalisation on, objects' Cache-Control respected) and a Vary header."""
-    import json
 
     from ..edge.cloudfront import cache_settings
     from ..edge.cloudfront import cloudfront_function as render
@@ -67,7 +66,7 @@ def cloudfront_function(build_dir, manifest, prefix, settings):
     from ..manifest import Manifest
 
     if settings:
-        click.echo(json.dumps(cache_settings(), indent=2, sort_keys=True))
+        click.echo(json_text(cache_settings()))
         return
     if (build_dir is None) == (manifest is None):
         raise click.UsageError("give either BUILD_DIR or --manifest PATH")

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 import click
 
-from ..cli import fail_cleanly, human_bytes, paused_gc
+from ..cli import fail_cleanly, human_bytes, json_text, paused_gc
 from ..config import load_config
 from .build import build_options, config_from_options
 
@@ -212,7 +211,7 @@ class _Reporter:
 
     def report(self, result) -> None:
         if self.as_json:
-            click.echo(json.dumps(result.to_dict(), indent=2, sort_keys=True))
+            click.echo(json_text(result.to_dict()))
             return
         plan = result.plan
         if self.dry_run:
@@ -256,7 +255,7 @@ def deploys(target, endpoint_url, region, profile, config_file, as_json):
     config = load_config(config_file, target=target, endpoint_url=endpoint_url, region=region, profile=profile)
     rows = list_deploys(_open(config))
     if as_json:
-        click.echo(json.dumps(rows, indent=2, sort_keys=True))
+        click.echo(json_text(rows))
         return
     if not rows:
         click.echo(f"no deploys in {config.target}")
@@ -301,7 +300,7 @@ def rollback(target, endpoint_url, region, profile, config_file, deploy_id, dry_
         cloudfront_options={"profile": config.profile},
     )
     if as_json:
-        click.echo(json.dumps(result.to_dict(), indent=2, sort_keys=True))
+        click.echo(json_text(result.to_dict()))
     elif dry_run:
         for key in result.restored:
             click.echo(f"restore {key}")

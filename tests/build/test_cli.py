@@ -248,3 +248,15 @@ def test_python_dash_m_assetpub_runs_a_parallel_build(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["processed"] == n
     assert (tmp_path / "out/assetpub-manifest.json").is_file()
+
+
+def test_json_output_is_sorted_valid_and_one_list_element_per_line():
+    from assetpub.cli import json_text
+
+    value = {"b": [{"y": 1, "x": "é"}, {"x": 2}], "a": {"n": None, "e": [], "d": {}}, "c": [1, [2, 3]], "z": "s"}
+    text = json_text(value)
+    assert json.loads(text) == value
+    lines = text.splitlines()
+    assert '    {"x": "é", "y": 1},' in lines and '    {"x": 2}' in lines
+    assert [line.strip()[:3] for line in lines if line.startswith('  "')] == ['"a"', '"b"', '"c"', '"z"']
+    assert json_text([]) == "[]" and json_text({}) == "{}"
