@@ -51,11 +51,11 @@ def _json_lines(value, pad: str) -> str:
     if isinstance(value, list) and value:
         inner = pad + "  "
         if all(isinstance(v, dict) for v in value):
-            items = [inner + json.dumps(v, sort_keys=True, ensure_ascii=False) for v in value]
+            items = [inner + json.dumps(v, sort_keys=True) for v in value]
         else:
             items = [inner + _json_lines(v, inner) for v in value]
         return "[\n" + ",\n".join(items) + "\n" + pad + "]"
-    return json.dumps(value, sort_keys=True, ensure_ascii=False)
+    return json.dumps(value, sort_keys=True)
 
 
 def human_bytes(n: int) -> str:
