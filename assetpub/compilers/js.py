@@ -2,8 +2,9 @@
 `export … from`, `import("x")`), assets named relative to the module with
 `new URL("./x.png", import.meta.url)`, and `//# sourceMappingURL=`.
 
-A light tokenizer skips comments, strings, template literals and regex literals, so
-an `import` inside any of them is not a reference. Only string-literal specifiers are
+A light tokenizer skips comments, strings, the text of template literals and regex
+literals, so an `import` inside any of them is not a reference; the code inside a
+template's `${…}` is scanned like any other. Only string-literal specifiers are
 references; `import(\\`./${name}.js\\`)` is left alone with a note.
 """
 
@@ -82,7 +83,10 @@ def references(text: str) -> tuple[list[Ref], list[Note]]:
             if sm and not text[m.end():].strip():
                 refs.append(Ref(sm.group(1), m.start() + sm.start(1), m.start() + sm.end(1), "sourcemap", m.span()))
         elif kind == "tpl":
-            pos, _ = _skip_template(text, pos)
+            expressions: list[tuple[int, int]] = []
+            pos, _ = _skip_template(text, pos, expressions)
+            for start, end in expressions:  # `${…}` holds code: html`<img src=${new URL(…)}>`
+                _add_shifted(references(text[start:end]), start, refs, notes)
         elif kind == "slash":
             if _regex_allowed(text, m.start()):
                 rm = _REGEX.match(text, m.start())
@@ -142,8 +146,18 @@ def _regex_allowed(text: str, at: int) -> bool:
     return False
 
 
-def _skip_template(text: str, i: int) -> tuple[int, bool]:
-    """From just after an opening backtick to just after the closing one."""
+def _add_shifted(found: tuple[list[Ref], list[Note]], offset: int, refs: list[Ref], notes: list[Note]) -> None:
+    """References and notes found in a slice of the text, at their places in the whole."""
+    sub_refs, sub_notes = found
+    for r in sub_refs:
+        if r.kind != "sourcemap":  # only a file's last comment can be its source map
+            refs.append(Ref(r.url, r.start + offset, r.end + offset, r.kind))
+    notes.extend(Note(n.pos + offset, n.message) for n in sub_notes)
+
+
+def _skip_template(text: str, i: int, expressions: list[tuple[int, int]] | None = None) -> tuple[int, bool]:
+    """From just after an opening backtick to just after the closing one. With
+    `expressions`, the (start, end) of each complete `${…}` body is appended to it."""
     n = len(text)
     has_expr = False
     while i < n:
@@ -158,7 +172,10 @@ def _skip_template(text: str, i: int) -> tuple[int, bool]:
             return i + 1, has_expr
         elif text.startswith("${", i):
             has_expr = True
-            i = _skip_expression(text, i + 2)
+            end = _skip_expression(text, i + 2)
+            if expressions is not None and text[end - 1 : end] == "}":
+                expressions.append((i + 2, end - 1))
+            i = end
         else:
             i += 1
     return n, has_expr

@@ -166,3 +166,27 @@ def test_new_url_forms_formatters_write_and_directory_urls(make_site, build):
     assert f"`./{m.path('js/icon.svg').rsplit('/', 1)[1]}`" in js
     assert 'new URL(".", import.meta.url)' in js and 'new URL("..", import.meta.url)' in js
     assert not result.warnings
+
+
+def test_references_inside_template_literal_expressions(make_site, build):
+    """lit and friends: `html\\`<img src=${new URL("./a.png", import.meta.url)}>\\``, and a
+    dynamic import() inside ${}; the template's own text is never a reference."""
+    src = make_site(
+        {
+            "js/card.js": "export const card = (n) => html`\n"
+            '  <img src=${new URL("../img/logo.png", import.meta.url)} alt="import(\'./nope.js\')">\n'
+            "  ${n > 1 ? html`<b>${new URL(`./icon.svg`, import.meta.url)}</b>` : ''}\n"
+            "  ${until(import('./lazy.js').then((m) => m.view()), 'loading')}\n"
+            "`;\n",
+            "js/lazy.js": "export const view = () => 'lazy';\n",
+            "js/icon.svg": "<svg xmlns='http://www.w3.org/2000/svg'/>",
+            "img/logo.png": b"\x89PNG",
+        }
+    )
+    result = build(src, minify=False, strict=True)
+    js = output_text(result, "js/card.js")
+    m = result.manifest
+    assert f'new URL("../{m.path("img/logo.png")}", import.meta.url)' in js
+    assert f"`./{m.path('js/icon.svg').rsplit('/', 1)[1]}`" in js
+    assert f"import('./{m.path('js/lazy.js').rsplit('/', 1)[1]}')" in js
+    assert "alt=\"import('./nope.js')\"" in js and not result.warnings
