@@ -27,8 +27,7 @@ from .digest import combine, fingerprinted_name, is_pre_digested
 from .errors import BuildError, ConfigError
 from .globs import matches
 from .graph import closure_hashes
-from .hashes import entry as hash_entry
-from .hashes import record_written
+from .hashes import record_written, written_entry
 from .load_path import SourceFile, discover
 from .manifest import MANIFEST_NAME, Manifest
 from .output import record_history, write_if_changed
@@ -440,13 +439,13 @@ class Builder:
         for p in products.values():
             for rel, data in p.files.items():
                 written += write_if_changed(self.out / rel, data)
-                hashes[rel] = hash_entry(self.out / rel, data)
+                hashes[rel] = written_entry(self.out / rel, data)
         for name, p in products.items():
             if p.written or p.files:
                 cache.remember_product(name, digests[name], p.entry(), self.out)
         data = manifest.to_json()
         write_if_changed(self.out / MANIFEST_NAME, data)
-        hashes[MANIFEST_NAME] = hash_entry(self.out / MANIFEST_NAME, data)
+        hashes[MANIFEST_NAME] = written_entry(self.out / MANIFEST_NAME, data)
         record_history(self.out, data)
         if self.record_hashes:
             record_written(self.out, hashes)

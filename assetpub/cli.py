@@ -89,13 +89,14 @@ class _Commands(click.Group):
     command being run (all of them for --help or an unknown name). A command module may
     import another (deploy reuses build's options) without an import cycle through here."""
 
-    _loaded: set[str]
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._loaded: set[str] = set()
 
     def _load(self, module: str | None = None) -> None:
-        loaded = self.__dict__.setdefault("_loaded", set())
-        for name in [module] if module else sorted(set(COMMAND_MODULES.values()) | _command_modules()):
-            if name not in loaded:
-                loaded.add(name)
+        for name in [module] if module else sorted(_command_modules()):
+            if name not in self._loaded:
+                self._loaded.add(name)
                 _register_commands(self, name)
 
     def get_command(self, ctx: click.Context, cmd_name: str):

@@ -74,7 +74,7 @@ class HashCache:
         if self.new != self.old:
             _save(self.path, self.new)
 
-def entry(path: str | os.PathLike, data: bytes) -> list:
+def written_entry(path: str | os.PathLike, data: bytes) -> list:
     """The cache entry of a file the caller has just written with `data` (stat it now)."""
     return [*stamp(os.stat(path)), hashlib.sha256(data).hexdigest()]
 

@@ -7,6 +7,7 @@ import errno
 import json
 import os
 import secrets
+import shutil
 from pathlib import Path
 
 from .manifest import MANIFEST_NAME, Manifest
@@ -19,15 +20,29 @@ def write_atomic(path: Path, data: bytes, *, durable: bool = False) -> None:
     """Write to a temporary file beside `path`, then rename over it: readers see old or new,
     never half. `durable` also fsyncs the bytes before the rename (the rename itself is
     durable once the directory is fsynced: see fsync_dir)."""
+    _replace_atomically(path, lambda f: f.write(data), durable)
+
+
+def copy_atomic(source: str | os.PathLike, path: Path, *, durable: bool = False) -> None:
+    """write_atomic with the bytes of the file `source`, streamed (never read whole)."""
+
+    def fill(f) -> None:
+        with open(source, "rb") as fin:
+            shutil.copyfileobj(fin, f, 1 << 20)
+
+    _replace_atomically(path, fill, durable)
+
+
+def _replace_atomically(path: Path, fill, durable: bool) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
     try:
         with open(tmp, "wb") as f:
-            f.write(data)
+            fill(f)
             if durable:
                 f.flush()
-                os.fsync(f.fileno())
-        replace_newer(tmp, path)
+                os.fsync(f.fileno())  # releases the GIL: upload workers sync in parallel
+        replace_newer(tmp, path)  # new bytes, new validators, even within the same second
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
@@ -72,6 +87,15 @@ def fsync_dir(path: Path) -> None:
     except OSError as e:
         if e.errno not in _NO_DIR_SYNC:
             raise
+    finally:
+        os.close(fd)
+
+
+def fsync_file(path: Path) -> None:
+    """Make a file's bytes durable (one already in place, that this process did not write)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
     finally:
         os.close(fd)
 

@@ -13,7 +13,7 @@ from . import compress
 from . import minify as minifier
 from .compilers import rewrite, scanner_for
 from .digest import integrity
-from .hashes import entry as hash_entry
+from .hashes import written_entry
 from .output import write_if_changed
 
 # A reference as it travels and is cached: [url, start, end, kind, comment_start, comment_end, line]
@@ -123,6 +123,6 @@ def produce(job: Job, out_dir: str) -> Product:
         out = Path(out_dir)
         for rel, body in files.items():
             written += write_if_changed(out / rel, body)
-            hashes[rel] = hash_entry(out / rel, body)  # publish need not read it again
+            hashes[rel] = written_entry(out / rel, body)  # publish need not read it again
         files = {}
     return Product(job.name, job.out_name, integrity(data), len(data), encodings, written, files, hashes)

@@ -19,14 +19,12 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
-import shutil
 import threading
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator
 
-from ..output import fsync_dir, remove_empty_parents, replace_newer, write_atomic
+from ..output import copy_atomic, fsync_dir, fsync_file, remove_empty_parents, write_atomic
 from ..stamps import sha256_file
 from .errors import PublishError
 from .state import RESERVED, Headers, LocalObject, RemoteObject, is_publishable
@@ -210,30 +208,16 @@ class DirectoryTarget:
     def _sync_file(self, path: Path) -> None:
         """A file found in place with the right bytes: make it and its name durable."""
         try:
-            fd = os.open(path, os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+            fsync_file(path)
         except OSError as e:
             raise PublishError(f"{path}: cannot sync: {e.strerror}") from None
         self._renamed_into(path.parent)
 
     def _copy_atomic(self, src: str | Path, dest: Path) -> None:
-        tmp = dest.parent / f".{dest.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
         try:
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            with open(src, "rb") as fin, open(tmp, "wb") as fout:
-                shutil.copyfileobj(fin, fout, 1 << 20)
-                fout.flush()
-                os.fsync(fout.fileno())  # on disk before the name is (fsync releases the GIL)
-            replace_newer(tmp, dest)  # new bytes, new validators, even within the same second
+            copy_atomic(src, dest, durable=True)
         except OSError as e:
-            tmp.unlink(missing_ok=True)
             raise PublishError(f"{dest}: cannot write: {e.strerror}") from None
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
         self._renamed_into(dest.parent)
 
 

@@ -49,8 +49,6 @@ class S3Target:
         self.url = f"s3://{bucket}/{self.prefix}" if self.prefix else f"s3://{bucket}"
         self.acl = acl
         session = botocore.session.Session(profile=profile)
-        if region:
-            session.set_config_variable("region", region)
         config = botocore.config.Config(
             retries={"mode": "standard", "max_attempts": 5},
             max_pool_connections=max(10, workers + 4),
@@ -66,7 +64,7 @@ class S3Target:
         except botocore.exceptions.ProfileNotFound:
             raise TargetError(f"AWS profile {session.profile or profile!r} not found") from None
         except botocore.exceptions.InvalidRegionError:
-            raise TargetError(f"invalid region {session.get_config_variable('region')!r} for {self.url}") from None
+            raise TargetError(f"invalid region {region or session.get_config_variable('region')!r} for {self.url}") from None
         except ValueError as e:  # botocore: "Invalid endpoint: ..."
             raise TargetError(f"invalid S3 endpoint URL {_endpoint(endpoint_url)}: {e}") from None
         except botocore.exceptions.BotoCoreError as e:
