@@ -1,6 +1,6 @@
 """Fixtures for audit tests: nginx serving a built origin with the generated config (or a
-deliberately broken one), moto's standalone S3 server, and nginx as a caching proxy
-in front of it (the CDN shape)."""
+deliberately broken one; `serve` and `origin` come from tests/edge), moto's standalone S3
+server, and nginx as a caching proxy in front of it (the CDN shape)."""
 
 from __future__ import annotations
 
@@ -16,40 +16,11 @@ from click.testing import CliRunner
 import assetpub
 from assetpub.cli import main
 from assetpub.compress import EXTENSIONS
+from tests.edge.conftest import origin, serve  # noqa: F401  (fixtures: a built origin, nginx serving it)
 from tests.edge.servers import free_port, nginx_binary, start_nginx, wait_for_port
-from tests.edge.sites import make_site
 
 BUCKET = "assetpub-audit"
 PREFIX = "assets/"
-
-
-@pytest.fixture
-def origin(tmp_path) -> Path:
-    src = make_site(tmp_path / "src")
-    assetpub.build([src], out=tmp_path / "origin")
-    return tmp_path / "origin"
-
-
-@pytest.fixture
-def nginx(tmp_path):
-    """nginx(origin, edit=None) -> running Nginx with `assetpub nginx-config --standalone` (optionally edited)."""
-    nginx_binary()
-    started = []
-
-    def run(origin: Path, *args: str, edit=None):
-        port = free_port()
-        rundir = tmp_path / f"nginx-{len(started)}"
-        result = CliRunner().invoke(main, ["nginx-config", str(origin), "--listen", f"127.0.0.1:{port}",
-                                           "--standalone", str(rundir), *args])
-        assert result.exit_code == 0, result.output
-        conf = edit(result.output) if edit else result.output
-        server = start_nginx(conf, rundir, port)
-        started.append(server)
-        return server
-
-    yield run
-    for server in started:
-        server.stop()
 
 
 @pytest.fixture
@@ -75,22 +46,22 @@ def moto_s3(tmp_path):
         proc.wait(timeout=10)
 
 
-def upload(client, origin: Path, *, gzip_only: tuple[str, ...] = ()) -> None:
+def upload(client, build_dir: Path, *, gzip_only: tuple[str, ...] = ()) -> None:
     """Put every manifest file into the bucket with the manifest's headers; variants at NAME.br/NAME.gz
     with their Content-Encoding. Names in `gzip_only` are stored the broken way: gzip bytes at the
     identity key with Content-Encoding: gzip (what some publishers do)."""
-    manifest = assetpub.Manifest.load(origin)
+    manifest = assetpub.Manifest.load(build_dir)
     for name, entry in manifest.assets.items():
         headers = {"ContentType": entry["content_type"], "CacheControl": entry["cache_control"]}
         key = PREFIX + entry["path"]
         if name in gzip_only:
-            body = (origin / entry["encodings"]["gzip"]["path"]).read_bytes()
+            body = (build_dir / entry["encodings"]["gzip"]["path"]).read_bytes()
             client.put_object(Bucket=BUCKET, Key=key, Body=body, ContentEncoding="gzip", **headers)
             continue
-        client.put_object(Bucket=BUCKET, Key=key, Body=(origin / entry["path"]).read_bytes(), **headers)
+        client.put_object(Bucket=BUCKET, Key=key, Body=(build_dir / entry["path"]).read_bytes(), **headers)
         for enc, variant in entry.get("encodings", {}).items():
             assert variant["path"] == entry["path"] + EXTENSIONS[enc]
-            client.put_object(Bucket=BUCKET, Key=PREFIX + variant["path"], Body=(origin / variant["path"]).read_bytes(),
+            client.put_object(Bucket=BUCKET, Key=PREFIX + variant["path"], Body=(build_dir / variant["path"]).read_bytes(),
                               ContentEncoding=enc, **headers)
     client.put_object(Bucket=BUCKET, Key=PREFIX + "assetpub-manifest.json", Body=manifest.to_json(),
                       ContentType="application/json; charset=utf-8", CacheControl="public, max-age=0, must-revalidate")

@@ -22,8 +22,8 @@ def failing(report):
     return sorted((a["name"], c["name"]) for a in report["assets"] for c in a["checks"] if c["result"] == "fail")
 
 
-def test_generated_config_passes_every_check(origin, nginx):
-    server = nginx(origin)
+def test_generated_config_passes_every_check(origin, serve):
+    server = serve(origin)
     code, report = run_audit(server.base + "/assets/", "--manifest", str(origin), "--json")
     assert code == 0 and report["ok"] is True, failing(report)
     m = assetpub.Manifest.load(origin)
@@ -47,8 +47,8 @@ def test_generated_config_passes_every_check(origin, nginx):
     assert by_type == {"all": 10, "css": 2, "js": 2, "html": 1, "font": 1, "image": 1, "other": 3}
 
 
-def test_human_table(origin, nginx):
-    server = nginx(origin)
+def test_human_table(origin, serve):
+    server = serve(origin)
     result = CliRunner().invoke(main, ["audit", server.base + "/assets/", "--manifest", str(origin)])
     assert result.exit_code == 0
     lines = result.output.splitlines()
@@ -58,8 +58,8 @@ def test_human_table(origin, nginx):
     assert lines[-1].endswith("all checks passed")
 
 
-def test_without_brotli_static_compression_check_fails(origin, nginx):
-    server = nginx(origin, edit=lambda conf: conf.replace("brotli_static on;", ""))
+def test_without_brotli_static_compression_check_fails(origin, serve):
+    server = serve(origin, edit=lambda conf: conf.replace("brotli_static on;", ""))
     code, report = run_audit(server.base + "/assets/", "--manifest", str(origin), "--json")
     assert code == 1
     m = assetpub.Manifest.load(origin)
@@ -69,8 +69,8 @@ def test_without_brotli_static_compression_check_fails(origin, nginx):
     assert check["expected"] == "br" and check["seen"] == "gzip"
 
 
-def test_without_cache_control_the_cache_control_check_fails(origin, nginx):
-    server = nginx(origin, edit=lambda conf: re.sub(r"\s*add_header Cache-Control [^;]*;", "", conf))
+def test_without_cache_control_the_cache_control_check_fails(origin, serve):
+    server = serve(origin, edit=lambda conf: re.sub(r"\s*add_header Cache-Control [^;]*;", "", conf))
     code, report = run_audit(server.base + "/assets/", "--manifest", str(origin), "--json")
     assert code == 1
     assert failing(report) == sorted((a["name"], "cache-control") for a in report["assets"])
@@ -79,8 +79,8 @@ def test_without_cache_control_the_cache_control_check_fails(origin, nginx):
     assert check["note"].startswith("dropped")
 
 
-def test_rewritten_cache_control_is_flagged(origin, nginx):
-    server = nginx(origin, edit=lambda conf: conf.replace("public, max-age=31536000, immutable", "public, max-age=600"))
+def test_rewritten_cache_control_is_flagged(origin, serve):
+    server = serve(origin, edit=lambda conf: conf.replace("public, max-age=31536000, immutable", "public, max-age=600"))
     code, report = run_audit(server.base + "/assets/", "--manifest", str(origin), "--json")
     assert code == 1
     check = by_check(report, "cache-control")["js/app.js"]
@@ -88,8 +88,8 @@ def test_rewritten_cache_control_is_flagged(origin, nginx):
     assert by_check(report, "cache-control")["index.html"]["result"] == "pass"
 
 
-def test_wrong_woff2_type_is_flagged_by_content_type(origin, nginx):
-    server = nginx(origin, edit=lambda conf: conf.replace("font/woff2 woff2;", "application/octet-stream woff2;"))
+def test_wrong_woff2_type_is_flagged_by_content_type(origin, serve):
+    server = serve(origin, edit=lambda conf: conf.replace("font/woff2 woff2;", "application/octet-stream woff2;"))
     code, report = run_audit(server.base + "/assets/", "--manifest", str(origin), "--json")
     assert code == 1
     assert failing(report) == [("fonts/a.woff2", "content-type")]
@@ -97,18 +97,18 @@ def test_wrong_woff2_type_is_flagged_by_content_type(origin, nginx):
     assert check["expected"] == "font/woff2" and check["seen"] == "application/octet-stream"
 
 
-def test_missing_file_fails_status_and_skips_the_rest(origin, nginx):
+def test_missing_file_fails_status_and_skips_the_rest(origin, serve):
     m = assetpub.Manifest.load(origin)
     (origin / m.path("img/logo.png")).unlink()
-    server = nginx(origin)
+    server = serve(origin)
     code, report = run_audit(server.base + "/assets/", "--manifest", str(origin), "--json")
     assert code == 1
     assert failing(report) == [("img/logo.png", "status")]
     assert by_check(report, "status")["img/logo.png"]["seen"] == "404"
 
 
-def test_last_modified_stability_across_audits(origin, nginx, tmp_path):
-    server = nginx(origin)
+def test_last_modified_stability_across_audits(origin, serve, tmp_path):
+    server = serve(origin)
     first = CliRunner().invoke(main, ["audit", server.base + "/assets/", "--manifest", str(origin), "--json"])
     assert first.exit_code == 0
     (tmp_path / "first.json").write_text(first.stdout)
@@ -131,8 +131,8 @@ def test_last_modified_stability_across_audits(origin, nginx, tmp_path):
     assert flag["stable"] is False and flag["previous"] != flag["current"]
 
 
-def test_manifest_by_url_and_sample(origin, nginx):
-    server = nginx(origin)
+def test_manifest_by_url_and_sample(origin, serve):
+    server = serve(origin)
     code, report = run_audit(server.base + "/assets/", "--manifest", server.base + "/assets/assetpub-manifest.json",
                              "--sample", "2", "--seed", "7", "--json")
     assert code == 0
@@ -193,14 +193,14 @@ def test_unreachable_server_is_one_line_for_people(origin):
     assert "ConnectionRefusedError" in lines[0]
 
 
-def test_table_on_a_terminal_marks_failures_in_colour(origin, nginx):
+def test_table_on_a_terminal_marks_failures_in_colour(origin, serve):
     import pty
     import shutil
     import subprocess
     import sys
     from pathlib import Path
 
-    server = nginx(origin, edit=lambda conf: conf.replace("font/woff2 woff2;", ""))
+    server = serve(origin, edit=lambda conf: conf.replace("font/woff2 woff2;", ""))
     exe = shutil.which("assetpub", path=str(Path(sys.executable).parent)) or "assetpub"
     master, slave = pty.openpty()
     proc = subprocess.Popen([exe, "audit", server.base + "/assets/", "--manifest", str(origin)],

@@ -19,13 +19,13 @@ def publish(*args: str) -> None:
     assert result.exit_code == 0, result.output
 
 
-def test_published_directory_origin_passes_and_stays_304_after_republish(tmp_path, nginx):
+def test_published_directory_origin_passes_and_stays_304_after_republish(tmp_path, serve):
     src = make_site(tmp_path / "src")
     assetpub.build([src], out=tmp_path / "build")
     origin = tmp_path / "origin"
     publish(str(tmp_path / "build"), "--to", str(origin))
     assert (origin / "_assetpub" / "headers.json").is_file()
-    server = nginx(origin)
+    server = serve(origin)
     url = server.base + "/assets/"
 
     first = CliRunner().invoke(main, ["audit", url, "--manifest", url + "assetpub-manifest.json", "--json"])
@@ -43,15 +43,20 @@ def test_published_directory_origin_passes_and_stays_304_after_republish(tmp_pat
     assert CliRunner().invoke(main, ["audit", url, "--manifest", url + "_assetpub/headers.json"]).exit_code == 2
 
 
-def test_published_to_s3_behind_a_caching_proxy(tmp_path, moto_s3, caching_proxy, monkeypatch):
-    endpoint, _client = moto_s3
-    # boto3's standard chain, as in production: the environment
+def build_and_publish_to_s3(tmp_path, endpoint: str, monkeypatch) -> None:
+    """The edge test site, built into tmp_path/build and published to the moto bucket with
+    `assetpub publish`; credentials from boto3's standard chain, as in production: the environment."""
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     src = make_site(tmp_path / "src")
     assetpub.build([src], out=tmp_path / "build")
     publish(str(tmp_path / "build"), "--to", f"s3://{BUCKET}/{PREFIX.rstrip('/')}", "--endpoint-url", endpoint)
+
+
+def test_published_to_s3_behind_a_caching_proxy(tmp_path, moto_s3, caching_proxy, monkeypatch):
+    endpoint, _client = moto_s3
+    build_and_publish_to_s3(tmp_path, endpoint, monkeypatch)
     proxy = caching_proxy(endpoint)
     code, report = run_audit(proxy.base + "/" + PREFIX, "--manifest", str(tmp_path / "build"), "--json")
     failures = {(a["name"], c["name"]) for a in report["assets"] for c in a["checks"] if c["result"] == "fail"}
@@ -72,12 +77,7 @@ def test_cloudfront_function_rewrites_to_objects_publish_stored_with_the_right_h
     from tests.edge.test_cloudfront import event, run_handler
 
     endpoint, _client = moto_s3
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    src = make_site(tmp_path / "src")
-    assetpub.build([src], out=tmp_path / "build")
-    publish(str(tmp_path / "build"), "--to", f"s3://{BUCKET}/{PREFIX.rstrip('/')}", "--endpoint-url", endpoint)
+    build_and_publish_to_s3(tmp_path, endpoint, monkeypatch)
     m = assetpub.Manifest.load(tmp_path / "build")
     code = CliRunner().invoke(main, ["cloudfront-function", str(tmp_path / "build")]).output
 

@@ -26,6 +26,17 @@ def run(*args, cwd=None, timeout=120):
     )
 
 
+def start_publish(built, url, proxy):
+    """`assetpub publish` through the fault-injecting proxy, one upload at a time, as a process."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "assetpub.cli", "publish", str(built), "--to", url, "--endpoint-url", proxy.url,
+         "--workers", "1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
 def assert_one_line_error(proc, *fragments):
     assert proc.returncode != 0
     assert "Traceback" not in proc.stderr
@@ -116,24 +127,7 @@ def test_killed_publish_leaves_old_site_and_rerun_finishes(proxy, bucket, s3, si
         arrived, release = proxy.hold(lambda r: r.method == "PUT" and "/css/base." in r.path)
     else:
         arrived, release = proxy.hold(lambda r: r.method == "PUT" and r.path.endswith("/site/robots.txt"))
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "assetpub.cli",
-            "publish",
-            str(built),
-            "--to",
-            url,
-            "--endpoint-url",
-            proxy.url,
-            "--workers",
-            "1",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = start_publish(built, url, proxy)
     try:
         assert arrived.wait(60), "the publish never reached the held request"
         proc.send_signal(sig)
@@ -178,24 +172,7 @@ def test_killed_publish_leaves_old_site_and_rerun_finishes(proxy, bucket, s3, si
 def test_concurrent_second_publish_is_refused(proxy, bucket, s3, site, built, tmp_path):
     url = f"s3://{bucket}/site"
     arrived, release = proxy.hold(lambda r: r.method == "PUT" and "/css/" in r.path)
-    first = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "assetpub.cli",
-            "publish",
-            str(built),
-            "--to",
-            url,
-            "--endpoint-url",
-            proxy.url,
-            "--workers",
-            "1",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    first = start_publish(built, url, proxy)
     try:
         assert arrived.wait(60)  # the first publish holds the lock and is uploading
         second = run("publish", built, "--to", url, "--endpoint-url", proxy.url)

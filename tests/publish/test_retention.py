@@ -107,13 +107,18 @@ def test_prune_keeps_last_n_and_deletes_only_after_grace(backend, site, built):
     assert len(deploys(backend.target())) == 3  # records of pruned deploys go too
 
 
+def build_wrong_folder(tmp_path):
+    """The build of some other folder: what publishing the wrong directory looks like."""
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other/readme.txt").write_text("the wrong folder\n")
+    build_site(tmp_path / "other", tmp_path / "wrong")
+    return tmp_path / "wrong"
+
+
 def test_max_deletes_refuses_before_anything_changes(backend, site, built, tmp_path):
     deploy_versions(backend, site, built, 2, retention=Retention(keep=1, grace=timedelta(0)))
     before = {k: backend.read(k) for k in backend.keys()}
-    wrong = tmp_path / "wrong"
-    (tmp_path / "other").mkdir()
-    (tmp_path / "other/readme.txt").write_text("the wrong folder\n")
-    build_site(tmp_path / "other", wrong)
+    wrong = build_wrong_folder(tmp_path)
     with pytest.raises(PublishError, match=r"would delete \d+ objects of assets no longer deployed \(first: .+\), more than --max-deletes 3"):
         publish(
             wrong,
@@ -131,10 +136,7 @@ def test_max_deletes_stops_the_wrong_folder_with_the_default_keep_and_grace(back
     deploy_versions(backend, site, built, 1)
     live = Manifest.load(built).paths()
     before = {k: backend.read(k) for k in backend.keys()}
-    wrong = tmp_path / "wrong"
-    (tmp_path / "other").mkdir()
-    (tmp_path / "other/readme.txt").write_text("the wrong folder\n")
-    build_site(tmp_path / "other", wrong)
+    wrong = build_wrong_folder(tmp_path)
     with pytest.raises(PublishError, match=rf"would retire {len(live)} objects .*more than --max-deletes 10;"):
         publish(wrong, target=backend.target(), now=T0 + timedelta(hours=1), retention=Retention(max_deletes=10))
     assert {k: backend.read(k) for k in backend.keys()} == before
