@@ -53,9 +53,16 @@ def _read_line(proc: subprocess.Popen, *, timeout: float) -> str:
 
 
 def _shown_as_pattern(shown: str) -> str:
-    """`…` stands for anything; decimals (sizes, seconds) vary with the machine, counts do not."""
-    parts = re.split(r"(…|\d+\.\d+)", shown)
-    return "".join(".+" if p == "…" else r"[\d.]+" if re.fullmatch(r"\d+\.\d+", p) else re.escape(p) for p in parts)
+    """`…` stands for anything; decimals (sizes, seconds) vary with the machine and a deploy id's
+    date (`20261126T…`) with the day; counts do not."""
+    def part(text: str) -> str:
+        if text == "…":
+            return ".+"
+        if re.fullmatch(r"\d+\.\d+", text):
+            return r"[\d.]+"
+        return r"\d{8}" if re.fullmatch(r"\d{8}", text) else re.escape(text)
+
+    return "".join(part(p) for p in re.split(r"(…|\d+\.\d+|\b\d{8}(?=T))", shown))
 
 
 def test_try_it_shows_what_deploy_really_prints(tmp_path):
