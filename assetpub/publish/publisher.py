@@ -38,6 +38,7 @@ from .target import Target
 
 log = logging.getLogger(__name__)
 _UNREAD = object()
+LIVE_STEPS = (2, 3)  # keep-name files; the manifest and the records
 DEFAULT_RETENTION = Retention()  # keep 3 deploys, 7 days of grace, at most 500 deletions
 
 
@@ -160,7 +161,11 @@ def publish(
             if progress is not None:
                 progress(action)
 
-        applied = apply(the_plan, target, workers=workers, progress=tick, steps=range(5))
+        def before_step(step: int) -> None:
+            if step in LIVE_STEPS:
+                lock.check()  # taken over (it expired)? stop before anything live changes
+
+        applied = apply(the_plan, target, workers=workers, progress=tick, steps=range(5), before_step=before_step)
         invalidation = None
         if cloudfront_distribution and the_plan.invalidations:
             invalidation = _invalidate(the_plan, target, cloudfront_distribution, cloudfront_options or {})

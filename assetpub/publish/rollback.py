@@ -72,9 +72,10 @@ def rollback(
     _check_present(target, record)
     if dry_run:
         return RollbackResult(target.url, record.id, None, _changes(current, record))
-    with Lock(target, now=now, purpose="rollback"):
+    with Lock(target, now=now, purpose="rollback") as lock:
         current = read_current(target) or current
         changes = _changes(current, record)
+        lock.check()
         for key in changes:
             entry = record.objects[key]
             headers = Headers(entry["content_type"], entry["cache_control"], entry.get("content_encoding"))
@@ -91,6 +92,7 @@ def rollback(
             previous=current,
         )
         data = new.to_json()
+        lock.check()
         target.put_bytes(deploy_key(new.id), data, _RECORD_HEADERS)
         target.put_bytes(CURRENT_KEY, data, _RECORD_HEADERS)
         target.end_step(3)

@@ -198,17 +198,58 @@ class S3Target:
         """Every published key under the prefix (reserved ones excluded), paginated."""
         return (k for k, _ in self.listing() if not k.startswith(RESERVED))
 
-    def create_exclusive(self, key: str, data: bytes) -> bool:
-        """Write key only if it does not exist (S3 conditional write, If-None-Match: *)."""
+    def create_exclusive(self, key: str, data: bytes) -> str | None:
+        """Write key only if it does not exist (S3 conditional write, If-None-Match: *): its ETag."""
+        return self._put_if(key, data, IfNoneMatch="*")
+
+    def read_versioned(self, key: str) -> tuple[bytes, str] | None:
         try:
-            self.client.put_object(
-                Bucket=self.bucket, Key=self._key(key), Body=data, IfNoneMatch="*", ContentType="application/json"
+            r = self.client.get_object(Bucket=self.bucket, Key=self._key(key))
+            return r["Body"].read(), r["ETag"]
+        except Exception as e:  # noqa: BLE001
+            if _code(e) in ("NoSuchKey", "404"):
+                return None
+            raise self._error(e, key) from None
+
+    def replace_if(self, key: str, data: bytes, version: str) -> str | None:
+        """Write key only if its ETag is still `version` (If-Match): the new ETag, or None."""
+        return self._put_if(key, data, IfMatch=version)
+
+    def _put_if(self, key: str, data: bytes, **condition: str) -> str | None:
+        try:
+            r = self.client.put_object(
+                Bucket=self.bucket, Key=self._key(key), Body=data, ContentType="application/json", **condition
             )
+            return r.get("ETag") or "?"
+        except Exception as e:  # noqa: BLE001
+            if _code(e) in _LOST_RACE:
+                return None
+            raise self._error(e, key) from None
+
+    def delete_if(self, key: str, version: str) -> bool:
+        """Remove key only if its ETag is still `version` (DeleteObject with If-Match)."""
+        try:
+            self.client.delete_object(Bucket=self.bucket, Key=self._key(key), IfMatch=version)
             return True
         except Exception as e:  # noqa: BLE001
-            if _code(e) in ("PreconditionFailed", "412", "ConditionalRequestConflict"):
+            code = _code(e)
+            if code in _LOST_RACE:
                 return False
-            raise self._error(e, key) from None
+            if code != "NotImplemented":
+                raise self._error(e, key) from None
+        found = self.read_versioned(key)  # a store without conditional deletes: check, then delete
+        if found is None or found[1] != version:
+            return False
+        self.delete(key)
+        return True
+
+    def entries(self, under: str) -> set[str]:
+        start = (f"{self.prefix}/" if self.prefix else "") + under
+        try:
+            r = self.client.list_objects_v2(Bucket=self.bucket, Prefix=start, Delimiter="/")
+        except Exception as e:  # noqa: BLE001
+            raise self._error(e, under) from None
+        return {item["Key"][len(start) :] for item in r.get("Contents", ())}
 
     def scan(self) -> Iterator[tuple[str, RemoteObject]]:
         keys = list(self.keys())
@@ -273,6 +314,11 @@ def _endpoint(given: str | None) -> str:
         if os.environ.get(name):
             return f"{os.environ[name]!r} (from {name})"
     return "(from the AWS config file)"
+
+
+# a conditional write or delete that lost: the object changed (412), is gone (404 on AWS
+# and moto for If-Match), or another conditional write was in flight (409)
+_LOST_RACE = ("PreconditionFailed", "412", "ConditionalRequestConflict", "409", "NoSuchKey", "404")
 
 
 def _code(e: Exception) -> str:

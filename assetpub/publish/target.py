@@ -49,8 +49,20 @@ class Target(Protocol):
     def keys(self) -> Iterator[str]:
         """Every published key (reserved ones excluded)."""
 
-    def create_exclusive(self, key: str, data: bytes) -> bool:
-        """Create key only if absent; False if it exists (the lock)."""
+    def create_exclusive(self, key: str, data: bytes) -> str | None:
+        """Create key only if absent: its version, or None if it exists (the lock)."""
+
+    def read_versioned(self, key: str) -> tuple[bytes, str] | None:
+        """The bytes at key and their version (S3: the ETag), or None."""
+
+    def replace_if(self, key: str, data: bytes, version: str) -> str | None:
+        """Write key only if it still holds `version` (compare-and-swap): the new version, or None."""
+
+    def delete_if(self, key: str, version: str) -> bool:
+        """Remove key only if it still holds `version`: True if removed."""
+
+    def entries(self, under: str) -> set[str]:
+        """Names of the objects directly under `under` (one level, no recursion)."""
 
     def scan(self) -> Iterator[tuple[str, RemoteObject]]:
         """Every published object (reserved keys excluded), with hash and headers: for --verify."""
