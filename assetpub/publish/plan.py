@@ -2,8 +2,9 @@
 
 Steps, applied in order, each only after the previous one fully succeeded:
   0  the journal (keys about to be written), so a killed publish can be finished cheaply
-  1  fingerprinted files and their .br/.gz variants (new names: nothing live changes)
-  2  files that keep their names (pages, robots.txt, ...: they now point at step 1's files)
+  1  new fingerprinted files and their .br/.gz variants (new names: nothing live changes)
+  2  files that keep their names (pages, robots.txt, ...: they now point at step 1's files),
+     and new headers of fingerprinted files already live (a live change too)
   3  the manifest, then the deploy record (this deploy's, then current.json)
   4  removing the journal (then the CDN invalidation, outside the plan's actions)
   5  pruning: objects and records retention no longer needs (see prune.py)
@@ -97,7 +98,7 @@ class Plan:
     @property
     def invalidations(self) -> list[str]:
         """Keys whose cached copies a CDN must drop: changed files that keep their names."""
-        return sorted(a.key for a in self.files if a.kind in WRITES and a.step in (2, 3))
+        return sorted(a.key for a in self.files if a.kind in WRITES and a.obj is not None and not a.obj.fingerprinted)
 
     def counts(self) -> dict[str, int]:
         c = Counter(a.kind for a in self.files)
@@ -215,8 +216,8 @@ def _decide(obj: LocalObject, have: RemoteObject | None) -> Action | str | None:
             return "conflict"  # immutable name, different bytes: never overwrite
         reason = "no assetpub hash on target" if have.sha256 is None else "content changed"
         return Action(OVERWRITE, obj.key, reason, obj.step, obj)
-    if have.headers != obj.headers:
-        return Action(UPDATE_HEADERS, obj.key, _header_change(have, obj), obj.step, obj)
+    if have.headers != obj.headers:  # a live object changes: never in step 1
+        return Action(UPDATE_HEADERS, obj.key, _header_change(have, obj), max(obj.step, 2), obj)
     reason = "unchanged" if obj.sha256 is not None else "already published (reused by the build)"
     return Action(SKIP, obj.key, reason, obj.step, obj)
 

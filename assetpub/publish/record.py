@@ -161,3 +161,14 @@ def journal_keys(data: bytes | None) -> list[str]:
         return [k for k in raw.get("keys", []) if isinstance(k, str)]
     except (ValueError, AttributeError):
         return []  # a torn journal only costs a few re-uploads
+
+
+def journal_deploy(data: bytes | None) -> str | None:
+    """The id of the deploy the journal was written for (None if torn or absent)."""
+    if not data:
+        return None
+    try:
+        deploy = json.loads(data).get("deploy")
+    except (ValueError, AttributeError):
+        return None
+    return deploy if isinstance(deploy, str) and deploy.replace("-", "").isalnum() else None
