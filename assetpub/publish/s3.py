@@ -1,7 +1,8 @@
 """S3 (and S3-compatible: MinIO, R2, ...) target through boto3.
 
 One client shared by all workers (boto3 clients are thread-safe); botocore's
-`standard` retry mode retries throttling (503 SlowDown) and transient errors; the
+`standard` retry mode retries throttling (503 SlowDown) and transient errors, within
+the bounded waits of network.py (a line on stderr for each retry); the
 endpoint comes from --endpoint-url or botocore's own AWS_ENDPOINT_URL_S3 /
 AWS_ENDPOINT_URL; credentials only from boto3's standard chain, never logged.
 """
@@ -17,6 +18,8 @@ from datetime import datetime
 from typing import Any, Iterator
 
 from .errors import PublishError, TargetError
+from .network import NetworkLimits
+from .network import install as install_limits
 from .state import RESERVED, Headers, LocalObject, RemoteObject
 
 log = logging.getLogger(__name__)
@@ -36,6 +39,7 @@ class S3Target:
         profile: str | None = None,
         acl: str | None = None,
         workers: int = 16,
+        limits: NetworkLimits | None = None,
     ):
         # botocore directly, not boto3: importing boto3 pulls in s3transfer and costs a
         # no-op publish ~0.05 s; boto3's Session only wraps this botocore session (same
@@ -48,12 +52,13 @@ class S3Target:
         self.prefix = prefix.strip("/")
         self.url = f"s3://{bucket}/{self.prefix}" if self.prefix else f"s3://{bucket}"
         self.acl = acl
+        self.limits = limits or NetworkLimits.from_env()
         session = botocore.session.Session(profile=profile)
         config = botocore.config.Config(
-            retries={"mode": "standard", "max_attempts": 5},
+            retries={"mode": "standard", "total_max_attempts": self.limits.attempts},
             max_pool_connections=max(10, workers + 4),
-            connect_timeout=10,
-            read_timeout=60,
+            connect_timeout=self.limits.connect,
+            read_timeout=self.limits.read,
             # CRC trailers by default (boto3 >= 1.36) break several S3-compatible stores;
             # our own sha256 in metadata is what we compare anyway
             request_checksum_calculation="when_required",
@@ -69,6 +74,7 @@ class S3Target:
             raise TargetError(f"invalid S3 endpoint URL {_endpoint(endpoint_url)}: {e}") from None
         except botocore.exceptions.BotoCoreError as e:
             raise TargetError(f"cannot set up the S3 client for {self.url}: {e}") from None
+        install_limits(self.client, self.limits, self.url)
 
     # -- keys ---------------------------------------------------------------------
     def _key(self, key: str) -> str:
@@ -107,15 +113,22 @@ class S3Target:
         key = key or obj.key
         extra = self._extra(obj.headers, obj.sha256, key)
         try:
-            if obj.size > MULTIPART_THRESHOLD:
-                upload_fileobj, config = _managed_upload()
-                with open(obj.file, "rb") as f:
-                    upload_fileobj(self.client, f, self.bucket, self._key(key), ExtraArgs=extra, Config=config)
-            else:
-                with open(obj.file, "rb") as f:  # a file object: streamed, never read whole
-                    self.client.put_object(Bucket=self.bucket, Key=self._key(key), Body=f, **extra)
+            f = open(obj.file, "rb")  # a file object: streamed, never read whole
         except OSError as e:
             raise PublishError(f"{obj.file}: cannot read: {e.strerror}") from None
+        import botocore.exceptions as bx
+
+        try:
+            with f:
+                if obj.size > MULTIPART_THRESHOLD:
+                    upload_fileobj, config = _managed_upload()
+                    upload_fileobj(self.client, f, self.bucket, self._key(key), ExtraArgs=extra, Config=config)
+                else:
+                    self.client.put_object(Bucket=self.bucket, Key=self._key(key), Body=f, **extra)
+        except (bx.BotoCoreError, bx.ClientError) as e:  # timeouts and SSL errors are OSErrors too: the network's
+            raise self._error(e, key) from None
+        except OSError as e:  # the file, while it was being read
+            raise PublishError(f"{obj.file}: cannot read: {e.strerror or e}") from None
         except Exception as e:  # noqa: BLE001
             raise self._error(e, key) from None
 
@@ -268,10 +281,17 @@ class S3Target:
         where = f"{self.url}/{key}" if key else self.url
         if isinstance(e, (bx.NoCredentialsError, bx.PartialCredentialsError)):
             return TargetError("no AWS credentials found (set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)")
-        if isinstance(e, (bx.EndpointConnectionError, bx.ConnectTimeoutError, bx.ConnectionClosedError)):
-            return TargetError(f"cannot reach the S3 endpoint for {self.url}: {_one_line(e)}")
         if isinstance(e, bx.ReadTimeoutError):
-            return TargetError(f"{where}: the S3 endpoint did not answer in time")
+            return TargetError(
+                f"{where}: the S3 endpoint did not answer in time (waited {self.limits.read:g} s per try, "
+                f"gave up after {self.limits.give_up:g} s)"
+            )
+        if isinstance(e, (bx.EndpointConnectionError, bx.ConnectTimeoutError, bx.ProxyConnectionError)):
+            return TargetError(f"cannot reach the S3 endpoint for {self.url}: {_one_line(e)}")
+        if isinstance(e, bx.SSLError):
+            return TargetError(f"TLS error talking to the S3 endpoint for {self.url}: {_one_line(e)}")
+        if isinstance(e, (bx.ConnectionClosedError, bx.HTTPClientError)):
+            return TargetError(f"{where}: the connection to the S3 endpoint failed: {_one_line(e)}")
         code = _code(e)
         if code == "NoSuchBucket":
             return TargetError(f"bucket {self.bucket!r} does not exist")

@@ -12,6 +12,7 @@ from typing import Iterator, Protocol
 from urllib.parse import unquote, urlsplit
 
 from .errors import PublishError
+from .network import NetworkLimits
 from .state import Headers, LocalObject, RemoteObject
 
 
@@ -82,6 +83,7 @@ def open_target(
     profile: str | None = None,
     acl: str | None = None,
     workers: int = 16,
+    limits: NetworkLimits | None = None,
 ) -> Target:
     """`s3://bucket[/prefix]` -> S3Target; `file:///path` or a plain path -> DirectoryTarget."""
     if not url:
@@ -108,6 +110,7 @@ def open_target(
             profile=profile,
             acl=acl,
             workers=workers,
+            limits=limits,
         )
     if scheme == "file":
         if parts.netloc not in ("", "localhost"):

@@ -68,9 +68,15 @@ class Request:
     headers: dict = field(default_factory=dict)
 
 
+STALL, RESET, DROP = "stall", "reset", "drop"  # faults besides an error answer (status, code)
+
+
 @dataclass
 class Proxy:
-    """Forwards to moto, records every request; `fault(request_number) -> (status, code)|None`."""
+    """Forwards to the S3 server, records every request; `fault(request_number, request)`
+    returns None (forward), (status, code) (answer that error), ("delay", seconds) (forward
+    late), STALL (never answer until released), RESET (TCP reset) or DROP (close without
+    an answer)."""
 
     upstream: str
     url: str = ""
@@ -121,6 +127,29 @@ class Proxy:
         base = len(self.requests)
         self.fault = lambda i, r: (status, code) if i - base == n else None
 
+    def inject(self, fault, predicate: Callable[[Request], bool] = lambda r: True, times: int = 1) -> threading.Event:
+        """`fault` for the first `times` requests matching predicate (then forward). Returns
+        an event set when the first of them arrives."""
+        arrived = threading.Event()
+        left = [times]
+        guard = threading.Lock()
+
+        def rule(i, r):
+            with guard:
+                if left[0] > 0 and predicate(r):
+                    left[0] -= 1
+                    arrived.set()
+                    return fault
+            return None
+
+        self.fault = rule
+        return arrived
+
+    def stall_event(self) -> threading.Event:
+        release = threading.Event()
+        self.releases.append(release)
+        return release
+
 
 def _handler(proxy: Proxy):
     up = proxy.upstream.split("//", 1)[1]
@@ -143,6 +172,22 @@ def _handler(proxy: Proxy):
                 number = len(proxy.requests)
                 rule = proxy.fault
             fault = rule(number, request) if rule else None
+            if fault in (STALL, RESET, DROP):
+                request.status = -1
+                if fault == STALL:
+                    proxy.stall_event().wait(120)  # until the test ends (reset), never answered
+                if fault == RESET:
+                    import struct
+
+                    self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                self.close_connection = True
+                self.connection.close()
+                return
+            if isinstance(fault, tuple) and fault[0] == "delay":
+                import time
+
+                time.sleep(fault[1])  # the injected fault itself (a slow server), not a wait for an event
+                fault = None
             if fault is not None:
                 status, code = fault
                 payload = f"<?xml version='1.0' encoding='UTF-8'?><Error><Code>{code}</Code><Message>injected</Message></Error>".encode()
@@ -338,3 +383,48 @@ def backend(request, tmp_path):
         proxy = request.getfixturevalue("proxy")
         return S3Backend(request.getfixturevalue("s3"), request.getfixturevalue("bucket"), proxy.url)
     return DirBackend(tmp_path / "origin")
+
+
+# -- an endpoint that accepts connections and never answers ----------------------------------
+@dataclass
+class Silent:
+    url: str
+    lines: list[str] = field(default_factory=list)  # the request line of each connection
+
+    def count(self, fragment: str) -> int:
+        return sum(1 for line in self.lines if fragment in line)
+
+
+@pytest.fixture
+def silent():
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)
+    listener.settimeout(0.2)
+    server = Silent(f"http://127.0.0.1:{listener.getsockname()[1]}")
+    stop = threading.Event()
+    held: list[socket.socket] = []
+
+    def serve():
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                continue
+            held.append(conn)
+            conn.settimeout(5)
+            try:
+                server.lines.append(conn.recv(65536).split(b"\r\n", 1)[0].decode("latin-1"))
+            except OSError:
+                server.lines.append("")
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        stop.set()
+        thread.join(5)
+        for conn in held:
+            conn.close()
+        listener.close()
