@@ -24,7 +24,7 @@ from .. import __version__
 from .apply import DEFAULT_WORKERS, ApplyResult, apply
 from .errors import ImmutableConflict, PublishError
 from .lock import LOCK_KEY, Lock, holder_of
-from .plan import WRITES, Action, Plan, PlanOptions, plan
+from .plan import Action, Plan, PlanOptions, plan
 from .prune import Retention
 from .record import (
     CURRENT_KEY,
