@@ -113,6 +113,10 @@ class DirectoryTarget:
             ),
         )
 
+    def content_sha256(self, key: str) -> str | None:
+        path = self.root / key
+        return sha256_file(path) if path.is_file() else None
+
     def upload(self, obj: LocalObject, *, key: str | None = None) -> None:
         assert obj.file is not None
         key = key or obj.key

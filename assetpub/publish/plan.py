@@ -32,6 +32,7 @@ PUT = "put"  # assetpub's own bytes: journal and records
 STASH = "stash"  # a keep-name file's bytes, by content, for rollback
 DELETE = "delete"
 WRITES = (UPLOAD, OVERWRITE, UPDATE_HEADERS)
+WRONG_HASH = "stored sha256 metadata is wrong, the bytes are right: repaired by --verify"
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,7 @@ class PlanOptions:
     prefix: str = ""
     previous: DeployRecord | None = None  # the live record, if any
     pending: tuple[str, ...] = ()  # keys an interrupted publish's journal listed
+    repairs: frozenset[str] = frozenset()  # --verify: fingerprinted keys whose bytes are right, stored hash wrong
     retention: Retention | None = None  # None: no pruning (records not read yet, or --keep 0)
     records: tuple[DeployRecord, ...] = ()  # every stored record, newest first (previous included)
     listing: Mapping[str, datetime] | None = None  # key -> last modified, for --delete-unknown
@@ -129,7 +131,7 @@ def plan(local: LocalState, remote: RemoteState, options: PlanOptions) -> Plan:
     record_objects: dict[str, Mapping[str, Any]] = {}
     for obj in local.objects:
         have = remote.objects.get(obj.key)
-        action = _decide(obj, have)
+        action = _decide(obj, have, obj.key in options.repairs)
         if action is None:
             missing.append(obj.key)
             continue
@@ -206,13 +208,15 @@ def _prune(record: DeployRecord, options: PlanOptions) -> tuple[list[Action], st
     return actions, refusal
 
 
-def _decide(obj: LocalObject, have: RemoteObject | None) -> Action | str | None:
+def _decide(obj: LocalObject, have: RemoteObject | None, wrong_hash: bool = False) -> Action | str | None:
     if have is None:
         if obj.file is None:
             return None  # not built and not published: cannot publish it
         return Action(UPLOAD, obj.key, "not on target", obj.step, obj)
     if obj.sha256 is not None and have.sha256 != obj.sha256:
         if obj.fingerprinted and have.sha256 is not None:
+            if wrong_hash:  # --verify read the bytes: they are the build's (same bytes, new metadata)
+                return Action(OVERWRITE, obj.key, WRONG_HASH, obj.step, obj)
             return "conflict"  # immutable name, different bytes: never overwrite
         reason = "no assetpub hash on target" if have.sha256 is None else "content changed"
         return Action(OVERWRITE, obj.key, reason, obj.step, obj)

@@ -148,11 +148,11 @@ def publish(
         previous=previous,
     )
     remote = _remote(target, previous, verify)
-    if verify:  # objects of earlier deploys are known, not "unknown"
-        options = replace(options, records=tuple(read_records(target, previous)))
+    if verify:  # objects of earlier deploys are known, not "unknown"; corrupt ones are repaired
+        options = replace(options, records=tuple(read_records(target, previous)), repairs=_wrong_hashes(target, local, remote))
     the_plan = plan(local, remote, options)
     if not the_plan.has_work and not leftovers:
-        _check(the_plan, local)
+        _check(the_plan, local, target, verify=verify)
         if on_plan is not None:
             on_plan(the_plan)
         applied = None if dry_run else ApplyResult(skipped=len(the_plan.files))
@@ -233,7 +233,7 @@ def _plan_in_full(
         if not verify:
             remote = _with_retained(remote, records[: retention.keep])
     the_plan = plan(local, remote, options)
-    _check(the_plan, local)
+    _check(the_plan, local, target, verify=verify)
     return the_plan
 
 
@@ -287,6 +287,27 @@ def _interrupted(target: Target, local: LocalState, remote: RemoteState, options
     return RemoteState(objects, remote.complete), replace(options, pending=tuple(pending))
 
 
+def _wrong_hashes(target: Target, local: LocalState, remote: RemoteState) -> frozenset[str]:
+    """--verify: fingerprinted objects whose stored hash differs from the build's. Their
+    bytes are read and hashed (a few objects, on a damaged target); those that hold the
+    build's bytes only need the right hash in their metadata. The others stay conflicts."""
+    suspects = [
+        o.key
+        for o in local.objects
+        if o.fingerprinted
+        and o.sha256
+        and (have := remote.objects.get(o.key)) is not None
+        and have.sha256 is not None
+        and have.sha256 != o.sha256
+    ]
+    if not suspects:
+        return frozenset()
+    by_key = local.by_key
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        actual = dict(zip(suspects, pool.map(target.content_sha256, suspects), strict=False))
+    return frozenset(key for key in suspects if actual[key] == by_key[key].sha256)
+
+
 def _invalidate(the_plan: Plan, target: Target, distribution: str, options: dict[str, Any]) -> dict[str, Any]:
     from .cdn import invalidate, invalidation_paths
 
@@ -299,12 +320,20 @@ def _invalidate(the_plan: Plan, target: Target, distribution: str, options: dict
     return {"distribution": distribution, "id": invalidation_id, "paths": paths}
 
 
-def _check(the_plan: Plan, local: LocalState) -> None:
+def _check(the_plan: Plan, local: LocalState, target: Target, *, verify: bool = False) -> None:
     if the_plan.conflicts:
+        first = the_plan.conflicts[0]
         more = f" (and {len(the_plan.conflicts) - 1} more)" if len(the_plan.conflicts) > 1 else ""
+        if verify:
+            raise ImmutableConflict(
+                f"{first}{more}: the published bytes differ from the build's, and a fingerprinted file is never "
+                f"overwritten: if the build is right, delete {target.url}/{first} and publish again with --verify; "
+                "otherwise rebuild"
+            )
         raise ImmutableConflict(
-            f"{the_plan.conflicts[0]}{more}: fingerprinted key already published with different bytes; "
-            "refusing to overwrite (the target or the build is corrupt; check with --verify)"
+            f"{first}{more}: fingerprinted key already published with different bytes; "
+            "refusing to overwrite (the target or the build is corrupt: rebuild, or publish with --verify to "
+            "compare the published bytes)"
         )
     if the_plan.missing:
         more = f" (and {len(the_plan.missing) - 1} more)" if len(the_plan.missing) > 1 else ""

@@ -108,6 +108,20 @@ class S3Target:
             raise self._error(e, key) from None
         return _remote(r)
 
+    def content_sha256(self, key: str) -> str | None:
+        import hashlib
+
+        digest = hashlib.sha256()
+        try:
+            body = self.client.get_object(Bucket=self.bucket, Key=self._key(key))["Body"]
+            for chunk in iter(lambda: body.read(1 << 20), b""):
+                digest.update(chunk)
+        except Exception as e:  # noqa: BLE001
+            if _code(e) in ("NoSuchKey", "404"):
+                return None
+            raise self._error(e, key) from None
+        return digest.hexdigest()
+
     def upload(self, obj: LocalObject, *, key: str | None = None) -> None:
         assert obj.file is not None
         key = key or obj.key

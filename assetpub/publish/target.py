@@ -26,6 +26,9 @@ class Target(Protocol):
     def head(self, key: str) -> RemoteObject | None:
         """Hash and headers of the object at key, or None."""
 
+    def content_sha256(self, key: str) -> str | None:
+        """SHA-256 of the bytes at key, read through (not the stored metadata), or None."""
+
     def upload(self, obj: LocalObject, *, key: str | None = None) -> None:
         """Write obj's file at obj.key (or `key`) with its headers and content hash (streamed)."""
 
