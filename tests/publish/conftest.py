@@ -306,7 +306,7 @@ def _s3_server(request, name: str) -> S3Server:
     proxy = request.getfixturevalue("proxy_server" if name == "moto" else "seaweed_proxy_server")
     proxy.reset()
     request.addfinalizer(proxy.reset)
-    client = boto3.client("s3", endpoint_url=direct, region_name="us-east-1")
+    client = boto3.session.Session().client("s3", endpoint_url=direct, region_name="us-east-1")  # credentials of now
     bucket = f"assetpub-{uuid.uuid4().hex[:12]}"
     client.create_bucket(Bucket=bucket)
     return S3Server(name, proxy, bucket, client, direct)

@@ -93,17 +93,29 @@ def start(workdir: Path, deadline: float = 60.0):
         if proc.poll() is not None:
             stop(proc)
             unavailable(f"`weed mini` exited with {proc.returncode}: {log.read_text(errors='replace')[-2000:]}")
-        try:
-            with _direct.open(url + "/", timeout=2):
-                return proc, url, log
-        except urllib.error.HTTPError:  # 403 to an unsigned request: S3 is answering
+        if _ready(url):
             return proc, url, log
-        except OSError:
-            pass
         if time.monotonic() > end:
             stop(proc)
             unavailable(f"`weed mini` did not answer on {url} within {deadline:g} s: {log.read_text(errors='replace')[-2000:]}")
         time.sleep(0.1)  # polling the port for the event "S3 answers", with the deadline above
+
+
+def _ready(url: str) -> bool:
+    """S3 answers a request signed with the tests' credentials (it loads them after it
+    starts listening)."""
+    import boto3
+    import botocore.config
+
+    client = boto3.client(
+        "s3", endpoint_url=url, region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing",
+        config=botocore.config.Config(retries={"total_max_attempts": 1}, connect_timeout=2, read_timeout=5),
+    )  # fmt: skip
+    try:
+        client.list_buckets()
+        return True
+    except Exception:  # noqa: BLE001 - not up yet
+        return False
 
 
 _direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: never through a proxy
