@@ -10,7 +10,7 @@ long instead of attempts x read timeout. Throttling keeps every attempt it is al
 
 The limits come from `NetworkLimits()` (the defaults), the library API
 (`open_target(..., limits=NetworkLimits(...))`), or the environment variable
-`ASSETPUB_S3_LIMITS="connect=5,read=20,give_up=30,attempts=6"` (any subset).
+`ASSETPUB_S3_LIMITS="connect=5,read=10,give_up=30,attempts=6"` (any subset).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ class NetworkLimits:
     # seconds to wait for each answer (and each chunk of it). Bodies go in parts of at most
     # 8 MiB (multipart above that), so no single wait grows with the object's size; S3
     # answers a copy at once and streams its progress
-    read: float = 20.0
+    read: float = 10.0
     give_up: float = 30.0  # no more tries after network failures once this long has passed
     attempts: int = 6  # tries per request in all (botocore standard mode): 503 SlowDown bursts
 

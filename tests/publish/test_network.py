@@ -20,10 +20,10 @@ FAST = NetworkLimits(connect=1, read=0.5, give_up=2, attempts=6)  # the defaults
 
 
 def test_the_default_limits():
-    assert NetworkLimits() == NetworkLimits(connect=5, read=20, give_up=30, attempts=6)
+    assert NetworkLimits() == NetworkLimits(connect=5, read=10, give_up=30, attempts=6)
     target = open_target("s3://b/p", endpoint_url="http://127.0.0.1:9")
     config = target.client.meta.config
-    assert (config.connect_timeout, config.read_timeout) == (5, 20)
+    assert (config.connect_timeout, config.read_timeout) == (5, 10)
     assert config.retries == {"mode": "standard", "total_max_attempts": 6}
 
 
