@@ -283,8 +283,10 @@ class Builder:
                     missing.append(f"{source.file.path}:{line}: missing reference '{url}'")
             edges[name] = sorted(targets)
         if missing and self.config.strict:
-            more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
-            raise BuildError(missing[0] + more)
+            more = f" (and {len(missing) - 1} more, listed below)" if len(missing) > 1 else ""
+            error = BuildError(missing[0] + more)
+            error.details = tuple(missing[1:])  # the CLI prints each as an `error:` line of its own
+            raise error
         self.warnings.extend(m + " (left as written)" for m in missing)
         return edges, pending
 

@@ -1,7 +1,8 @@
 """The `assetpub` command: options -> Config -> one library call -> exit code.
 
-User errors (AssetpubError) become one line on stderr and exit code 1; click's usage
-errors exit 2. No tracebacks for anything the user can fix."""
+Errors become one line on stderr (`error: …`) and the exit code of status.ExitStatus,
+mapped in one place, `_Commands.invoke`: every command follows the same table. No
+tracebacks for anything the user can fix."""
 
 from __future__ import annotations
 
@@ -12,28 +13,12 @@ import logging
 import sys
 import time
 from contextlib import contextmanager
-from functools import wraps
 
 import click
 
 from . import __version__
 from .errors import AssetpubError
-
-
-def fail_cleanly(fn):
-    """Turn AssetpubError into `error: …` on stderr and exit 1; Ctrl-C into exit 130."""
-    @wraps(fn)
-    def wrapper(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except AssetpubError as e:
-            click.echo(f"error: {e}", err=True)
-            sys.exit(1)
-        except KeyboardInterrupt:
-            click.echo("interrupted", err=True)
-            sys.exit(130)
-
-    return wrapper
+from .status import ExitStatus
 
 
 def json_text(value) -> str:
@@ -56,6 +41,22 @@ def _json_lines(value, pad: str) -> str:
             items = [inner + _json_lines(v, inner) for v in value]
         return "[\n" + ",\n".join(items) + "\n" + pad + "]"
     return json.dumps(value, sort_keys=True)
+
+
+class Setting(click.Option):
+    """An option whose default click cannot know: a flag that overrides a config setting
+    (not given: the config file's value, else the built-in default; its value is checked
+    by the config's rules, config.check, not by click), or one whose default depends on
+    the input. The help shows `default_text` the way click shows every default: `[default: …]`."""
+
+    def __init__(self, *args, default_text: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.default_text = default_text
+
+    def get_help_extra(self, ctx: click.Context):
+        extra = super().get_help_extra(ctx)
+        extra["default"] = self.default_text
+        return extra
 
 
 def human_bytes(n: int) -> str:
@@ -107,6 +108,26 @@ class _Commands(click.Group):
         self._load()
         return super().list_commands(ctx)
 
+    def invoke(self, ctx: click.Context):
+        """Run the command; the one place where errors become exit codes (status.ExitStatus):
+        click's own usage errors exit 2 on their way out of here, as UsageError does."""
+        try:
+            return super().invoke(ctx)
+        except AssetpubError as e:
+            for line in (str(e), *e.details):
+                click.echo(f"error: {line}", err=True)
+            ctx.exit(e.exit_status)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            ctx.exit(ExitStatus.INTERRUPTED)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list with each summary whole (click cuts them at 45 characters)."""
+        rows = [(name, cmd.get_short_help_str(limit=200)) for name in self.list_commands(ctx)
+                if (cmd := self.get_command(ctx, name)) is not None and not cmd.hidden]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
 
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="assetpub")
@@ -114,8 +135,11 @@ def main() -> None:
     """assetpub: fingerprint, rewrite, minify and precompress static assets, write a
     manifest, and publish the result to a CDN origin (S3 or a directory).
 
-    Settings come from [tool.assetpub] in ./pyproject.toml or ./assetpub.toml
-    (or --config FILE); command-line flags override them."""
+    Settings come from --config FILE, else ./assetpub.toml, else [tool.assetpub] in
+    ./pyproject.toml; command-line flags override them.
+
+    Exit codes: 0 success; 1 the job failed; 2 a usage or configuration mistake;
+    75 another publish holds the target's lock (try again later); 130 Ctrl-C."""
     logging.basicConfig(format="%(message)s", level=logging.ERROR)
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from .errors import BuildError
+from .errors import BuildError, ConfigError
 from .globs import matches
 
 log = logging.getLogger(__name__)
@@ -37,6 +37,13 @@ def is_ignored_basename(basename: str) -> bool:
     return basename.startswith(".") or any(fnmatch.fnmatchcase(basename, p) for p in EDITOR_LEFTOVERS)
 
 
+def require_source_dirs(roots: Iterable[Path]) -> None:
+    """Raise ConfigError (a usage mistake: exit 2) unless every source root is a directory."""
+    for root in roots:
+        if not Path(root).is_dir():
+            raise ConfigError(f"source directory {str(root)!r} does not exist or is not a directory")
+
+
 def discover(
     roots: Iterable[Path], *, exclude: Iterable[str] = (), skip: Iterable[Path] = ()
 ) -> tuple[dict[str, SourceFile], list[str]]:
@@ -45,10 +52,9 @@ def discover(
     skip_real = {os.path.realpath(p) for p in skip}
     found: dict[str, SourceFile] = {}
     warnings: list[str] = []
+    roots = [Path(root) for root in roots]
+    require_source_dirs(roots)
     for root in roots:
-        root = Path(root)
-        if not root.is_dir():
-            raise BuildError(f"source directory {str(root)!r} does not exist or is not a directory")
         real_root = os.path.realpath(root)
         for name, path in _walk(root, real_root, "", exclude, skip_real, warnings, {real_root}):
             found.setdefault(name, SourceFile(name, path, root))

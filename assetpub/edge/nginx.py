@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from .. import media_types
-from ..errors import AssetpubError
+from ..errors import AssetpubError, UsageError
 from .origin import FINGERPRINTED_NAME, PRE_DIGESTED_NAME, STATE_DIR, Headers, Origin
 
 # Where distributions install dynamic modules; the first that has the file wins.
@@ -50,7 +50,7 @@ def nginx_config(
     pid, logs and temp files live in RUNDIR) serving `origin` under URL `prefix`."""
     prefix = url_prefix(prefix if prefix is not None else origin.manifest.base_url)
     if not _LISTEN.fullmatch(listen):
-        raise AssetpubError(f"--listen {listen!r}: expected an nginx listen value such as 127.0.0.1:8080")
+        raise UsageError(f"--listen {listen!r}: expected an nginx listen value such as 127.0.0.1:8080")
     server = _server_block(origin, listen=listen, prefix=prefix, brotli=brotli)
     if standalone is None:
         return "\n".join(_header(origin, prefix, brotli)) + "\n" + server

@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable
 
 from .. import __version__
+from ..config import check
 from .apply import DEFAULT_WORKERS, ApplyResult, apply
 from .errors import ImmutableConflict, PublishError
 from .lock import Lock
@@ -122,6 +123,8 @@ def publish(
     `previous` may pass a record the caller already read (deploy does), saving the GET.
     `retention=None` disables pruning. `now` is the clock (tests inject it). `on_plan`
     sees the final plan before it is applied (the CLI sizes its progress bar from it)."""
+    check("workers", workers, "keyword argument workers")
+    workers = workers or DEFAULT_WORKERS
     started = time.perf_counter()
     local = load_local(build_dir, cached=not verify)
     if previous is _UNREAD:
