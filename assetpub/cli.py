@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import atexit
 import gc
+import importlib
 import json
 import logging
 import sys
@@ -23,8 +24,7 @@ from .status import ExitStatus
 
 def json_text(value) -> str:
     """Sorted, indented JSON with each element of a list of objects on one line: as easy
-    to read and diff as `indent=2`, but written by the C encoder (a publish plan of 2,318
-    actions: 3 ms instead of 12)."""
+    to read and diff as `indent=2`, but written by the C encoder (docs/performance.md)."""
     return _json_lines(value, "")
 
 
@@ -67,46 +67,36 @@ def human_bytes(n: int) -> str:
     return f"{n} B"
 
 
-# command name -> the module of assetpub/commands/ that defines it: running one command
-# imports only its module (a no-op publish should not pay for audit's or watch's imports).
-# tests/build/test_cli.py checks this table against every module's COMMANDS.
-COMMAND_MODULES = {
-    "build": "build",
-    "clean": "build",
-    "publish": "publish",
-    "deploy": "publish",
-    "deploys": "publish",
-    "rollback": "publish",
-    "watch": "watch",
-    "serve": "watch",
-    "audit": "audit",
-    "nginx-config": "edge",
-    "cloudfront-function": "edge",
+# The one command table: name -> "module:function" in assetpub/commands/. Running one
+# command imports only its module (a no-op publish should not pay for audit's or watch's
+# imports): click's documented lazy group.
+COMMANDS = {
+    "audit": "audit:audit",
+    "build": "build:build",
+    "clean": "build:clean",
+    "cloudfront-function": "edge:cloudfront_function",
+    "deploy": "publish:deploy",
+    "deploys": "publish:deploys",
+    "nginx-config": "edge:nginx_config",
+    "publish": "publish:publish",
+    "rollback": "publish:rollback",
+    "serve": "watch:serve",
+    "watch": "watch:watch",
 }
 
 
 class _Commands(click.Group):
-    """Loads command modules on first lookup, not at import: only the module of the
-    command being run (all of them for --help or an unknown name). A command module may
-    import another (deploy reuses build's options) without an import cycle through here."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._loaded: set[str] = set()
-
-    def _load(self, module: str | None = None) -> None:
-        for name in [module] if module else sorted(_command_modules()):
-            if name not in self._loaded:
-                self._loaded.add(name)
-                _register_commands(self, name)
-
-    def get_command(self, ctx: click.Context, cmd_name: str):
-        self._load(COMMAND_MODULES.get(cmd_name))
-        return super().get_command(ctx, cmd_name)
+    """Commands from COMMANDS, imported on first lookup (all of them for --help only)."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        self._load()
-        return super().list_commands(ctx)
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str):
+        spec = COMMANDS.get(cmd_name)
+        if spec is None:
+            return None
+        module, function = spec.split(":")
+        return getattr(importlib.import_module(f"{__package__}.commands.{module}"), function)
 
     def invoke(self, ctx: click.Context):
         """Run the command; the one place where errors become exit codes (status.ExitStatus):
@@ -151,8 +141,8 @@ def run() -> None:
     botocore's service models) and little cyclic garbage: collect the young generation
     less often, and leave everything out of the full collection at exit (the process
     ends, the OS takes the memory back; files are closed by `with` and the standard
-    streams are flushed by the interpreter). Measured on a no-op publish of 2,318
-    objects: 0.29 s -> 0.24 s."""
+    streams are flushed by the interpreter). What it saves is measured in
+    docs/performance.md, in the no-op publish table."""
     gc.set_threshold(100_000, 10, 10)  # older generations at their defaults: watch runs for hours
     atexit.register(gc.freeze)
     main()
@@ -199,24 +189,6 @@ class TerminalProgress:
         if done == total:
             self.stream.write("\n")
         self.stream.flush()
-
-
-def _command_modules() -> set[str]:
-    """Every module in assetpub/commands/."""
-    import pkgutil
-
-    from . import commands
-
-    return {info.name for info in pkgutil.iter_modules(commands.__path__)}
-
-
-def _register_commands(group: click.Group, module_name: str) -> None:
-    """Add the click commands listed in assetpub/commands/<module_name>.py's COMMANDS."""
-    import importlib
-
-    module = importlib.import_module(f"{__package__}.commands.{module_name}")
-    for command in getattr(module, "COMMANDS", ()):
-        group.add_command(command)
 
 
 if __name__ == "__main__":  # pragma: no cover

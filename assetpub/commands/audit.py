@@ -69,4 +69,3 @@ def _read_previous(path: Path):
         raise AuditUsageError(f"{path}: not a readable `assetpub audit --json` report: {e}") from None
 
 
-COMMANDS = [audit]

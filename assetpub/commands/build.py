@@ -95,4 +95,3 @@ def clean(out, keep, dry_run):
 
 
 
-COMMANDS = [build, clean]

@@ -76,4 +76,3 @@ def cloudfront_function(build_dir, manifest, prefix, settings):
     click.echo(render(loaded, prefix=prefix), nl=False)
 
 
-COMMANDS = [nginx_config, cloudfront_function]

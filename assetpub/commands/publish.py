@@ -278,4 +278,3 @@ def rollback(target, endpoint_url, region, profile, config_file, deploy_id, dry_
         )
 
 
-COMMANDS = [publish, deploy, deploys, rollback]

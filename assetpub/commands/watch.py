@@ -160,4 +160,3 @@ def _wait_for_ctrl_c(message: str) -> None:
         signal.signal(signal.SIGTERM, previous)
 
 
-COMMANDS = [watch, serve]
