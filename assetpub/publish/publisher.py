@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable
 
 from .. import __version__
+from ..safe_path import id_problem
 from .apply import DEFAULT_WORKERS, ApplyResult, apply
 from .errors import ImmutableConflict, PublishError
 from .lock import Lock
@@ -30,6 +31,7 @@ from .record import (
     JOURNAL_KEY,
     DeployRecord,
     UnreadableRecord,
+    deploy_key,
     journal_keys,
     new_deploy_id,
 )
@@ -85,16 +87,20 @@ def read_records(target: Target, current: DeployRecord | None) -> list[DeployRec
         (k[len(DEPLOYS_PREFIX) : -len(".json")] for k, _ in target.listing(DEPLOYS_PREFIX) if k.endswith(".json")),
         reverse=True,
     )
-    wanted = [i for i in ids if current is None or i != current.id]
+    wanted = [i for i in ids if (current is None or i != current.id) and id_problem(i) is None]
 
     def load(deploy_id: str) -> DeployRecord | None:
-        key = f"{DEPLOYS_PREFIX}{deploy_id}.json"
+        key = deploy_key(deploy_id)
         data = target.get(key)
         try:
-            return DeployRecord.from_json(data, where=f"{target.url}/{key}") if data else None
+            record = DeployRecord.from_json(data, where=f"{target.url}/{key}") if data else None
         except PublishError as e:
             log.warning("%s (ignored)", e)
             return None
+        if record is not None and record.id != deploy_id:
+            log.warning("%s/%s: holds deploy %s, not %s (ignored)", target.url, key, record.id, deploy_id)
+            return None
+        return record
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         others = [r for r in pool.map(load, wanted) if r is not None]
