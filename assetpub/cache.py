@@ -84,6 +84,10 @@ class BuildCache:
         else:
             self.sources.pop(path, None)
 
+    def forget_source(self, path: str) -> None:
+        """The file is not what its stat entry says (it changed while being built)."""
+        self.sources.pop(path, None)
+
     def scan(self, key: str) -> list | None:
         """[refs, notes] recorded for content `key` ("kind:sha256"), if well-formed."""
         value = self.scans.get(key)
