@@ -390,12 +390,15 @@ class Builder:
         from .pages import render_pages
 
         collect = _Collect()
-        helpers_log = logging.getLogger("assetpub.resolver")
-        helpers_log.addHandler(collect)  # non-strict misses belong in the build's warnings
+        # non-strict misses and skipped symlinks belong in the build's warnings
+        loggers = [logging.getLogger("assetpub.resolver"), logging.getLogger("assetpub.pages")]
+        for logger in loggers:
+            logger.addHandler(collect)
         try:
             rendered = render_pages(self.config, manifest)
         finally:
-            helpers_log.removeHandler(collect)
+            for logger in loggers:
+                logger.removeHandler(collect)
         self.warnings.extend(f"{self.config.pages}: {m}" for m in collect.messages)
         clash = sorted(set(rendered) & set(manifest.assets))
         if clash:
