@@ -31,6 +31,7 @@ from .hashes import record_written, written_entry
 from .load_path import SourceFile, discover
 from .manifest import MANIFEST_NAME, Manifest
 from .output import record_history, write_if_changed
+from .publish.state import RESERVED
 from .pipeline import ChangedDuringBuild, Job, Product, Scan, produce, scan
 from .resolve import Target, local_target, rewritten
 from .stamps import sha256_file
@@ -142,6 +143,7 @@ class Builder:
         skip = [self.out] + ([self.config.pages] if self.config.pages is not None else [])
         files, walk_warnings = discover(self.config.sources, exclude=self.config.exclude, skip=skip)
         self.warnings.extend(walk_warnings)
+        _check_reserved(files)
         self._check_out()
         cache = BuildCache(self.out, self.pipeline_id())
         if cache.discarded:
@@ -472,6 +474,18 @@ class Builder:
         if self.record_hashes:
             record_written(self.out, hashes)
         return written
+
+
+def _check_reserved(files: dict[str, SourceFile]) -> None:
+    """A source under the prefix publish reserves for its records would be built and
+    referenced but never published (a 404 on the live site): refuse it by name."""
+    for name, f in files.items():
+        if name.startswith(RESERVED) or name == MANIFEST_NAME:
+            raise BuildError(
+                f"'{name.split('/')[0]}' is reserved for assetpub's own files on a target; "
+                "rename this source (or exclude it)",
+                file=str(f.path),
+            )
 
 
 class _Collect(logging.Handler):
