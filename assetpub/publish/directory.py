@@ -68,6 +68,7 @@ class DirectoryTarget:
         return self._headers
 
     def _set_headers(self, key: str, headers: Headers) -> None:
+        headers.checked(key)
         with self._lock:
             sidecar = self._sidecar()
             if sidecar.get(key) != headers.to_dict():

@@ -75,6 +75,7 @@ class S3Target:
         return f"{self.prefix}/{key}" if self.prefix else key
 
     def _extra(self, headers: Headers, sha256: str | None, key: str = "") -> dict[str, Any]:
+        headers = headers.checked(key)
         extra: dict[str, Any] = {"ContentType": headers.content_type, "CacheControl": headers.cache_control}
         if headers.content_encoding:
             extra["ContentEncoding"] = headers.content_encoding
@@ -134,7 +135,7 @@ class S3Target:
 
     def update_headers(self, obj: LocalObject) -> None:
         key = self._key(obj.key)
-        extra = self._extra(obj.headers, obj.sha256)
+        extra = self._extra(obj.headers, obj.sha256, obj.key)
         if obj.sha256 is None:
             # reused by the build: keep the hash the object already carries
             have = self.head(obj.key)

@@ -30,6 +30,15 @@ class Headers:
     cache_control: str
     content_encoding: str | None = None
 
+    def checked(self, key: str) -> Headers:
+        """Self, if every value can be sent as a header (header_value); else a PublishError
+        naming the key. Targets call it where headers are emitted or stored."""
+        for name, value in self.to_dict().items():
+            problem = header_problem(value)
+            if problem:
+                raise PublishError(f"{key}: {name} {problem}; not published")
+        return self
+
     def to_dict(self) -> dict[str, str]:
         out = {"content_type": self.content_type, "cache_control": self.cache_control}
         if self.content_encoding:
