@@ -42,11 +42,13 @@ class BuildCache:
         self.scans: dict[str, list] = {}
         self.products: dict[str, dict[str, Any]] = {}
         self.discarded: str | None = None
+        self._raw: bytes | None = None  # the file as read: a save that changes nothing writes nothing
         self._load()
 
     def _load(self) -> None:
         try:
-            data = json.loads(self.path.read_bytes())
+            self._raw = self.path.read_bytes()
+            data = json.loads(self._raw)
         except FileNotFoundError:
             return
         except (OSError, ValueError) as e:
@@ -138,4 +140,7 @@ class BuildCache:
             "scans": {k: v for k, v in sorted(self.scans.items()) if k in live_scans},
             "products": {n: e for n, e in sorted(self.products.items()) if n in live_names},
         }
-        write_atomic(self.path, json.dumps(data, separators=(",", ":")).encode())
+        raw = json.dumps(data, separators=(",", ":")).encode()
+        if raw != self._raw:  # a no-op build writes nothing (and works on a read-only output)
+            write_atomic(self.path, raw)
+            self._raw = raw

@@ -45,9 +45,21 @@ def _replace_atomically(path: Path, fill, durable: bool) -> None:
                 f.flush()
                 os.fsync(f.fileno())  # releases the GIL: upload workers sync in parallel
         replace_newer(tmp, path)  # new bytes, new validators, even within the same second
-    except BaseException:
-        tmp.unlink(missing_ok=True)
+    except OSError as e:
+        _discard(tmp)
+        if e.filename == str(tmp):  # the user knows the destination, not our temporary name
+            raise OSError(e.errno, e.strerror, str(path)) from None
         raise
+    except BaseException:
+        _discard(tmp)
+        raise
+
+
+def _discard(tmp: Path) -> None:
+    try:
+        tmp.unlink(missing_ok=True)
+    except OSError:
+        pass  # a read-only directory: there is nothing to remove either
 
 
 def replace_newer(tmp: Path, dest: Path) -> None:
