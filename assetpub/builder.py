@@ -31,8 +31,8 @@ from .hashes import record_written, written_entry
 from .load_path import SourceFile, discover
 from .manifest import MANIFEST_NAME, Manifest
 from .output import record_history, write_if_changed
-from .publish.state import RESERVED
 from .pipeline import ChangedDuringBuild, Job, Product, Scan, produce, scan
+from .publish.state import RESERVED
 from .resolve import Target, local_target, rewritten
 from .stamps import sha256_file
 from .workers import Pool

@@ -8,7 +8,6 @@ import shutil
 
 import pytest
 
-import assetpub
 from tests.conftest import read_tree
 
 SITE = {

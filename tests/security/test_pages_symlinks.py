@@ -45,5 +45,5 @@ def test_a_symlink_inside_the_pages_directory_still_works(tree):
     write_tree(pages, {"_layouts/base.html": "<main>{% block body %}{% endblock %}</main>\n"})
     (pages / "_base.html").symlink_to(pages / "_layouts/base.html")
     (pages / "about.html").write_text('{% extends "_base.html" %}{% block body %}about{% endblock %}\n')
-    result = assetpub.build([src], out=tmp_path / "out", pages=str(pages))
+    assetpub.build([src], out=tmp_path / "out", pages=str(pages))
     assert (tmp_path / "out/about.html").read_text() == "<main>about</main>\n"
