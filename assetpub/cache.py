@@ -26,6 +26,7 @@ from typing import Any
 
 from .compilers import REVISION
 from .output import STATE_DIR, write_atomic
+from .safe_path import is_safe_key
 from .stamps import Reference, stamp
 
 log = logging.getLogger(__name__)
@@ -110,9 +111,12 @@ class BuildCache:
         entry, files = cached.get("entry"), cached.get("files")
         if not isinstance(entry, dict) or not isinstance(files, dict) or not files:
             return None
-        expected = {entry.get("path")} | {v.get("path") for v in entry.get("encodings", {}).values()}
-        if set(files) != expected:
+        encodings = entry.get("encodings", {})
+        if not isinstance(encodings, dict) or not all(isinstance(v, dict) for v in encodings.values()):
             return None
+        expected = {entry.get("path")} | {v.get("path") for v in encodings.values()}
+        if set(files) != expected or not all(is_safe_key(rel) for rel in files):
+            return None  # a tampered cache never puts a path outside OUT into the manifest
         for rel, recorded in files.items():
             try:
                 st = (out / rel).stat()

@@ -252,3 +252,31 @@ def test_cli_prints_one_line_for_a_malformed_record(sandbox):
         result = CliRunner().invoke(main, args)
         assert result.exit_code == 1, result.output
         assert "Traceback" not in result.output and "size 'big'" in result.output
+
+
+# -- the build cache and the origin's sidecar for nginx ---------------------------------------
+def test_a_tampered_build_cache_never_puts_a_path_outside_out_into_the_manifest(sandbox):
+    sandbox.build()
+    cache_file = sandbox.out / ".assetpub/cache.json"
+    data = json.loads(cache_file.read_text())
+    name, product = next((n, p) for n, p in data["products"].items() if n == "robots.txt")
+    outside = "../victim.txt"
+    st = (sandbox.root / "victim.txt").stat()
+    product["entry"] = {**product["entry"], "path": outside, "encodings": {}}
+    product["files"] = {outside: [st.st_size, st.st_mtime_ns]}
+    cache_file.write_text(json.dumps(data))
+    result = sandbox.build()
+    assert result.manifest.path("robots.txt") == "robots.txt"
+    assert "robots.txt" in result.processed
+
+
+def test_nginx_config_ignores_a_sidecar_key_outside_the_origin(sandbox):
+    from assetpub.edge import load_origin
+    from assetpub.edge.nginx import nginx_config
+
+    two_deploys(sandbox)
+    sidecar = json.loads((sandbox.origin / "_assetpub/headers.json").read_text())
+    sidecar["objects"]["../victim.txt"] = {"content_type": "text/x-secret", "cache_control": "no-store"}
+    (sandbox.origin / "_assetpub/headers.json").write_text(json.dumps(sidecar))
+    config = nginx_config(load_origin(sandbox.origin), brotli=False)
+    assert "victim" not in config and "text/x-secret" not in config
