@@ -22,3 +22,10 @@ def test_a_similar_name_is_fine(tmp_path):
     src = write_tree(tmp_path / "src", {"_assetpubs/logo.png": b"x", "assetpub/a.css": ".a{}\n"})
     result = assetpub.build([src], out=tmp_path / "out")
     assert "_assetpubs/logo.png" in result.manifest and "assetpub/a.css" in result.manifest
+
+
+def test_a_file_name_with_a_control_character_is_skipped_with_a_warning(tmp_path):
+    src = write_tree(tmp_path / "src", {"a\nb.css": ".a{}\n", "ok.css": ".b{}\n"})
+    result = assetpub.build([src], out=tmp_path / "out")
+    assert list(result.manifest) == ["ok.css"]
+    assert any("skipped: file name contains a control character" in w for w in result.warnings)
