@@ -11,6 +11,17 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import write_tree
+from tests.publish.conftest import (  # noqa: F401 - fixtures: both targets (moto behind a proxy, a directory)
+    aws_env,
+    backend,
+    bucket,
+    built,
+    moto_url,
+    proxy,
+    proxy_server,
+    s3,
+    site,
+)
 
 T0 = datetime(2026, 3, 1, 12, 0, 0, tzinfo=timezone.utc)
 

@@ -14,18 +14,7 @@ from assetpub.publish import PublishError, publish
 from assetpub.publish.prune import stash_key
 from assetpub.publish.record import CURRENT_KEY
 from assetpub.publish.rollback import rollback
-from tests.publish.conftest import (  # noqa: F401 - fixtures: both targets, moto behind a proxy
-    aws_env,
-    backend,
-    bucket,
-    build_site,
-    built,
-    moto_url,
-    proxy,
-    proxy_server,
-    s3,
-    site,
-)
+from tests.publish.conftest import build_site
 
 from .conftest import T0
 
