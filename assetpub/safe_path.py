@@ -64,14 +64,14 @@ def id_problem(value: object) -> str | None:
     if not isinstance(value, str):
         return f"is a {type(value).__name__}, not a string"
     if not _ID.fullmatch(value) or ".." in value:
-        return "is not a deploy id (letters, digits, '.', '_', '-'; no '..')"
+        return "is not valid (a deploy id has letters, digits, '.', '_' and '-'; no '..')"
     return None
 
 
 def check_id(value: object, *, what: str) -> str:
     problem = id_problem(value)
     if problem:
-        raise UnsafePath(f"{what}: deploy id {value!r} {problem}")
+        raise UnsafePath(f"{what} {value!r} {problem}")
     return value  # type: ignore[return-value]
 
 
