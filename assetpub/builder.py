@@ -34,6 +34,7 @@ from .output import record_history, write_if_changed
 from .pipeline import ChangedDuringBuild, Job, Product, Scan, produce, scan
 from .publish.state import RESERVED
 from .resolve import Target, local_target, rewritten
+from .safe_path import inside
 from .stamps import sha256_file
 from .workers import Pool
 
@@ -463,8 +464,9 @@ class Builder:
         hashes = {rel: e for p in products.values() for rel, e in p.hashes.items()}
         for p in products.values():
             for rel, data in p.files.items():
-                written += write_if_changed(self.out / rel, data)
-                hashes[rel] = written_entry(self.out / rel, data)
+                path = inside(self.out, rel)
+                written += write_if_changed(path, data)
+                hashes[rel] = written_entry(path, data)
         for name in sorted(fresh):
             cache.remember_product(name, digests[name], products[name].entry(), self.out)
         data = manifest.to_json()

@@ -16,6 +16,7 @@ from .digest import integrity
 from .errors import BuildError
 from .hashes import written_entry
 from .output import write_if_changed
+from .safe_path import inside
 
 # A reference as it travels and is cached: [url, start, end, kind, comment_start, comment_end, line]
 RefRow = list
@@ -138,8 +139,9 @@ def produce(job: Job, out_dir: str) -> Product:
     if not job.deferred:
         out = Path(out_dir)
         for rel, body in files.items():
-            written += write_if_changed(out / rel, body)
-            hashes[rel] = written_entry(out / rel, body)  # publish need not read it again
+            path = inside(out, rel)  # a symlinked directory in OUT never takes a write outside it
+            written += write_if_changed(path, body)
+            hashes[rel] = written_entry(path, body)  # publish need not read it again
         files = {}
     return Product(job.name, job.out_name, integrity(data), len(data), encodings, written, files, hashes)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 import assetpub
-from assetpub.errors import BuildError
+from assetpub.errors import AssetpubError, BuildError
 from tests.conftest import write_tree
 
 FILES = {
@@ -51,3 +51,15 @@ def test_a_source_edited_during_the_build_fails_and_the_next_build_is_right(tmp_
     else:
         again = assetpub.build([src], out=out)
         assert again.manifest.path("css/app.css") != result.manifest.path("css/app.css")
+
+
+def test_a_symlinked_directory_in_the_output_never_takes_a_write_outside(tmp_path):
+    src = write_tree(tmp_path / "src", {**FILES, "robots.txt": "User-agent: *\n", "sub/page.txt": "hi\n"})
+    out = tmp_path / "out"
+    elsewhere = write_tree(tmp_path / "elsewhere", {"keep.txt": "mine\n"})
+    out.mkdir()
+    for name in ("css", "sub"):
+        (out / name).symlink_to(elsewhere)
+    with pytest.raises(AssetpubError, match="resolves outside"):
+        assetpub.build([src], out=out)
+    assert sorted(p.name for p in elsewhere.iterdir()) == ["keep.txt"]
