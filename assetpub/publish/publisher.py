@@ -76,7 +76,9 @@ def read_current(target: Target, *, verify: bool = False) -> DeployRecord | None
         return DeployRecord.from_json(data, where=f"{target.url}/{CURRENT_KEY}")
     except UnreadableRecord as e:  # not one of a newer version: that one is never overwritten
         if not verify:
-            raise
+            if "--verify" in str(e):
+                raise
+            raise UnreadableRecord(f"{e}; `publish --verify` rebuilds the record from the target") from None
         log.warning("%s; --verify replaces it", e)
         return None
 
