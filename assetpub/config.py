@@ -18,6 +18,7 @@ else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
 from .errors import ConfigError
+from .header_value import header_problem
 
 DEFAULT_KEEP_NAMES = (
     "robots.txt",
@@ -82,8 +83,8 @@ CANNED_ACLS = (
 
 def _header_value(value: str) -> bool:
     """A header value that stays one header everywhere it goes (HTTP/1.1, S3 metadata,
-    nginx): printable ASCII and spaces; no CR, LF or other control characters."""
-    return bool(value.strip()) and all(" " <= c <= "~" for c in value)
+    nginx): header_value's rule, and not blank."""
+    return bool(value.strip()) and header_problem(value) is None
 
 
 def _duration(value: str) -> bool:

@@ -18,6 +18,7 @@ from typing import Iterable
 
 from .errors import BuildError, ConfigError
 from .globs import matches
+from .safe_path import key_problem
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +74,9 @@ def _walk(root, real_root, prefix, exclude, skip_real, warnings, seen_dirs):
         name = f"{prefix}{entry.name}"
         if "\\" in name:
             warnings.append(f"{os.path.join(directory, entry.name)}: skipped: backslash in file name")
+            continue
+        if key_problem(name):  # a control character: it could never be a URL path or a key
+            warnings.append(f"{os.path.join(directory, entry.name)!r}: skipped: file name {key_problem(name)}")
             continue
         if exclude and matches(name, exclude):
             continue

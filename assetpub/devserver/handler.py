@@ -18,6 +18,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, BinaryIO
 
 from .. import media_types
+from ..header_value import header_problem
 from . import livereload, negotiate, ranges
 from .headers import Headers
 from .paths import BadRequest, relative_name, resolve, url_path
@@ -141,6 +142,10 @@ class Handler(BaseHTTPRequestHandler):
     def _head(self, status: int, fields: dict[str, str]) -> None:
         self.send_response(status)
         for name, value in fields.items():
+            problem = header_problem(value)
+            if problem:  # from a hand-edited manifest or sidecar: never split into two headers
+                log.warning("%s: not sent: its value %s (fix the manifest or header sidecar)", name, problem)
+                continue
             self.send_header(name, value)
         self.end_headers()
 
