@@ -31,8 +31,10 @@ from .hashes import record_written, written_entry
 from .load_path import SourceFile, discover
 from .manifest import MANIFEST_NAME, Manifest
 from .output import record_history, write_if_changed
-from .pipeline import Job, Product, Scan, produce, scan
+from .pipeline import ChangedDuringBuild, Job, Product, Scan, produce, scan
+from .publish.state import RESERVED
 from .resolve import Target, local_target, rewritten
+from .safe_path import inside
 from .stamps import sha256_file
 from .workers import Pool
 
@@ -142,6 +144,7 @@ class Builder:
         skip = [self.out] + ([self.config.pages] if self.config.pages is not None else [])
         files, walk_warnings = discover(self.config.sources, exclude=self.config.exclude, skip=skip)
         self.warnings.extend(walk_warnings)
+        _check_reserved(files)
         self._check_out()
         cache = BuildCache(self.out, self.pipeline_id())
         if cache.discarded:
@@ -150,7 +153,7 @@ class Builder:
         edges, pending = self._resolve(sources)
         out_names, digests = self._name(sources, edges)
         try:
-            products, processed, reused = self._produce(sources, pending, out_names, digests, cache)
+            products, processed, reused = self._produce_or_forget(sources, pending, out_names, digests, cache, files)
             manifest = self._manifest(products, digests)
             if self.config.pages is not None:
                 pages = self._render_pages(manifest)
@@ -158,7 +161,7 @@ class Builder:
                 digests.update({p.name: p.integrity for p in pages})
                 processed += [p.name for p in pages]
                 manifest = self._manifest(products, digests)
-            written = self._write(products, manifest, cache, digests)
+            written = self._write(products, manifest, cache, digests, fresh=set(processed))
             cache.save(
                 live_sources={str(f.path) for f in files.values()},
                 live_scans={f"{s.kind}:{s.scan.sha}" for s in sources.values()},
@@ -283,8 +286,10 @@ class Builder:
                     missing.append(f"{source.file.path}:{line}: missing reference '{url}'")
             edges[name] = sorted(targets)
         if missing and self.config.strict:
-            more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
-            raise BuildError(missing[0] + more)
+            more = f" (and {len(missing) - 1} more, listed below)" if len(missing) > 1 else ""
+            error = BuildError(missing[0] + more)
+            error.details = tuple(missing[1:])  # the CLI prints each as an `error:` line of its own
+            raise error
         self.warnings.extend(m + " (left as written)" for m in missing)
         return edges, pending
 
@@ -317,6 +322,21 @@ class Builder:
         return self._pipeline
 
     # -- producing outputs ---------------------------------------------------------
+    def _produce_or_forget(self, sources, pending, out_names, digests, cache: BuildCache, files):
+        """_produce; a source found changed since it was hashed is forgotten by the cache
+        (saved, where the state directory exists), so running again hashes it afresh."""
+        try:
+            return self._produce(sources, pending, out_names, digests, cache)
+        except ChangedDuringBuild as e:
+            cache.forget_source(str(e.file))
+            if cache.path.parent.is_dir():
+                cache.save(
+                    live_sources={str(f.path) for f in files.values()},
+                    live_scans={f"{s.kind}:{s.scan.sha}" for s in sources.values()},
+                    live_names=set(sources),
+                )
+            raise
+
     def _produce(self, sources, pending, out_names, digests, cache: BuildCache):
         products: dict[str, Product] = {}
         processed: list[str] = []
@@ -359,6 +379,7 @@ class Builder:
             out_name=out_name,
             kind=source.kind,
             path=str(source.file.path),
+            sha=source.scan.sha,
             edits=tuple(edits),
             minify=self.config.minify and minifier.should_minify(name, source.kind, has_map),
             compressible=media_types.is_compressible(name) and (self.config.gzip or self.config.brotli),
@@ -374,12 +395,15 @@ class Builder:
         from .pages import render_pages
 
         collect = _Collect()
-        helpers_log = logging.getLogger("assetpub.resolver")
-        helpers_log.addHandler(collect)  # non-strict misses belong in the build's warnings
+        # non-strict misses and skipped symlinks belong in the build's warnings
+        loggers = [logging.getLogger("assetpub.resolver"), logging.getLogger("assetpub.pages")]
+        for logger in loggers:
+            logger.addHandler(collect)
         try:
             rendered = render_pages(self.config, manifest)
         finally:
-            helpers_log.removeHandler(collect)
+            for logger in loggers:
+                logger.removeHandler(collect)
         self.warnings.extend(f"{self.config.pages}: {m}" for m in collect.messages)
         clash = sorted(set(rendered) & set(manifest.assets))
         if clash:
@@ -432,17 +456,21 @@ class Builder:
                 return rule.cache_control
         return self.config.cache_control if fingerprinted else self.config.cache_control_keep_name
 
-    def _write(self, products: dict[str, Product], manifest: Manifest, cache: BuildCache, digests) -> int:
-        """Files that keep their names (held back until now), then the manifest, last."""
+    def _write(self, products: dict[str, Product], manifest: Manifest, cache: BuildCache, digests, *, fresh) -> int:
+        """Files that keep their names (held back until now), then the manifest, last.
+
+        Every product made by this build (`fresh`) is recorded in the cache, written or
+        found on disk with the same bytes: after an interrupted build, a deleted
+        OUT/.assetpub or a hand-edited output (rewritten), the state describes the disk again."""
         written = sum(p.written for p in products.values())
         hashes = {rel: e for p in products.values() for rel, e in p.hashes.items()}
         for p in products.values():
             for rel, data in p.files.items():
-                written += write_if_changed(self.out / rel, data)
-                hashes[rel] = written_entry(self.out / rel, data)
-        for name, p in products.items():
-            if p.written or p.files:
-                cache.remember_product(name, digests[name], p.entry(), self.out)
+                path = inside(self.out, rel)
+                written += write_if_changed(path, data)
+                hashes[rel] = written_entry(path, data)
+        for name in sorted(fresh):
+            cache.remember_product(name, digests[name], products[name].entry(), self.out)
         data = manifest.to_json()
         write_if_changed(self.out / MANIFEST_NAME, data)
         hashes[MANIFEST_NAME] = written_entry(self.out / MANIFEST_NAME, data)
@@ -450,6 +478,18 @@ class Builder:
         if self.record_hashes:
             record_written(self.out, hashes)
         return written
+
+
+def _check_reserved(files: dict[str, SourceFile]) -> None:
+    """A source under the prefix publish reserves for its records would be built and
+    referenced but never published (a 404 on the live site): refuse it by name."""
+    for name, f in files.items():
+        if name.startswith(RESERVED) or name == MANIFEST_NAME:
+            raise BuildError(
+                f"'{name.split('/')[0]}' is reserved for assetpub's own files on a target; "
+                "rename this source (or exclude it)",
+                file=str(f.path),
+            )
 
 
 class _Collect(logging.Handler):

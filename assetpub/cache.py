@@ -26,6 +26,7 @@ from typing import Any
 
 from .compilers import REVISION
 from .output import STATE_DIR, write_atomic
+from .safe_path import is_safe_key
 from .stamps import Reference, stamp
 
 log = logging.getLogger(__name__)
@@ -42,11 +43,13 @@ class BuildCache:
         self.scans: dict[str, list] = {}
         self.products: dict[str, dict[str, Any]] = {}
         self.discarded: str | None = None
+        self._raw: bytes | None = None  # the file as read: a save that changes nothing writes nothing
         self._load()
 
     def _load(self) -> None:
         try:
-            data = json.loads(self.path.read_bytes())
+            self._raw = self.path.read_bytes()
+            data = json.loads(self._raw)
         except FileNotFoundError:
             return
         except (OSError, ValueError) as e:
@@ -84,6 +87,10 @@ class BuildCache:
         else:
             self.sources.pop(path, None)
 
+    def forget_source(self, path: str) -> None:
+        """The file is not what its stat entry says (it changed while being built)."""
+        self.sources.pop(path, None)
+
     def scan(self, key: str) -> list | None:
         """[refs, notes] recorded for content `key` ("kind:sha256"), if well-formed."""
         value = self.scans.get(key)
@@ -104,9 +111,12 @@ class BuildCache:
         entry, files = cached.get("entry"), cached.get("files")
         if not isinstance(entry, dict) or not isinstance(files, dict) or not files:
             return None
-        expected = {entry.get("path")} | {v.get("path") for v in entry.get("encodings", {}).values()}
-        if set(files) != expected:
+        encodings = entry.get("encodings", {})
+        if not isinstance(encodings, dict) or not all(isinstance(v, dict) for v in encodings.values()):
             return None
+        expected = {entry.get("path")} | {v.get("path") for v in encodings.values()}
+        if set(files) != expected or not all(is_safe_key(rel) for rel in files):
+            return None  # a tampered cache never puts a path outside OUT into the manifest
         for rel, recorded in files.items():
             try:
                 st = (out / rel).stat()
@@ -134,4 +144,7 @@ class BuildCache:
             "scans": {k: v for k, v in sorted(self.scans.items()) if k in live_scans},
             "products": {n: e for n, e in sorted(self.products.items()) if n in live_names},
         }
-        write_atomic(self.path, json.dumps(data, separators=(",", ":")).encode())
+        raw = json.dumps(data, separators=(",", ":")).encode()
+        if raw != self._raw:  # a no-op build writes nothing (and works on a read-only output)
+            write_atomic(self.path, raw)
+            self._raw = raw

@@ -9,7 +9,7 @@ import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 from urllib.parse import urlsplit
 
 if sys.version_info >= (3, 11):
@@ -18,6 +18,7 @@ else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
 from .errors import ConfigError
+from .header_value import header_problem
 
 DEFAULT_KEEP_NAMES = (
     "robots.txt",
@@ -66,7 +67,7 @@ class Config:
     workers: int = 0
     keep: int = 3
     grace: str = "7d"
-    max_deletes: int = 500
+    max_deletes: int | None = None  # 500, and at most half the live deploy retired (publish.prune.retire_limit)
     cloudfront_distribution: str | None = None
     config_file: Path | None = field(default=None, compare=False)
 
@@ -74,74 +75,126 @@ class Config:
         return dataclasses.replace(self, **changes)
 
 
-# key -> (python type(s) accepted, description used in errors)
-_SCHEMA: dict[str, tuple[tuple[type, ...], str]] = {
-    "sources": ((list, str), "a list of directories"),
-    "out": ((str,), "a directory"),
-    "base_url": ((str,), "a string"),
-    "strict": ((bool,), "a boolean"),
-    "exclude": ((list,), "a list of globs"),
-    "keep_names": ((list,), "a list of globs"),
-    "minify": ((bool,), "a boolean"),
-    "gzip": ((bool,), "a boolean"),
-    "brotli": ((bool,), "a boolean"),
-    "brotli_quality": ((int,), "an integer from 0 to 11"),
-    "jobs": ((int,), "a non-negative integer"),
-    "cache_control": ((str,), "a string"),
-    "cache_control_keep_name": ((str,), "a string"),
-    "headers": ((list,), "a list of tables with 'match' and 'cache_control'"),
-    "pages": ((str,), "a directory"),
-    "importmap": ((dict,), "a table of bare module names to logical names"),
-    "target": ((str,), "a target (s3://bucket/prefix or a directory)"),
-    "endpoint_url": ((str,), "a URL"),
-    "region": ((str,), "a string"),
-    "profile": ((str,), "a string"),
-    "acl": ((str,), "a canned ACL name"),
-    "workers": ((int,), "a non-negative integer"),
-    "keep": ((int,), "a positive integer"),
-    "grace": ((str,), "a duration such as '7d', '12h' or '0s'"),
-    "max_deletes": ((int,), "a non-negative integer"),
-    "cloudfront_distribution": ((str,), "a CloudFront distribution ID"),
+CANNED_ACLS = (
+    "private", "public-read", "public-read-write", "authenticated-read", "aws-exec-read",
+    "bucket-owner-read", "bucket-owner-full-control", "log-delivery-write",
+)
+
+
+def _header_value(value: str) -> bool:
+    """A header value that stays one header everywhere it goes (HTTP/1.1, S3 metadata,
+    nginx): header_value's rule, and not blank."""
+    return bool(value.strip()) and header_problem(value) is None
+
+
+def _duration(value: str) -> bool:
+    from .durations import parse_duration
+
+    try:
+        parse_duration(value)
+    except ConfigError:
+        return False
+    return True
+
+
+def _base_url(value: str) -> bool:
+    try:
+        normalise_base_url(value)
+    except ConfigError:
+        return False
+    return True
+
+
+def _http_url(value: str) -> bool:
+    parts = urlsplit(value)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def _header_rules(value: list) -> bool:
+    rules = [dataclasses.asdict(r) if isinstance(r, HeaderRule) else r for r in value]
+    return all(
+        isinstance(rule, dict) and set(rule) == {"match", "cache_control"}
+        and isinstance(rule["match"], str) and isinstance(rule["cache_control"], str)
+        and _header_value(rule["cache_control"])
+        for rule in rules
+    )
+
+
+@dataclass(frozen=True)
+class _Rule:
+    types: tuple[type, ...]
+    desc: str
+    valid: Callable[[Any], bool] | None = None  # beyond the type
+    items: type | None = None  # the type of each element of a list
+
+
+_PATH = (str, os.PathLike)
+_STRINGS = (list, tuple)
+
+# Every setting's one rule, whatever the value comes from: a config file, a command-line
+# flag or a Python keyword argument (`check()` says which in its message).
+_SCHEMA: dict[str, _Rule] = {
+    "sources": _Rule(_STRINGS, "a list of directories", items=_PATH),
+    "out": _Rule(_PATH, "a directory", lambda v: str(v) != ""),
+    "base_url": _Rule((str,), "a path from the site root ('/assets/') or an http(s) URL", _base_url),
+    "strict": _Rule((bool,), "a boolean"),
+    "exclude": _Rule(_STRINGS, "a list of globs", items=str),
+    "keep_names": _Rule(_STRINGS, "a list of globs", items=str),
+    "minify": _Rule((bool,), "a boolean"),
+    "gzip": _Rule((bool,), "a boolean"),
+    "brotli": _Rule((bool,), "a boolean"),
+    "brotli_quality": _Rule((int,), "an integer from 0 to 11", lambda v: 0 <= v <= 11),
+    "jobs": _Rule((int,), "a non-negative integer (0: all cores)", lambda v: v >= 0),
+    "cache_control": _Rule((str,), "a header value (printable ASCII, no line breaks)", _header_value),
+    "cache_control_keep_name": _Rule((str,), "a header value (printable ASCII, no line breaks)", _header_value),
+    "headers": _Rule(_STRINGS, "a list of tables with 'match' and 'cache_control' strings"
+                     " (a header value: printable ASCII, no line breaks)", _header_rules),
+    "pages": _Rule(_PATH, "a directory", lambda v: str(v) != ""),
+    "importmap": _Rule((dict,), "a table of bare module names to logical names",
+                       lambda v: all(isinstance(k, str) and isinstance(x, str) for k, x in v.items())),
+    "target": _Rule((str,), "a target (s3://bucket/prefix, file:///path or a directory)", lambda v: v.strip() != ""),
+    "endpoint_url": _Rule((str,), "an http(s) URL", _http_url),
+    "region": _Rule((str,), "an AWS region name", lambda v: v.strip() != ""),
+    "profile": _Rule((str,), "an AWS profile name", lambda v: v.strip() != ""),
+    "acl": _Rule((str,), "a canned ACL (" + ", ".join(CANNED_ACLS) + ")", lambda v: v in CANNED_ACLS),
+    "workers": _Rule((int,), "a non-negative integer (0: 16)", lambda v: v >= 0),
+    "keep": _Rule((int,), "a positive integer", lambda v: v >= 1),
+    "grace": _Rule((str,), "a duration such as '7d', '12h', '1d12h', '30m' or '0s'", _duration),
+    "max_deletes": _Rule((int,), "a non-negative integer", lambda v: v >= 0),
+    "cloudfront_distribution": _Rule((str,), "a CloudFront distribution ID", lambda v: v.isalnum()),
 }
 
 
 def _type_name(value: Any) -> str:
-    return {bool: "boolean", int: "integer", str: "string", list: "list", dict: "table", float: "number"}.get(
-        type(value), type(value).__name__
-    )
+    return {bool: "boolean", int: "integer", str: "string", list: "list", tuple: "list", dict: "table",
+            float: "number"}.get(type(value), type(value).__name__)
 
 
-def _check(key: str, value: Any, where: str) -> None:
+def _shown(value: Any) -> str:
+    if isinstance(value, (bool, int, float, str)):
+        return f"{_type_name(value)} {value!r}" if isinstance(value, str) else repr(value)
+    return _type_name(value)
+
+
+def check(key: str, value: Any, where: str) -> None:
+    """Raise ConfigError unless `value` is valid for setting `key`. `where` names the
+    value's source as the message should show it: "assetpub.toml: key 'jobs'", "--jobs",
+    "keyword argument jobs"."""
     if key not in _SCHEMA:
-        known = ", ".join(sorted(_SCHEMA))
-        raise ConfigError(f"{where}: unknown key {key!r} (known keys: {known})")
-    types, desc = _SCHEMA[key]
+        raise ConfigError(f"{where}: unknown setting {key!r} (known: {', '.join(sorted(_SCHEMA))})")
+    rule = _SCHEMA[key]
     # bool is an int in Python; `jobs = true` is still a type error
-    if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
-        raise ConfigError(f"{where}: key {key!r} must be {desc}, not {_type_name(value)}")
-    if isinstance(value, list) and key in ("sources", "exclude", "keep_names"):
-        for item in value:
-            if not isinstance(item, str):
-                raise ConfigError(f"{where}: key {key!r} must be {desc}, found {_type_name(item)} {item!r}")
-    if key == "brotli_quality" and not 0 <= value <= 11:
-        raise ConfigError(f"{where}: key 'brotli_quality' must be {desc}, not {value}")
-    if key == "base_url":
-        try:
-            normalise_base_url(value)
-        except ConfigError as e:
-            raise ConfigError(f"{where}: {e}") from None
-    if key == "jobs" and value < 0:
-        raise ConfigError(f"{where}: key 'jobs' must be {desc}, not {value}")
-    if key in ("workers", "max_deletes") and value < 0 or key == "keep" and value < 1:
-        raise ConfigError(f"{where}: key {key!r} must be {desc}, not {value}")
-    if key == "importmap" and not all(isinstance(v, str) for v in value.values()):
-        raise ConfigError(f"{where}: key 'importmap' must be {desc}")
-    if key == "headers":
-        for rule in value:
-            if not isinstance(rule, dict) or set(rule) != {"match", "cache_control"} or not all(
-                isinstance(v, str) for v in rule.values()
-            ):
-                raise ConfigError(f"{where}: each [[headers]] entry needs exactly 'match' and 'cache_control' strings")
+    if not isinstance(value, rule.types) or (isinstance(value, bool) and bool not in rule.types):
+        raise ConfigError(f"{where} must be {rule.desc}, not {_shown(value)}")
+    for item in value if rule.items else ():
+        if not isinstance(item, rule.items) or isinstance(item, bool):
+            raise ConfigError(f"{where} must be {rule.desc}, found {_shown(item)}")
+    if rule.valid is not None and not rule.valid(value):
+        raise ConfigError(f"{where} must be {rule.desc}, not {_shown(value)}")
+
+
+def _flag(key: str) -> str:
+    return {"sources": "SOURCES", "target": "--to", "config_file": "--config"}.get(key, "--" + key.replace("_", "-"))
 
 
 def find_config_file(cwd: Path | None = None) -> Path | None:
@@ -179,13 +232,23 @@ def read_config_file(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ConfigError(f"{where}: [tool.assetpub] must be a table")
     for key, value in data.items():
-        _check(key, value, where)
+        if key not in _SCHEMA:
+            raise ConfigError(f"{where}: unknown key {key!r} (known keys: {', '.join(sorted(_SCHEMA))})")
+        check(key, value, f"{where}: key {key!r}")
     return data
 
 
-def load_config(config_file: str | os.PathLike | None = None, *, discover: bool = True, **overrides: Any) -> Config:
+def load_config(
+    config_file: str | os.PathLike | None = None,
+    *,
+    discover: bool = True,
+    overrides_from: str = "keyword",
+    **overrides: Any,
+) -> Config:
     """Build a Config: file settings (named, or discovered in the current directory), then
-    the non-None overrides on top. Raises ConfigError naming the key and file."""
+    the non-None overrides on top, each checked by the same rules as the file's. Raises
+    ConfigError naming the key and where it came from: the file, or (`overrides_from`)
+    a command-line "flag" or a Python "keyword" argument."""
     path = Path(config_file) if config_file is not None else (find_config_file() if discover else None)
     raw: dict[str, Any] = read_config_file(path) if path else {}
     base = path.parent if path else Path.cwd()
@@ -193,8 +256,7 @@ def load_config(config_file: str | os.PathLike | None = None, *, discover: bool 
     for key, value in overrides.items():
         if value is None or (key == "sources" and not value):
             continue
-        if key not in settings and key not in {f.name for f in dataclasses.fields(Config)}:
-            raise ConfigError(f"unknown option {key!r}")
+        check(key, value, _flag(key) if overrides_from == "flag" else f"keyword argument {key}")
         settings[key] = _normalise(key, value, Path.cwd())
     return Config(**settings, config_file=path)
 

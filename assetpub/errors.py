@@ -1,13 +1,25 @@
-"""Errors in the user's terms. The CLI turns any AssetpubError into one line and exit code 1."""
+"""Errors in the user's terms. The CLI prints any AssetpubError as one line and exits
+with the error's `exit_status` (status.py)."""
 
 from __future__ import annotations
+
+from .status import ExitStatus
 
 
 class AssetpubError(Exception):
     """Base class of every error assetpub raises on purpose (bad input, bad config, failed I/O)."""
 
+    exit_status = ExitStatus.FAILED
+    details: tuple[str, ...] = ()  # further problems of the same kind, one line each, after the message
 
-class ConfigError(AssetpubError):
+
+class UsageError(AssetpubError):
+    """The command was used wrongly: an option, an argument or a setting is invalid or missing."""
+
+    exit_status = ExitStatus.USAGE
+
+
+class ConfigError(UsageError):
     """A configuration file or option is invalid."""
 
 

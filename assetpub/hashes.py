@@ -84,9 +84,10 @@ def record_written(root: str | os.PathLike, entries: dict[str, list]) -> None:
     if not entries:
         return
     path = os.path.join(root, NAME)
-    files = dict(_load(path))
-    files.update(entries)
-    _save(path, files)
+    old = _load(path)
+    files = {**old, **entries}
+    if files != old:  # a no-op build writes nothing
+        _save(path, files)
 
 
 def _load(path: str) -> dict[str, Any]:

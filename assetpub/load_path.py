@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from .errors import BuildError
+from .errors import BuildError, ConfigError
 from .globs import matches
+from .safe_path import key_problem
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,13 @@ def is_ignored_basename(basename: str) -> bool:
     return basename.startswith(".") or any(fnmatch.fnmatchcase(basename, p) for p in EDITOR_LEFTOVERS)
 
 
+def require_source_dirs(roots: Iterable[Path]) -> None:
+    """Raise ConfigError (a usage mistake: exit 2) unless every source root is a directory."""
+    for root in roots:
+        if not Path(root).is_dir():
+            raise ConfigError(f"source directory {str(root)!r} does not exist or is not a directory")
+
+
 def discover(
     roots: Iterable[Path], *, exclude: Iterable[str] = (), skip: Iterable[Path] = ()
 ) -> tuple[dict[str, SourceFile], list[str]]:
@@ -45,10 +53,9 @@ def discover(
     skip_real = {os.path.realpath(p) for p in skip}
     found: dict[str, SourceFile] = {}
     warnings: list[str] = []
+    roots = [Path(root) for root in roots]
+    require_source_dirs(roots)
     for root in roots:
-        root = Path(root)
-        if not root.is_dir():
-            raise BuildError(f"source directory {str(root)!r} does not exist or is not a directory")
         real_root = os.path.realpath(root)
         for name, path in _walk(root, real_root, "", exclude, skip_real, warnings, {real_root}):
             found.setdefault(name, SourceFile(name, path, root))
@@ -67,6 +74,9 @@ def _walk(root, real_root, prefix, exclude, skip_real, warnings, seen_dirs):
         name = f"{prefix}{entry.name}"
         if "\\" in name:
             warnings.append(f"{os.path.join(directory, entry.name)}: skipped: backslash in file name")
+            continue
+        if key_problem(name):  # a control character: it could never be a URL path or a key
+            warnings.append(f"{os.path.join(directory, entry.name)!r}: skipped: file name {key_problem(name)}")
             continue
         if exclude and matches(name, exclude):
             continue

@@ -13,6 +13,8 @@ from typing import Any, Iterator, Mapping
 from urllib.parse import quote
 
 from .errors import AssetNotFound, ManifestError
+from .header_value import header_problem
+from .safe_path import key_problem
 
 MANIFEST_NAME = "assetpub-manifest.json"
 FORMAT_VERSION = 1
@@ -43,6 +45,15 @@ def _entry_problem(entry: Any) -> str | None:
         isinstance(v, dict) and isinstance(v.get("path"), str) for v in encodings.values()
     ):
         return "has malformed 'encodings'"
+    for path in (entry["path"], *(v["path"] for v in encodings.values())):
+        problem = key_problem(path)
+        if problem:
+            return f"has an unsafe path {path!r} ({problem})"
+    for key in ("content_type", "cache_control"):
+        if key in entry:
+            problem = header_problem(entry[key])
+            if problem:
+                return f"has a {key!r} that {problem}"
     return None
 
 

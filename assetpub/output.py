@@ -10,7 +10,9 @@ import secrets
 import shutil
 from pathlib import Path
 
+from .errors import ManifestError
 from .manifest import MANIFEST_NAME, Manifest
+from .safe_path import inside, within
 
 STATE_DIR = ".assetpub"  # inside the output directory; a dot-directory, so never published
 HISTORY_DIR = f"{STATE_DIR}/manifests"
@@ -43,9 +45,21 @@ def _replace_atomically(path: Path, fill, durable: bool) -> None:
                 f.flush()
                 os.fsync(f.fileno())  # releases the GIL: upload workers sync in parallel
         replace_newer(tmp, path)  # new bytes, new validators, even within the same second
-    except BaseException:
-        tmp.unlink(missing_ok=True)
+    except OSError as e:
+        _discard(tmp)
+        if e.filename == str(tmp):  # the user knows the destination, not our temporary name
+            raise OSError(e.errno, e.strerror, str(path)) from None
         raise
+    except BaseException:
+        _discard(tmp)
+        raise
+
+
+def _discard(tmp: Path) -> None:
+    try:
+        tmp.unlink(missing_ok=True)
+    except OSError:
+        pass  # a read-only directory: there is nothing to remove either
 
 
 def replace_newer(tmp: Path, dest: Path) -> None:
@@ -153,15 +167,16 @@ def clean(out: str | os.PathLike, *, keep: int = 3, dry_run: bool = False) -> li
     candidates: set[str] = set()
     for path in old:
         try:
-            candidates |= Manifest.from_dict(json.loads(path.read_bytes())).paths()
-        except (OSError, ValueError):
-            continue
-    removed = sorted(p for p in candidates - live if (out / p).is_file())
+            candidates |= Manifest.from_dict(json.loads(path.read_bytes()), source=str(path)).paths()
+        except (OSError, ValueError, ManifestError):
+            continue  # unreadable, or names a path outside OUT (safe_path): removes nothing
+    removed = sorted(p for p in candidates - live if within(out, out / p) and (out / p).is_file())
     if dry_run:
         return removed
     for rel in removed:
-        (out / rel).unlink()
-        remove_empty_parents(out, (out / rel).parent)
+        path = inside(out, rel)
+        path.unlink(missing_ok=True)
+        remove_empty_parents(out, path.parent)
     for path in old:
         path.unlink()
     return removed

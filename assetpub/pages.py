@@ -10,15 +10,18 @@ references gets a new fingerprint.
 from __future__ import annotations
 
 import logging
+import os
 import traceback
 from pathlib import Path
 
 import jinja2
+from jinja2.loaders import split_template_path
 
 from .config import Config
 from .errors import AssetpubError, BuildError
 from .jinja import install
 from .manifest import Manifest
+from .safe_path import UnsafePath, within
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +41,7 @@ def environment(config: Config, manifest: Manifest) -> jinja2.Environment:
     """The Jinja2 environment pages render in: autoescaped, helpers installed. In strict
     mode an undefined variable is an error too, not an empty string."""
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(config.pages), encoding="utf-8"),
+        loader=_Loader(str(config.pages), encoding="utf-8"),
         autoescape=True,
         keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined if config.strict else jinja2.Undefined,
@@ -48,13 +51,46 @@ def environment(config: Config, manifest: Manifest) -> jinja2.Environment:
 
 
 def page_names(root: Path) -> list[str]:
-    """Template names of the pages, sorted: `*.html` not inside `_*` or `.*` names."""
+    """Template names of the pages, sorted: `*.html` not inside `_*` or `.*` names. A
+    symlink that leaves the pages directory is skipped with a warning, as in a source root."""
     names = []
-    for path in root.rglob("*.html"):
-        rel = path.relative_to(root)
-        if path.is_file() and not any(part.startswith(("_", ".")) for part in rel.parts):
+    seen = {os.path.realpath(root)}
+    for directory, dirnames, filenames in os.walk(root, followlinks=True):
+        kept = []
+        for d in sorted(dirnames):
+            path = os.path.join(directory, d)
+            real = os.path.realpath(path)
+            if d.startswith(("_", ".")) or real in seen:
+                continue
+            if not within(root, path):
+                log.warning("%s: skipped: symlink points outside the pages directory", path)
+                continue
+            seen.add(real)
+            kept.append(d)
+        dirnames[:] = kept
+        for name in filenames:
+            path = os.path.join(directory, name)
+            rel = Path(path).relative_to(root)
+            if not name.endswith(".html") or name.startswith(("_", ".")) or not os.path.isfile(path):
+                continue
+            if not within(root, path):
+                log.warning("%s: skipped: symlink points outside the pages directory", path)
+                continue
             names.append(rel.as_posix())
     return sorted(names)
+
+
+class _Loader(jinja2.FileSystemLoader):
+    """Loads templates (pages, includes, layouts) only from inside the pages directory:
+    a symlinked partial that leaves it is an error, and its target is never read."""
+
+    def get_source(self, environment, template):
+        pieces = split_template_path(template)
+        for searchpath in self.searchpath:
+            path = os.path.join(searchpath, *pieces)
+            if os.path.lexists(path) and not within(searchpath, path):
+                raise UnsafePath(f"{path}: symlink points outside the pages directory; not read")
+        return super().get_source(environment, template)
 
 
 def _render(env: jinja2.Environment, root: Path, name: str) -> str:

@@ -13,8 +13,10 @@ from . import compress
 from . import minify as minifier
 from .compilers import rewrite, scanner_for
 from .digest import integrity
+from .errors import BuildError
 from .hashes import written_entry
 from .output import write_if_changed
+from .safe_path import inside
 
 # A reference as it travels and is cached: [url, start, end, kind, comment_start, comment_end, line]
 RefRow = list
@@ -70,7 +72,8 @@ class Job:
     name: str
     out_name: str
     kind: str  # 'css' | 'js' | 'html' | 'other'
-    path: str | None = None  # source file, or
+    path: str | None = None  # source file, whose bytes must have this SHA-256, or
+    sha: str | None = None
     data: bytes | None = None  # in-memory source (rendered pages)
     edits: tuple[tuple[int, int, str], ...] = ()  # (start, end, replacement) on the decoded text
     minify: bool = False
@@ -97,10 +100,24 @@ class Product:
         return {"path": self.out_name, "integrity": self.integrity, "size": self.size, "encodings": self.encodings}
 
 
+class ChangedDuringBuild(BuildError):
+    """A source whose bytes are not the ones its fingerprint was computed from."""
+
+    def __init__(self, file: str | None):
+        super().__init__("changed during the build, run again", file=file)
+
+    def __reduce__(self):  # keeps `file` across the worker process boundary
+        return (ChangedDuringBuild, (self.file,))
+
+
 def produce(job: Job, out_dir: str) -> Product:
-    data = job.data if job.data is not None else Path(job.path).read_bytes()
+    data = job.data if job.data is not None else _source_bytes(job)
     if job.edits or job.minify:
-        text = data.decode("utf-8")
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as e:  # cannot happen for scanned bytes; say which file all the same
+            line = data[: e.start].count(b"\n") + 1
+            raise BuildError("not valid UTF-8; save the file as UTF-8", file=job.path, line=line) from None
         if job.edits:
             text = rewrite(text, job.edits)
         if job.minify:
@@ -122,7 +139,21 @@ def produce(job: Job, out_dir: str) -> Product:
     if not job.deferred:
         out = Path(out_dir)
         for rel, body in files.items():
-            written += write_if_changed(out / rel, body)
-            hashes[rel] = written_entry(out / rel, body)  # publish need not read it again
+            path = inside(out, rel)  # a symlinked directory in OUT never takes a write outside it
+            written += write_if_changed(path, body)
+            hashes[rel] = written_entry(path, body)  # publish need not read it again
         files = {}
     return Product(job.name, job.out_name, integrity(data), len(data), encodings, written, files, hashes)
+
+
+def _source_bytes(job: Job) -> bytes:
+    """The source, read once more: only if it is still the content that was scanned and
+    fingerprinted (`job.sha`). An edit made during the build is an error, never an output
+    under the old fingerprint (which the cache would then keep)."""
+    try:
+        data = Path(job.path).read_bytes()
+    except OSError as e:
+        raise BuildError(f"cannot read: {e.strerror}; changed during the build, run again", file=job.path) from None
+    if job.sha is not None and hashlib.sha256(data).hexdigest() != job.sha:
+        raise ChangedDuringBuild(job.path)
+    return data

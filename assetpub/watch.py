@@ -51,7 +51,7 @@ from .builder import BuildResult, build
 from .config import Config
 from .errors import AssetpubError, ConfigError
 from .globs import matches
-from .load_path import PUBLIC_DOT_DIRS, is_ignored_basename
+from .load_path import PUBLIC_DOT_DIRS, is_ignored_basename, require_source_dirs
 from .workers import Pool
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -170,9 +170,7 @@ class Watcher:
     # -- the public surface --------------------------------------------------------
     def start(self) -> Rebuild:
         """Start watching, run the first build (a failing file does not stop watching), return it."""
-        for root in self.config.sources:
-            if not Path(root).is_dir():
-                raise WatchError(f"source directory {str(root)!r} does not exist or is not a directory")
+        require_source_dirs(self.config.sources)
         self._pool = Pool(self.config.jobs)
         self._observer = self._observe()  # before the build: edits made during it are not lost
         try:

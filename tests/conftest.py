@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import uuid
 from pathlib import Path
 
 import pytest
+
+from tests import processes
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
@@ -33,3 +37,27 @@ def conformance() -> Path:
     if not CONFORMANCE.is_dir():
         pytest.skip(f"conformance fixtures not found at {CONFORMANCE}")
     return CONFORMANCE
+
+
+def pytest_sessionstart(session):
+    os.environ[processes.MARKER] = uuid.uuid4().hex  # inherited by every process the suite starts
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Fail the run if any process it started is still alive (and stop it). Each test and
+    fixture stops what it started, in a `finally` or its teardown; this catches what one forgot."""
+    marker = os.environ.get(processes.MARKER)
+    left = processes.leftovers(marker) if marker else []
+    processes.stop_all()
+    if not left:
+        return
+    import signal
+
+    for pid, _ in left:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    lines = "\n".join(f"  {pid} {cmd}" for pid, cmd in left)
+    print(f"\nprocesses left running by the tests (now killed):\n{lines}")
+    session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -6,15 +6,12 @@ Every check returns a Check with the evidence: what the manifest intends
 
 from __future__ import annotations
 
-import gzip
-import zlib
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-import brotli
-
 from ..digest import integrity
+from .body import decode
 from .fetch import Response
 
 PASS, FAIL, SKIP = "pass", "fail", "skip"
@@ -35,22 +32,19 @@ class Check:
         return {k: v for k, v in asdict(self).items() if v not in (None, "")}
 
 
-def decode(body: bytes, encoding: str | None) -> bytes:
-    """The identity bytes of a body sent with this Content-Encoding; ValueError if it cannot be decoded."""
-    codings = [c.strip().lower() for c in (encoding or "").split(",") if c.strip() and c.strip().lower() != "identity"]
-    for coding in reversed(codings):  # applied in order listed, so undone from the last
-        try:
-            if coding == "br":
-                body = brotli.decompress(body)
-            elif coding in ("gzip", "x-gzip"):
-                body = gzip.decompress(body)
-            elif coding == "deflate":
-                body = zlib.decompress(body)
-            else:
-                raise ValueError(f"unknown content coding {coding!r}")
-        except (OSError, zlib.error, brotli.error, EOFError) as e:
-            raise ValueError(f"body does not decode as {coding}: {e}") from None
-    return body
+def served_integrity(response: Response) -> str:
+    """SRI of the decoded body (computed while it streamed, or from a body the caller holds);
+    ValueError when it did not decode."""
+    if response.decode_error:
+        raise ValueError(response.decode_error)
+    if response.integrity is not None:
+        return response.integrity
+    return integrity(decode(response.body, response.header("content-encoding")))
+
+
+def sent_integrity(response: Response) -> str:
+    """SRI of the bytes as sent."""
+    return response.sent_integrity if response.sent_integrity is not None else integrity(response.body)
 
 
 def status(primary: Response) -> Check:
@@ -73,7 +67,7 @@ def content_type(entry: Mapping[str, Any], primary: Response) -> Check:
 def body_integrity(entry: Mapping[str, Any], primary: Response) -> Check:
     want = entry.get("integrity")
     try:
-        got = integrity(decode(primary.body, primary.header("content-encoding")))
+        got = served_integrity(primary)
     except ValueError as e:
         return Check("integrity", FAIL, want, None, str(e))
     return Check("integrity", PASS if got == want else FAIL, want, got,
@@ -120,7 +114,7 @@ def identity(entry: Mapping[str, Any], response: Response | None) -> Check:
     seen = response.header("content-encoding")
     if seen and seen.strip().lower() != "identity":
         return Check("identity", FAIL, "identity", seen, "compressed body sent to a client that accepts none")
-    ok = integrity(response.body) == entry.get("integrity")
+    ok = sent_integrity(response) == entry.get("integrity")
     return Check("identity", PASS if ok else FAIL, "identity", seen or "identity", "" if ok else "body differs from the build")
 
 

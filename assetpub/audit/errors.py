@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..errors import AssetpubError
+from ..errors import UsageError
 
 
-class AuditUsageError(AssetpubError):
+class AuditUsageError(UsageError):
     """The audit cannot start: the command line or the manifest is unusable."""

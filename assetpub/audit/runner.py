@@ -26,7 +26,7 @@ from .. import media_types
 from ..errors import ManifestError
 from ..manifest import Manifest, url_path
 from . import checks
-from .checks import Check, decode
+from .checks import Check
 from .errors import AuditUsageError
 from .fetch import Fetcher, Response, check_url
 
@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 BROWSER_ACCEPT_ENCODING = "br, gzip"
 CACHE_STATUS_HEADERS = ("x-cache-status", "x-cache", "cf-cache-status", "x-proxy-cache")
 DEFAULT_MAX_REQUESTS = 10000
+DEFAULT_RUN_TIMEOUT = 3600.0  # seconds for a whole audit; each response has `timeout`
 MAX_CONCURRENCY = 32
 
 
@@ -123,15 +124,17 @@ def audit(
     concurrency: int = 8,
     max_requests: int = DEFAULT_MAX_REQUESTS,
     timeout: float = 10.0,
+    run_timeout: float | None = DEFAULT_RUN_TIMEOUT,
     previous: Mapping[str, Any] | None = None,
 ) -> AuditReport:
     """Audit what `url` (the public base URL of the assets) serves against `manifest`
     (a Manifest, a path, or an http(s) URL). `previous` is an earlier report's
-    `to_dict()`, for the Last-Modified stability check."""
+    `to_dict()`, for the Last-Modified stability check. `timeout` bounds each response
+    (start to end), `run_timeout` the whole run: requests not started by then fail."""
     base = check_url(url).rstrip("/") + "/"
     if not 1 <= concurrency <= MAX_CONCURRENCY:
         raise AuditUsageError(f"--concurrency must be between 1 and {MAX_CONCURRENCY}, not {concurrency}")
-    fetcher = Fetcher(max_requests=max_requests, timeout=timeout)
+    fetcher = Fetcher(max_requests=max_requests, timeout=timeout, run_timeout=run_timeout)
     try:
         loaded, source = _load_manifest(manifest, fetcher)
         targets = select(loaded, base, sample=sample, seed=seed)
@@ -213,11 +216,13 @@ def _load_manifest(manifest: str | Path | Manifest, fetcher: Fetcher) -> tuple[M
     source = str(manifest)
     if source.startswith(("http://", "https://")):
         check_url(source, what="manifest URL")
-        resp = fetcher.request(source, {"Accept-Encoding": BROWSER_ACCEPT_ENCODING})
+        resp = fetcher.request(source, {"Accept-Encoding": BROWSER_ACCEPT_ENCODING}, keep_body=True)
         if resp.status != 200:
             raise AuditUsageError(f"manifest {source}: {resp.error or f'HTTP {resp.status}'}")
+        if resp.truncated or resp.decode_error:
+            raise AuditUsageError(f"manifest {source}: {resp.decode_error or 'larger than the audit reads'}")
         try:
-            data = json.loads(decode(resp.body, resp.header("content-encoding")))
+            data = json.loads(resp.body)
         except ValueError as e:
             raise AuditUsageError(f"manifest {source}: not JSON: {e}") from None
         try:

@@ -1,1 +1,1 @@
-"""CLI commands, one module per area; each module lists its click commands in COMMANDS."""
+"""CLI commands, one module per area; cli.COMMANDS names the function of each command."""

@@ -11,9 +11,10 @@ from pathlib import Path
 import click
 
 from ..cli import json_text
+from ..status import ExitStatus
 
 
-@click.command("audit")
+@click.command("audit", short_help="Check what a CDN or origin really serves against the manifest.")
 @click.argument("url")
 @click.option("--manifest", "manifest", required=True, metavar="PATH_OR_URL",
               help="The manifest to check against: a file, a build directory, or an http(s) URL.")
@@ -37,18 +38,16 @@ def audit(url, manifest, sample, seed, concurrency, max_requests, timeout, previ
     Exit code 0 when every check passes, 1 when any fails, 2 on a usage error."""
     from ..audit import AuditUsageError, render_table, to_dict
     from ..audit import audit as run_audit
-    from ..errors import AssetpubError
+    from ..errors import AssetpubError, UsageError
 
     try:
         earlier = _read_previous(previous) if previous else None
         report = run_audit(url, manifest, sample=sample, seed=seed, concurrency=concurrency,
                            max_requests=max_requests, timeout=timeout, previous=earlier)
-    except (AuditUsageError, AssetpubError) as e:
-        click.echo(f"error: {e}", err=True)
-        sys.exit(2)
-    except KeyboardInterrupt:
-        click.echo("interrupted", err=True)
-        sys.exit(130)
+    except AssetpubError as e:
+        if isinstance(e, UsageError):
+            raise
+        raise AuditUsageError(str(e)) from None  # an audit that cannot start: its arguments are unusable
     unreachable = [a.primary.error for a in report.assets if a.primary.status is None]
     if as_json:
         click.echo(json_text(to_dict(report)))
@@ -58,7 +57,7 @@ def audit(url, manifest, sample, seed, concurrency, max_requests, timeout, previ
                    f"(first: {unreachable[0]})", err=True)
     else:
         click.echo(render_table(report, style=click.style), nl=False)  # click drops colours off a terminal
-    sys.exit(0 if report.ok else 1)
+    sys.exit(ExitStatus.OK if report.ok else ExitStatus.FAILED)
 
 
 def _read_previous(path: Path):
@@ -70,4 +69,3 @@ def _read_previous(path: Path):
         raise AuditUsageError(f"{path}: not a readable `assetpub audit --json` report: {e}") from None
 
 
-COMMANDS = [audit]

@@ -6,42 +6,51 @@ from pathlib import Path
 
 import click
 
-from ..cli import TerminalProgress, fail_cleanly, human_bytes, json_text
+from ..cli import Setting, TerminalProgress, human_bytes, json_text
 from ..config import load_config
 
+SOURCES = click.argument("sources", nargs=-1, type=click.Path(file_okay=False, path_type=Path))
+OUT = click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path), help="Output directory.")
+BASE_URL = click.option("--base-url", cls=Setting, default_text="/assets/",
+                        help="Where the output is served: a path from the site root or a CDN URL"
+                        " (https://cdn.example.com/assets/).")
+STRICT = click.option("--strict/--no-strict", default=None, cls=Setting, default_text="no-strict",
+                      help="Fail on a missing reference instead of warning.")
+MINIFY = click.option("--minify/--no-minify", default=None, cls=Setting, default_text="minify",
+                      help="Minify CSS and JS.")
+BROTLI_QUALITY = click.option("--brotli-quality", type=int, cls=Setting, default_text="11",
+                              help="Brotli quality, 0-11.")
+JOBS = click.option("--jobs", "-j", type=int, cls=Setting, default_text="0: all cores",
+                    help="Worker processes, 0 or more.")
+CONFIG = click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), cls=Setting,
+                      default_text="./assetpub.toml, else [tool.assetpub] in ./pyproject.toml",
+                      help="Config file; flags override its settings.")
+QUIET = click.option("--quiet", "-q", is_flag=True, help="Print warnings and errors only.")
 
-def build_options(fn):
-    """The options every command that builds takes (build, deploy, watch)."""
-    for option in reversed(
-        [
-            click.argument("sources", nargs=-1, type=click.Path(file_okay=False, path_type=Path)),
-            click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path), help="Output directory."),
-            click.option("--base-url", help="Where the output is served: a path from the site root"
-                         " (default /assets/) or a CDN URL (https://cdn.example.com/assets/)."),
-            click.option("--strict/--no-strict", default=None, help="Fail on a missing reference (default: warn)."),
-            click.option("--minify/--no-minify", default=None, help="Minify CSS and JS (default: on)."),
-            click.option("--brotli-quality", type=click.IntRange(0, 11), help="Brotli quality, 0-11 (default 11)."),
-            click.option("--jobs", "-j", type=click.IntRange(min=0), help="Worker processes (default, or 0: all cores)."),
-            click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
-                         help="Config file (default: ./assetpub.toml, else [tool.assetpub] in"
-                         " ./pyproject.toml); flags override it."),
-        ]
-    ):
-        fn = option(fn)
-    return fn
+
+def options(*decorators):
+    """One decorator applying `decorators` in the order they are listed (as they appear in --help)."""
+    def apply(fn):
+        for decorator in reversed(decorators):
+            fn = decorator(fn)
+        return fn
+
+    return apply
+
+
+build_options = options(SOURCES, OUT, BASE_URL, STRICT, MINIFY, BROTLI_QUALITY, JOBS, CONFIG)  # build, deploy, watch
 
 
 def config_from_options(*, sources, config_file, **overrides):
     """A Config from the build options (and any other settings given as flags): the
     config file's settings, flags that were given on top."""
-    return load_config(config_file, sources=tuple(sources), **overrides)
+    return load_config(config_file, overrides_from="flag", sources=tuple(sources), **overrides)
 
 
-@click.command()
+@click.command(short_help="Build SOURCES into --out: fingerprint, rewrite, minify, precompress.")
 @build_options
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary.")
-@click.option("--quiet", "-q", is_flag=True, help="Print warnings and errors only.")
-@fail_cleanly
+@QUIET
 def build(as_json, quiet, **options):
     """Build SOURCES (one or more directories; the first wins for a name) into --out.
 
@@ -68,12 +77,11 @@ def build(as_json, quiet, **options):
         )
 
 
-@click.command()
+@click.command(short_help="Remove outputs that none of the last N builds reference.")
 @click.argument("out", type=click.Path(file_okay=False, exists=True, path_type=Path))
 @click.option("--keep", default=3, show_default=True, type=click.IntRange(min=1),
               help="Keep files referenced by the last N manifests.")
 @click.option("--dry-run", is_flag=True, help="List what would be removed; remove nothing.")
-@fail_cleanly
 def clean(out, keep, dry_run):
     """Remove outputs in OUT that none of the last N builds' manifests reference.
 
@@ -87,4 +95,3 @@ def clean(out, keep, dry_run):
 
 
 
-COMMANDS = [build, clean]

@@ -7,22 +7,24 @@ from pathlib import Path
 
 import click
 
-from ..cli import fail_cleanly, json_text
+from ..cli import Setting, json_text
 
 
-@click.command("nginx-config")
+@click.command("nginx-config", short_help="Print an nginx server block that serves a directory origin.")
 @click.argument("origin_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))
 @click.option("--listen", default="127.0.0.1:8080", show_default=True, help="nginx `listen` value.")
-@click.option("--prefix", help="URL path the assets are served under (default: the manifest's base URL path).")
+@click.option("--prefix", cls=Setting, default_text="the manifest's base URL path",
+              help="URL path the assets are served under.")
 @click.option("--manifest", "manifest", type=click.Path(dir_okay=False, exists=True, path_type=Path),
-              help="Manifest to serve (default: ORIGIN_DIR/assetpub-manifest.json, or the one below it).")
+              cls=Setting, default_text="ORIGIN_DIR/assetpub-manifest.json, or the one below it",
+              help="Manifest to serve.")
 @click.option("--brotli/--no-brotli", default=True, show_default=True,
               help="Emit brotli_static (needs ngx_http_brotli_static_module).")
 @click.option("--standalone", "rundir", metavar="RUNDIR", type=click.Path(file_okay=False, path_type=Path),
               help="Print a complete nginx.conf (daemon off) with pid, logs and temp files in RUNDIR.")
 @click.option("--brotli-module", type=click.Path(dir_okay=False, exists=True, path_type=Path),
-              help="With --standalone: the brotli_static module file (default: found in the usual places).")
-@fail_cleanly
+              cls=Setting, default_text="found in the usual places",
+              help="With --standalone: the brotli_static module file.")
 def nginx_config(origin_dir, listen, prefix, manifest, brotli, rundir, brotli_module):
     """Print an nginx server block serving the directory origin ORIGIN_DIR.
 
@@ -44,14 +46,14 @@ def nginx_config(origin_dir, listen, prefix, manifest, brotli, rundir, brotli_mo
     )
 
 
-@click.command("cloudfront-function")
+@click.command("cloudfront-function", short_help="Print a CloudFront Function that serves the .br/.gz variants.")
 @click.argument("build_dir", required=False, type=click.Path(file_okay=False, exists=True, path_type=Path))
 @click.option("--manifest", "manifest", type=click.Path(dir_okay=False, exists=True, path_type=Path),
               help="The manifest to read (instead of BUILD_DIR/assetpub-manifest.json).")
-@click.option("--prefix", help="URL path the assets are served under (default: the manifest's base URL path).")
+@click.option("--prefix", cls=Setting, default_text="the manifest's base URL path",
+              help="URL path the assets are served under.")
 @click.option("--settings", "settings", is_flag=True,
               help="Print the cache-policy / response-headers settings the function needs (JSON) instead.")
-@fail_cleanly
 def cloudfront_function(build_dir, manifest, prefix, settings):
     """Print a CloudFront Function (viewer request, cloudfront-js-2.0) that rewrites a
     request to the .br or .gz variant the viewer accepts, for files that have one.
@@ -74,4 +76,3 @@ def cloudfront_function(build_dir, manifest, prefix, settings):
     click.echo(render(loaded, prefix=prefix), nl=False)
 
 
-COMMANDS = [nginx_config, cloudfront_function]

@@ -7,89 +7,57 @@ from pathlib import Path
 
 import click
 
-from ..cli import fail_cleanly, human_bytes, json_text, paused_gc
+from ..cli import Setting, human_bytes, json_text, paused_gc
 from ..config import load_config
-from .build import build_options, config_from_options
+from .build import CONFIG, QUIET, build_options, config_from_options, options
+
+_KEEP = click.option("--keep", type=int, cls=Setting, default_text="3",
+                     help="Keep objects that the last N deploys reference (1 or more).")
+_GRACE = click.option("--grace", metavar="DURATION", cls=Setting, default_text="7d",
+                      help="Delete an unreferenced object only after this long (30m, 12h, 1d12h, 0s).")
+_MAX_DELETES = click.option("--max-deletes", type=int, cls=Setting, default_text="500",
+                            help="Refuse the whole publish, before changing anything, if it would delete more"
+                            " objects, or retire more than half of the live deploy's (the wrong folder published).")
+_DELETE_UNKNOWN = click.option("--delete-unknown", is_flag=True,
+                               help="Also delete objects assetpub did not create (after the grace).")
+_CLOUDFRONT = click.option("--cloudfront-distribution", metavar="ID",
+                           help="Invalidate changed keep-name paths on this CloudFront distribution.")
+_TO = click.option("--to", "target", metavar="TARGET", help="s3://bucket[/prefix], file:///path or a directory.")
+_ENDPOINT_URL = click.option("--endpoint-url", help="S3-compatible endpoint (MinIO, R2, ...).")
+_REGION = click.option("--region", help="AWS region.")
+_PROFILE = click.option("--profile", help="AWS profile (credentials come from boto3's standard chain).")
+_DRY_RUN = click.option("--dry-run", is_flag=True, help="Print the plan; change nothing.")
+
+_retention_options = options(_KEEP, _GRACE, _MAX_DELETES, _DELETE_UNKNOWN, _CLOUDFRONT)
+_connection_options = options(_TO, _ENDPOINT_URL, _REGION, _PROFILE, CONFIG)
+_target_options = options(
+    _TO,
+    _DRY_RUN,
+    click.option("--json", "as_json", is_flag=True, help="Print plan and result as JSON."),
+    click.option("--workers", type=int, cls=Setting, default_text="0: 16", help="Concurrent uploads, 0 or more."),
+    click.option("--verify", is_flag=True, help="List the target, compare hashes and headers, repair drift."),
+    click.option("--yes", "-y", is_flag=True, help="Confirm --delete-unknown without asking."),
+    _ENDPOINT_URL,
+    _REGION,
+    _PROFILE,
+    click.option("--acl", cls=Setting, default_text="none: the bucket's policy decides",
+                 help="Canned ACL for uploaded objects (private, public-read, ...)."),
+    QUIET,
+)
 
 
-def _retention_options(fn):
-    for option in reversed(
-        [
-            click.option(
-                "--keep", type=click.IntRange(min=1), help="Keep objects the last N deploys reference (default 3)."
-            ),
-            click.option(
-                "--grace", metavar="DURATION", help="Delete unreferenced objects only after this long (default 7d)."
-            ),
-            click.option(
-                "--max-deletes",
-                type=click.IntRange(min=0),
-                help="Refuse the whole publish, before changing anything, if it would delete more objects, "
-                "or retire more of the live deploy's (default 500).",
-            ),
-            click.option(
-                "--delete-unknown", is_flag=True, help="Also delete objects assetpub did not create (after the grace)."
-            ),
-            click.option(
-                "--cloudfront-distribution",
-                metavar="ID",
-                help="Invalidate changed keep-name paths on this distribution.",
-            ),
-        ]
-    ):
-        fn = option(fn)
-    return fn
-
-
-def _connection_options(fn):
-    for option in reversed(
-        [
-            click.option("--to", "target", metavar="TARGET", help="s3://bucket[/prefix], file:///path or a directory."),
-            click.option("--endpoint-url", help="S3-compatible endpoint (MinIO, R2, ...)."),
-            click.option("--region", help="AWS region."),
-            click.option("--profile", help="AWS profile (credentials come from boto3's standard chain)."),
-            click.option(
-                "--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), help="Config file."
-            ),
-        ]
-    ):
-        fn = option(fn)
-    return fn
-
-
-def _target_options(fn):
-    for option in reversed(
-        [
-            click.option("--to", "target", metavar="TARGET", help="s3://bucket[/prefix], file:///path or a directory."),
-            click.option("--dry-run", is_flag=True, help="Print the plan; change nothing."),
-            click.option("--json", "as_json", is_flag=True, help="Print plan and result as JSON."),
-            click.option("--workers", type=click.IntRange(min=1), help="Concurrent uploads (default 16)."),
-            click.option("--verify", is_flag=True, help="List the target, compare hashes and headers, repair drift."),
-            click.option("--yes", "-y", is_flag=True, help="Confirm --delete-unknown without asking."),
-            click.option("--endpoint-url", help="S3-compatible endpoint (MinIO, R2, ...)."),
-            click.option("--region", help="AWS region."),
-            click.option("--profile", help="AWS profile (credentials come from boto3's standard chain)."),
-            click.option("--acl", help="Canned ACL for uploaded objects (default: none, the bucket's policy decides)."),
-            click.option("--quiet", "-q", is_flag=True, help="Print errors only."),
-        ]
-    ):
-        fn = option(fn)
-    return fn
-
-
-@click.command()
+@click.command(short_help="Publish a build directory to TARGET, uploading only what changed.")
 @click.argument("build_dir", type=click.Path(path_type=Path))
-@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), help="Config file.")
+@CONFIG
 @_target_options
 @_retention_options
-@fail_cleanly
 def publish(build_dir, config_file, dry_run, as_json, verify, yes, quiet, delete_unknown, **options):
     """Publish BUILD_DIR (an `assetpub build` output) to TARGET, uploading only what changed.
 
     Fingerprinted files go first, then files that keep their names, then the manifest and
     the deploy record, so a failed or interrupted publish never breaks the live site;
     running it again finishes the job."""
-    config = load_config(config_file, **options)  # flags given override the config file
+    config = load_config(config_file, overrides_from="flag", **options)  # flags given override the config file
     with paused_gc():
         from ..publish.publisher import publish as run_publish
 
@@ -98,11 +66,10 @@ def publish(build_dir, config_file, dry_run, as_json, verify, yes, quiet, delete
         reporter.report(result)  # after the progress bar is closed
 
 
-@click.command()
+@click.command(short_help="Build SOURCES, then publish the result to TARGET.")
 @build_options
 @_target_options
 @_retention_options
-@fail_cleanly
 def deploy(dry_run, as_json, verify, yes, quiet, delete_unknown, **options):
     """Build SOURCES, then publish to TARGET (settings from the config's `target = ...` or flags).
 
@@ -130,23 +97,18 @@ def _run_options(config, reporter, dry_run: bool, verify: bool, delete_unknown: 
         "workers": config.workers or 16,
         "progress": reporter.progress,
         "on_plan": reporter.on_plan,
-        **_publish_settings(config, delete_unknown, grace_flag=options.get("grace")),
+        **_publish_settings(config, delete_unknown),
     }
 
 
-def _publish_settings(config, delete_unknown: bool, *, grace_flag: str | None) -> dict:
-    from ..publish.errors import PublishError
-    from ..publish.prune import Retention, parse_duration
+def _publish_settings(config, delete_unknown: bool) -> dict:
+    from ..durations import parse_duration
+    from ..publish.prune import Retention
 
-    try:
-        grace = parse_duration(config.grace)
-    except PublishError as e:  # say where the value came from, like every other config error
-        where = "--grace" if grace_flag is not None or config.config_file is None else f"{config.config_file}: key 'grace'"
-        raise PublishError(f"{where}: {e}") from None
     return {
         "retention": Retention(
             keep=config.keep,
-            grace=grace,
+            grace=parse_duration(config.grace),  # checked when the config was loaded
             max_deletes=config.max_deletes,
             delete_unknown=delete_unknown,
         ),
@@ -226,11 +188,13 @@ class _Reporter:
             upload_bytes = sum(a.size for a in plan.files if a.kind in ("upload", "overwrite"))
             click.echo(
                 f"dry run: would upload {c['upload'] + c['overwrite']} ({human_bytes(upload_bytes)}), "
-                f"update {c['update-headers']}, skip {c['skip']}, delete {c['delete']} -> {result.target}"
+                f"update {c['update-headers']}, skip {c['skip']}, delete {c['delete']}"
+                + (f" and {c['delete-records']} deploy records" if c["delete-records"] else "")
+                + f" -> {result.target}"
             )
             return
         for key in plan.unknown:
-            click.echo(f"unknown object on the target (left alone): {key}", err=True)
+            click.echo(f"warning: unknown object on the target (left alone): {key}", err=True)
         if self.quiet:
             return
         a = result.applied
@@ -244,15 +208,15 @@ class _Reporter:
             click.echo(f"invalidated {len(inv['paths'])} paths on CloudFront {inv['distribution']} ({inv['id']})")
 
 
-@click.command()
+@click.command(short_help="List the deploys stored in TARGET, the live one marked.")
 @_connection_options
 @click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
-@fail_cleanly
 def deploys(target, endpoint_url, region, profile, config_file, as_json):
     """List the deploys stored in TARGET, newest first (the live one marked)."""
     from ..publish.rollback import deploys as list_deploys
 
-    config = load_config(config_file, target=target, endpoint_url=endpoint_url, region=region, profile=profile)
+    config = load_config(config_file, overrides_from="flag", target=target, endpoint_url=endpoint_url, region=region,
+                         profile=profile)
     rows = list_deploys(_open(config))
     if as_json:
         click.echo(json_text(rows))
@@ -266,18 +230,19 @@ def deploys(target, endpoint_url, region, profile, config_file, as_json):
         )
 
 
-@click.command()
+@click.command(short_help="Make an earlier deploy live again.")
 @_connection_options
 @click.option(
     "--deploy",
     "deploy_id",
     metavar="ID",
-    help="The deploy to make live, an ID from `assetpub deploys` (default: the one before the live one).",
+    cls=Setting,
+    default_text="the one before the live one",
+    help="The deploy to make live, an ID from `assetpub deploys`.",
 )
-@click.option("--dry-run", is_flag=True, help="Say what would be restored; change nothing.")
+@_DRY_RUN
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-@click.option("--cloudfront-distribution", metavar="ID", help="Invalidate the restored keep-name paths.")
-@fail_cleanly
+@_CLOUDFRONT
 def rollback(target, endpoint_url, region, profile, config_file, deploy_id, dry_run, as_json, cloudfront_distribution):
     """Make an earlier deploy live again: its pages and manifest are put back from the
     target itself (fingerprinted files are still there thanks to retention). If any file
@@ -286,6 +251,7 @@ def rollback(target, endpoint_url, region, profile, config_file, deploy_id, dry_
 
     config = load_config(
         config_file,
+        overrides_from="flag",
         target=target,
         endpoint_url=endpoint_url,
         region=region,
@@ -312,4 +278,3 @@ def rollback(target, endpoint_url, region, profile, config_file, deploy_id, dry_
         )
 
 
-COMMANDS = [publish, deploy, deploys, rollback]

@@ -1,15 +1,17 @@
 """`assetpub watch` and `assetpub serve`: rebuild on save, and a development server with
-production headers. Both run until Ctrl-C, then stop cleanly (exit 0)."""
+production headers. Both run until Ctrl-C or SIGTERM, then stop cleanly (exit 0)."""
 
 from __future__ import annotations
 
+import signal
 import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import click
 
-from ..cli import fail_cleanly
+from ..cli import Setting
+from .build import BASE_URL, CONFIG, JOBS, MINIFY, OUT, SOURCES, STRICT, options
 
 WATCH_BROTLI_QUALITY = 5  # docs/watch.md: ~50x faster than q11, ~15% larger; only names and .br bytes differ
 
@@ -17,29 +19,24 @@ _host = click.option("--host", default="127.0.0.1", show_default=True,
                      help="Address to listen on (a development server: keep it local).")
 _port = click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
                      help="Port to listen on (0: any free port).")
-_prefix = click.option("--prefix", help="URL path to serve the files under (default: the manifest's base_url path).")
+_prefix = click.option("--prefix", cls=Setting, default_text="the manifest's base_url path",
+                       help="URL path to serve the files under.")
 _live_reload = click.option("--live-reload", is_flag=True,
                             help="Restyle or reload open pages after each rebuild (injects a small script into HTML).")
 
 
-@click.command()
-@click.argument("sources", nargs=-1, type=click.Path(file_okay=False, path_type=Path))
-@click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path), help="Output directory.")
-@click.option("--base-url", help="URL prefix the output is served under (default /assets/), or a CDN URL.")
-@click.option("--strict/--no-strict", default=None, help="Fail on a missing reference (default: warn).")
-@click.option("--minify/--no-minify", default=None, help="Minify CSS and JS (default: on).")
+@click.command(short_help="Build, then rebuild whenever a source file changes.")
+@options(SOURCES, OUT, BASE_URL, STRICT, MINIFY)
 @click.option("--brotli-quality", type=click.IntRange(0, 11), default=WATCH_BROTLI_QUALITY, show_default=True,
-              help="Brotli quality while watching (11 gives the same output as `assetpub build`).")
-@click.option("--jobs", "-j", type=click.IntRange(min=0), help="Worker processes (default: all cores).")
+              help="Brotli quality while watching, at most the config's (11 gives the same output as `assetpub build`).")
+@options(JOBS, CONFIG)
 @click.option("--debounce", type=click.IntRange(0, 10000), default=50, show_default=True,
               help="Milliseconds of quiet to wait for before rebuilding.")
-@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), help="Config file.")
 @click.option("--serve", "serve_too", is_flag=True, help="Also serve --out with the development server.")
 @_host
 @_port
 @_prefix
 @_live_reload
-@fail_cleanly
 def watch(sources, out, base_url, strict, minify, brotli_quality, jobs, debounce, config_file, serve_too, host, port,
           prefix, live_reload):
     """Build SOURCES into --out, then rebuild whenever a source file changes.
@@ -49,14 +46,16 @@ def watch(sources, out, base_url, strict, minify, brotli_quality, jobs, debounce
     good build stays in place (and keeps being served) until the file is fixed.
     With --serve, the output is also served as `assetpub serve` would. Ctrl-C stops."""
     from ..config import load_config
+    from ..load_path import require_source_dirs
     from ..serve import make_server
     from ..watch import Watcher, watch_config
 
-    config = load_config(config_file, sources=tuple(sources), out=out, base_url=base_url, strict=strict, minify=minify,
-                         jobs=jobs)
+    config = load_config(config_file, overrides_from="flag", sources=tuple(sources), out=out, base_url=base_url,
+                         strict=strict, minify=minify, jobs=jobs)
     config = watch_config(config, brotli_quality=brotli_quality)
     server = None
     if serve_too and config.out is not None:
+        require_source_dirs(config.sources)  # a mistake leaves no empty --out behind
         Path(config.out).mkdir(parents=True, exist_ok=True)
         # from the config, not the manifest: there is none yet if the first build fails
         prefix = prefix or urlsplit(config.base_url).path or "/"
@@ -77,13 +76,12 @@ def watch(sources, out, base_url, strict, minify, brotli_quality, jobs, debounce
     click.echo("stopped")
 
 
-@click.command()
+@click.command(short_help="Serve a build or an origin with production headers (development).")
 @click.argument("directory", type=click.Path(file_okay=False, exists=True, path_type=Path))
 @_host
 @_port
 @_prefix
 @_live_reload
-@fail_cleanly
 def serve(directory, host, port, prefix, live_reload):
     """Development server: serve DIRECTORY (a build output or a directory origin)
     with the headers production sends. Not for production use.
@@ -147,15 +145,18 @@ def _shown(path) -> str:
 
 
 def _wait_for_ctrl_c(message: str) -> None:
-    """Say `message`, then block the main thread until SIGINT: from here on, Ctrl-C is
-    the normal way to stop (exit 0), not an interruption."""
-    forever = threading.Event()
+    """Say `message`, then block the main thread until Ctrl-C (SIGINT) or SIGTERM (a
+    process manager, `docker stop`, `kill`): from here on, either is the normal way to
+    stop (exit 0), not an interruption."""
+    stop = threading.Event()
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
     try:
         click.echo(message)
-        while not forever.wait(3600):
+        while not stop.wait(3600):
             pass
     except KeyboardInterrupt:
         click.echo("")
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
-COMMANDS = [watch, serve]

@@ -5,7 +5,7 @@ header sidecar), ETag and Last-Modified (from the served file's mtime and size, 
 derives them, so an unchanged output keeps answering 304), Content-Length, and, for
 files that have precompressed variants, Vary: Accept-Encoding and the variant the client
 accepts. Conditional requests follow RFC 9110 §13.1: If-None-Match wins over
-If-Modified-Since.
+If-Modified-Since. Identity responses take one byte range (206, 416, If-Range: ranges.py).
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, BinaryIO
 
 from .. import media_types
-from . import livereload, negotiate
+from ..header_value import header_problem
+from . import livereload, negotiate, ranges
 from .headers import Headers
 from .paths import BadRequest, relative_name, resolve, url_path
 
@@ -97,10 +98,31 @@ class Handler(BaseHTTPRequestHandler):
                 fields["Content-Encoding"] = coding
             if inject:
                 return self._bytes(livereload.inject(f.read()), content_type, send_body, fields)
-            fields["Content-Length"] = str(st.st_size)
-            self._head(HTTPStatus.OK, fields)
+            status, first, length = HTTPStatus.OK, 0, st.st_size
+            if coding is None:  # ranges of identity bytes only: an encoded variant is sent whole
+                fields["Accept-Ranges"] = "bytes"
+                try:
+                    wanted = self._range(etag, int(st.st_mtime), st.st_size) if send_body else None
+                except ranges.Unsatisfiable:
+                    return self._error(HTTPStatus.REQUESTED_RANGE_NOT_SATISFIABLE, send_body,
+                                       {"Content-Range": f"bytes */{st.st_size}"})
+                if wanted is not None:
+                    status, (first, last) = HTTPStatus.PARTIAL_CONTENT, wanted
+                    length = last - first + 1
+                    fields["Content-Range"] = f"bytes {first}-{last}/{st.st_size}"
+            fields["Content-Length"] = str(length)
+            self._head(status, fields)
             if send_body:
-                _copy(f, self.wfile, st.st_size)
+                f.seek(first)
+                _copy(f, self.wfile, length)
+
+    def _range(self, etag: str, mtime: int, size: int) -> tuple[int, int] | None:
+        """The one byte range a GET asks for and may have, or None for the whole file."""
+        if not ranges.if_range_holds(self.headers.get("If-Range"), etag, mtime):
+            return None
+        return ranges.byte_range(self.headers.get("Range"), size)
+
+
 
     def _not_modified(self, etag: str, mtime: int) -> bool:
         inm = self.headers.get("If-None-Match")
@@ -120,6 +142,10 @@ class Handler(BaseHTTPRequestHandler):
     def _head(self, status: int, fields: dict[str, str]) -> None:
         self.send_response(status)
         for name, value in fields.items():
+            problem = header_problem(value)
+            if problem:  # from a hand-edited manifest or sidecar: never split into two headers
+                log.warning("%s: not sent: its value %s (fix the manifest or header sidecar)", name, problem)
+                continue
             self.send_header(name, value)
         self.end_headers()
 
@@ -130,10 +156,10 @@ class Handler(BaseHTTPRequestHandler):
         if send_body:
             self.wfile.write(body)
 
-    def _error(self, status: HTTPStatus, send_body: bool) -> None:
+    def _error(self, status: HTTPStatus, send_body: bool, extra: dict[str, str] | None = None) -> None:
         body = f"{status.value} {status.phrase}\n".encode()
         fields = {"Content-Type": "text/plain; charset=utf-8", "Content-Length": str(len(body)), "Cache-Control": "no-store"}
-        self._head(status, fields)
+        self._head(status, {**fields, **(extra or {})})
         if send_body:
             self.wfile.write(body)
 

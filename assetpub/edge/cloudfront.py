@@ -23,6 +23,7 @@ from typing import Any
 from ..digest import FINGERPRINT_LENGTH, fingerprinted_name
 from ..errors import AssetpubError
 from ..manifest import Manifest, url_path
+from .embed import printable
 from .nginx import url_prefix
 
 MAX_FUNCTION_BYTES = 10 * 1024  # CloudFront Functions quota: maximum function size
@@ -40,7 +41,7 @@ def cloudfront_function(manifest: Manifest, *, prefix: str | None = None) -> str
     prefix = url_prefix(prefix if prefix is not None else manifest.base_url)
     fingerprints, paths = _variant_tables(manifest)
     code = _TEMPLATE.format(
-        source=manifest.source or "manifest",
+        source=printable(manifest.source or "manifest"),
         count=len(fingerprints) + len(paths),
         prefix=json.dumps(prefix),
         fp_len=FINGERPRINT_LENGTH,

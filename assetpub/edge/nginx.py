@@ -25,7 +25,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from .. import media_types
-from ..errors import AssetpubError
+from ..errors import AssetpubError, UsageError
+from .embed import printable
 from .origin import FINGERPRINTED_NAME, PRE_DIGESTED_NAME, STATE_DIR, Headers, Origin
 
 # Where distributions install dynamic modules; the first that has the file wins.
@@ -50,7 +51,7 @@ def nginx_config(
     pid, logs and temp files live in RUNDIR) serving `origin` under URL `prefix`."""
     prefix = url_prefix(prefix if prefix is not None else origin.manifest.base_url)
     if not _LISTEN.fullmatch(listen):
-        raise AssetpubError(f"--listen {listen!r}: expected an nginx listen value such as 127.0.0.1:8080")
+        raise UsageError(f"--listen {listen!r}: expected an nginx listen value such as 127.0.0.1:8080")
     server = _server_block(origin, listen=listen, prefix=prefix, brotli=brotli)
     if standalone is None:
         return "\n".join(_header(origin, prefix, brotli)) + "\n" + server
@@ -77,8 +78,8 @@ def find_brotli_module() -> Path | None:
 # -- pieces ---------------------------------------------------------------------
 def _header(origin: Origin, prefix: str, brotli: bool) -> list[str]:
     lines = [
-        f"# assetpub nginx-config: serves {origin.root} at {prefix}",
-        f"# from {origin.manifest_path} ({len(origin.manifest)} assets). Regenerate after a publish",
+        f"# assetpub nginx-config: serves {printable(origin.root)} at {printable(prefix)}",
+        f"# from {printable(origin.manifest_path)} ({len(origin.manifest)} assets). Regenerate after a publish",
         "# that changes Cache-Control rules (new files need no regeneration).",
         "# Include it inside http {} (e.g. /etc/nginx/conf.d/assetpub.conf).",
     ]
@@ -209,7 +210,7 @@ def _standalone(server: str, rundir: Path, *, brotli: bool, brotli_module: str |
 
     lines = [
         "# assetpub nginx-config --standalone: a complete nginx.conf for tests and local checks.",
-        f"# Run: nginx -p {rundir} -e {rundir / 'error.log'} -c FILE",
+        f"# Run: nginx -p {printable(rundir)} -e {printable(rundir / 'error.log')} -c FILE",
         "daemon off;",
         "master_process off;",
         "worker_processes 1;",
@@ -248,8 +249,12 @@ def _never_served(path: str) -> bool:
 
 
 def _quoted(value: str, what: str) -> str:
-    if _UNSAFE.search(value):
-        raise AssetpubError(f"{what}: {value!r} has a character nginx config cannot carry safely ($, quote, backslash)")
+    bad = _UNSAFE.search(value)
+    if bad:
+        raise AssetpubError(
+            f"{printable(what)}: '{printable(value)}' contains {bad.group()!r}, "
+            "which an nginx config cannot carry safely (control characters, $, quotes and backslashes are refused)"
+        )
     return f'"{value}"'
 
 

@@ -25,6 +25,7 @@ from ..config import IMMUTABLE, REVALIDATE
 from ..digest import FINGERPRINT_LENGTH
 from ..errors import AssetpubError
 from ..manifest import MANIFEST_NAME, Manifest
+from ..safe_path import is_safe_key
 
 log = logging.getLogger(__name__)
 
@@ -168,6 +169,9 @@ def _sidecar_headers(directory: Path, root: Path) -> dict[str, Headers]:
     out = {}
     for key, h in objects.items():
         if not key.startswith(base) or not isinstance(h, dict) or "cache_control" not in h:
+            continue
+        if not is_safe_key(key):  # never a location or an alias outside the origin
+            log.warning("%s: entry %r is not a safe path; ignored", path, key)
             continue
         rel = key[len(base):]
         if h.get("content_encoding") and any(rel.endswith(ext) for ext in EXTENSIONS.values()):

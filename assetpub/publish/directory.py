@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import threading
 import uuid
@@ -26,11 +27,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator
 
+from ..header_value import header_problem
 from ..output import copy_atomic, fsync_dir, fsync_file, remove_empty_parents, write_atomic
+from ..safe_path import UnsafePath, inside, key_problem
 from ..stamps import sha256_file
 from .errors import PublishError
 from .state import RESERVED, Headers, LocalObject, RemoteObject, is_publishable
 
+log = logging.getLogger(__name__)
 HEADERS_KEY = RESERVED + "headers.json"
 HEADERS_VERSION = 1
 
@@ -55,11 +59,9 @@ class DirectoryTarget:
 
     def _load_sidecar(self) -> dict[str, dict[str, str]]:
         if self._headers is None:
-            path = self.root / HEADERS_KEY
+            path = self._path(HEADERS_KEY)
             try:
-                raw = json.loads(path.read_bytes())
-                objects = raw.get("objects", {}) if isinstance(raw, dict) else {}
-                self._headers = {k: dict(v) for k, v in objects.items() if isinstance(v, dict)}
+                self._headers = sidecar_entries(json.loads(path.read_bytes()), where=str(path))
             except FileNotFoundError:
                 self._headers = {}
             except (OSError, ValueError):
@@ -68,6 +70,7 @@ class DirectoryTarget:
         return self._headers
 
     def _set_headers(self, key: str, headers: Headers) -> None:
+        headers.checked(key)
         with self._lock:
             sidecar = self._sidecar()
             if sidecar.get(key) != headers.to_dict():
@@ -91,17 +94,18 @@ class DirectoryTarget:
 
     # -- the Target interface -------------------------------------------------------------
     def get(self, key: str) -> bytes | None:
+        path = self._path(key)
         try:
-            return (self.root / key).read_bytes()
+            return path.read_bytes()
         except FileNotFoundError:
             return None
         except NotADirectoryError:
             return None
         except OSError as e:
-            raise PublishError(f"{self.root / key}: cannot read: {e.strerror}") from None
+            raise PublishError(f"{path}: cannot read: {e.strerror}") from None
 
     def head(self, key: str) -> RemoteObject | None:
-        path = self.root / key
+        path = self._path(key)
         if not path.is_file():
             return None
         headers = self._sidecar().get(key, {})
@@ -114,13 +118,13 @@ class DirectoryTarget:
         )
 
     def content_sha256(self, key: str) -> str | None:
-        path = self.root / key
+        path = self._path(key)
         return sha256_file(path) if path.is_file() else None
 
     def upload(self, obj: LocalObject, *, key: str | None = None) -> None:
         assert obj.file is not None
         key = key or obj.key
-        dest = self.root / key
+        dest = self._path(key)
         if not (dest.is_file() and sha256_file(dest) == obj.sha256):  # same bytes: keep the mtime
             self._copy_atomic(obj.file, dest)
         else:  # left by a publish that was killed, maybe before it was durable: sync it too
@@ -129,27 +133,29 @@ class DirectoryTarget:
             self._set_headers(key, obj.headers)
 
     def copy(self, source: str, key: str, headers: Headers, sha256: str) -> None:
-        dest = self.root / key
+        dest = self._path(key)
         if not (dest.is_file() and sha256_file(dest) == sha256):
-            self._copy_atomic(self.root / source, dest)
+            self._copy_atomic(self._verified(source, sha256), dest)
         else:
             self._sync_file(dest)
         self._set_headers(key, headers)
 
     def update_headers(self, obj: LocalObject) -> None:
+        self._path(obj.key)
         self._set_headers(obj.key, obj.headers)
 
     def put_bytes(self, key: str, data: bytes, headers: Headers) -> None:
         self._write(key, data)
 
     def delete(self, key: str) -> None:
+        path = self._path(key)
         try:
-            (self.root / key).unlink()
+            path.unlink()
         except FileNotFoundError:
             pass
         except OSError as e:
-            raise PublishError(f"{self.root / key}: cannot remove: {e.strerror}") from None
-        self._renamed_into((self.root / key).parent)
+            raise PublishError(f"{path}: cannot remove: {e.strerror}") from None
+        self._renamed_into(path.parent)
         with self._lock:
             if self._sidecar().pop(key, None) is not None:
                 self._dirty = True
@@ -157,7 +163,7 @@ class DirectoryTarget:
     def delete_many(self, keys: list[str]) -> None:
         for key in keys:
             self.delete(key)
-            remove_empty_parents(self.root, (self.root / key).parent)
+            remove_empty_parents(self.root, self._path(key).parent)
 
     def listing(self, under: str = "") -> Iterator[tuple[str, datetime]]:
         """(key, mtime) of every file under `under` (reserved keys included, temp files not)."""
@@ -176,7 +182,7 @@ class DirectoryTarget:
         """Create key only if it does not exist, whole: a temporary file hard-linked to the
         name (the link fails if the name exists), or O_EXCL where links are not supported.
         Returns its version (the content's hash) or None."""
-        path = self.root / key
+        path = self._path(key)
         tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -213,7 +219,7 @@ class DirectoryTarget:
         return self._take_aside(key, version)
 
     def _take_aside(self, key: str, version: str) -> bool:
-        path = self.root / key
+        path = self._path(key)
         aside = path.with_name(f".{path.name}.{uuid.uuid4().hex}")  # a dotfile: never listed or published
         try:
             os.rename(path, aside)
@@ -232,11 +238,11 @@ class DirectoryTarget:
 
     def entries(self, under: str) -> set[str]:
         try:
-            return {e.name for e in os.scandir(self.root / under) if e.is_file() and not e.name.startswith(".")}
+            return {e.name for e in os.scandir(self._path(under.rstrip("/"))) if e.is_file() and not e.name.startswith(".")}
         except (FileNotFoundError, NotADirectoryError):
             return set()
         except OSError as e:
-            raise PublishError(f"{self.root / under}: cannot list: {e.strerror}") from None
+            raise PublishError(f"{self._path(under.rstrip('/'))}: cannot list: {e.strerror}") from None
 
     def scan(self) -> Iterator[tuple[str, RemoteObject]]:
         for key in self.keys():
@@ -245,8 +251,30 @@ class DirectoryTarget:
                 yield key, remote
 
     # -- writing -----------------------------------------------------------------------------
+    def _path(self, key: str) -> Path:
+        """Where key lives: every operation goes through here (the path rule, safe_path)."""
+        try:
+            return inside(self.root, key, what=f"{self.url}: key")
+        except UnsafePath as e:
+            raise PublishError(str(e)) from None
+
+    def _verified(self, source: str, sha256: str) -> Path:
+        """The file at `source`, after checking it holds the bytes named by `sha256` (a stash
+        object is named by its hash; a planted or corrupt one is never restored)."""
+        path = self._path(source)
+        try:
+            actual = sha256_file(path)
+        except OSError as e:
+            raise PublishError(f"{path}: cannot read: {e.strerror}") from None
+        if actual != sha256:
+            raise PublishError(
+                f"{path}: its bytes do not have the SHA-256 {sha256} the record names "
+                "(corrupt or tampered with); refusing to restore it"
+            )
+        return path
+
     def _write(self, key: str, data: bytes) -> None:
-        path = self.root / key
+        path = self._path(key)
         try:
             write_atomic(path, data, durable=True)
         except OSError as e:
@@ -287,6 +315,28 @@ def sidecar_headers(origin: str | os.PathLike) -> dict[str, Any]:
     """Read ORIGIN/_assetpub/headers.json: {key: {content_type, cache_control, content_encoding?}}."""
     path = Path(origin) / HEADERS_KEY
     try:
-        return json.loads(path.read_bytes()).get("objects", {})
+        return sidecar_entries(json.loads(path.read_bytes()), where=str(path))
     except FileNotFoundError:
         return {}
+
+
+def sidecar_entries(raw: Any, *, where: str) -> dict[str, dict[str, str]]:
+    """The sidecar's {key: headers}, keeping only entries with a safe key and header values
+    that are strings without control characters (others are dropped, with a warning: the
+    next publish writes them again from the build)."""
+    objects = raw.get("objects", {}) if isinstance(raw, dict) else {}
+    if not isinstance(objects, dict):
+        log.warning("%s: 'objects' is not an object; ignored", where)
+        return {}
+    out = {}
+    for key, value in objects.items():
+        problem = key_problem(key)
+        if problem is None and not isinstance(value, dict):
+            problem = "has headers that are not an object"
+        if problem is None:
+            problem = next((f"{n} {p}" for n, v in value.items() for p in [header_problem(v)] if p), None)
+        if problem:
+            log.warning("%s: entry %r %s; ignored", where, key, problem)
+            continue
+        out[key] = dict(value)
+    return out

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from ..errors import AssetpubError
+from ..errors import AssetpubError, UsageError
 
 
 class PublishError(AssetpubError):
     """The publish cannot go on: bad build directory, bad target, or the target refused."""
+
+
+class TargetUsageError(PublishError, UsageError):
+    """The target was named wrongly (no target, a bad URL, an option that does not apply): exit 2."""
 
 
 class TargetError(PublishError):

@@ -29,6 +29,7 @@ import uuid
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from ..status import ExitStatus
 from .errors import PublishError
 from .state import RESERVED
 from .target import Target
@@ -41,6 +42,8 @@ _HELD: set[str] = set()  # owners of the locks this process holds right now
 
 class LockedError(PublishError):
     """Another publish holds the target's lock."""
+
+    exit_status = ExitStatus.LOCKED
 
 
 class LockLost(LockedError):

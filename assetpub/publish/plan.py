@@ -22,7 +22,7 @@ from typing import Any, Iterator, Mapping
 
 from .prune import Retention, plan_prune, record_keys, retired_keys, stash_key, too_many, too_many_retired
 from .record import CURRENT_KEY, JOURNAL_KEY, DeployRecord, deploy_key, journal_json, next_record
-from .state import LocalObject, LocalState, RemoteObject, RemoteState
+from .state import RESERVED, LocalObject, LocalState, RemoteObject, RemoteState
 
 UPLOAD = "upload"
 OVERWRITE = "overwrite"
@@ -105,7 +105,9 @@ class Plan:
     def counts(self) -> dict[str, int]:
         c = Counter(a.kind for a in self.files)
         out = {k: c.get(k, 0) for k in (UPLOAD, OVERWRITE, UPDATE_HEADERS, SKIP)}
-        out["delete"] = sum(1 for a in self.deletions if not a.key.startswith("_assetpub/"))
+        records = sum(1 for a in self.deletions if a.key.startswith(RESERVED))
+        out["delete"] = len(self.deletions) - records
+        out["delete-records"] = records  # deploy records (and their stashes) retention no longer needs
         return out
 
     def to_dict(self) -> dict[str, Any]:

@@ -11,43 +11,39 @@ Objects no record lists were not created by assetpub and are left alone, unless
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Iterable, Mapping, Sequence
 
 from ..compress import EXTENSIONS
-from .errors import PublishError
+from ..durations import parse_duration  # noqa: F401  (re-exported: callers import it from here)
+from ..errors import ConfigError
 from .record import DeployRecord, deploy_key
 from .state import RESERVED
 
 STASH_PREFIX = RESERVED + "objects/"  # bytes of files that keep their names, by sha256: for rollback
-_DURATION = re.compile(r"(\d+)([smhdw])")
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
-def parse_duration(text: str) -> timedelta:
-    """'7d', '12h', '1d12h', '30m', '0s' -> timedelta. Raises PublishError naming the value."""
-    value = text.strip().lower()
-    if not value or _DURATION.sub("", value):
-        raise PublishError(f"invalid duration {text!r} (use e.g. 7d, 12h, 1d12h, 30m, 0s)")
-    return timedelta(seconds=sum(int(n) * _UNITS[u] for n, u in _DURATION.findall(value)))
+DEFAULT_MAX_DELETES = 500
+RETIRE_SHARE_FLOOR = 10  # below this many, retiring is never taken for the wrong folder
 
 
 @dataclass(frozen=True)
 class Retention:
     keep: int = 3
     grace: timedelta = timedelta(days=7)
-    max_deletes: int = 500
+    max_deletes: int | None = None  # None: 500, and retire at most half the live deploy (retire_limit)
     delete_unknown: bool = False
 
     def __post_init__(self) -> None:
-        if self.keep < 1:
-            raise PublishError(f"keep must be at least 1, not {self.keep}")
-        if self.max_deletes < 0:
-            raise PublishError(f"max-deletes must be 0 or more, not {self.max_deletes}")
-        if self.grace < timedelta(0):
-            raise PublishError(f"grace must not be negative, not {self.grace}")
+        if isinstance(self.keep, bool) or not isinstance(self.keep, int) or self.keep < 1:
+            raise ConfigError(f"keep must be at least 1, not {self.keep!r}")
+        if self.max_deletes is not None and (
+            isinstance(self.max_deletes, bool) or not isinstance(self.max_deletes, int) or self.max_deletes < 0
+        ):
+            raise ConfigError(f"max_deletes must be 0 or more, not {self.max_deletes!r}")
+        if not isinstance(self.grace, timedelta) or self.grace < timedelta(0):
+            raise ConfigError(f"grace must be a duration of 0 or more, not {self.grace!r}")
 
 
 @dataclass(frozen=True)
@@ -136,24 +132,39 @@ def retired_keys(previous: DeployRecord | None, record: DeployRecord) -> list[st
     )
 
 
-def too_many_retired(retired: Sequence[str], live: int, max_deletes: int) -> str | None:
+def retire_limit(max_deletes: int | None, *, live: int) -> int:
+    """How many of the live deploy's objects one publish may retire. A `max_deletes` that
+    was given is the limit; by default it is the smaller of 500 and half the live deploy
+    (never below RETIRE_SHARE_FLOOR), so the guard works for a 60-file site as for a
+    60,000-file one."""
+    if max_deletes is not None:
+        return max_deletes
+    return min(DEFAULT_MAX_DELETES, max(live // 2, RETIRE_SHARE_FLOOR))
+
+
+def too_many_retired(retired: Sequence[str], live: int, max_deletes: int | None) -> str | None:
     """The wrong folder published by mistake deletes nothing at once (the previous deploy
     stays in the window) but retires the whole live site: refuse it now, not weeks later."""
-    if len(retired) > max_deletes:
+    limit = retire_limit(max_deletes, live=live)
+    if len(retired) > limit:
+        bound = f"--max-deletes {limit}" if max_deletes is not None or limit == DEFAULT_MAX_DELETES else "half of it"
         return (
             f"this publish would retire {len(retired)} objects of the {live} the live deploy uses "
             f"(assets this build does not have, first: {retired[0]}; retention deletes them later), "
-            f"more than --max-deletes {max_deletes}; "
-            "nothing was uploaded or deleted (wrong build directory? raise --max-deletes if this is intended)"
+            f"more than {bound}; "
+            "nothing was uploaded or deleted (wrong build directory? pass --max-deletes N to allow N)"
         )
     return None
 
 
-def too_many(deletions: Iterable[Deletion], max_deletes: int) -> str | None:
+def too_many(deletions: Iterable[Deletion], max_deletes: int | None) -> str | None:
     """Old versions of assets that an earlier deploy than this one replaced do not count:
     after a change of every fingerprint (new build settings, an assetpub upgrade) the
-    routine publish that deletes the old ones days later must not be refused."""
+    routine publish that deletes the old ones days later must not be refused. (The share
+    rule of retire_limit does not apply here: what is deleted now was retired, past that
+    guard, at least `grace` ago.)"""
     removed = [d.key for d in deletions if not d.replaced and not d.key.startswith(RESERVED)]
+    max_deletes = DEFAULT_MAX_DELETES if max_deletes is None else max_deletes
     if len(removed) > max_deletes:
         return (
             f"this publish would delete {len(removed)} objects of assets no longer deployed "

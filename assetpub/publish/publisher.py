@@ -21,6 +21,8 @@ from datetime import datetime, timezone
 from typing import Any, Callable
 
 from .. import __version__
+from ..config import check
+from ..safe_path import id_problem
 from .apply import DEFAULT_WORKERS, ApplyResult, apply
 from .errors import ImmutableConflict, PublishError
 from .lock import LOCK_KEY, Lock, holder_of
@@ -79,7 +81,9 @@ def read_current(target: Target, *, verify: bool = False) -> DeployRecord | None
         return DeployRecord.from_json(data, where=f"{target.url}/{CURRENT_KEY}")
     except UnreadableRecord as e:  # not one of a newer version: that one is never overwritten
         if not verify:
-            raise
+            if "--verify" in str(e):
+                raise
+            raise UnreadableRecord(f"{e}; `publish --verify` rebuilds the record from the target") from None
         log.warning("%s; --verify replaces it", e)
         return None
 
@@ -93,16 +97,20 @@ def read_records(target: Target, current: DeployRecord | None) -> list[DeployRec
         (k[len(DEPLOYS_PREFIX) : -len(".json")] for k, _ in target.listing(DEPLOYS_PREFIX) if k.endswith(".json")),
         reverse=True,
     )
-    wanted = [i for i in ids if current is None or i < current.id]
+    wanted = [i for i in ids if (current is None or i < current.id) and id_problem(i) is None]
 
     def load(deploy_id: str) -> DeployRecord | None:
-        key = f"{DEPLOYS_PREFIX}{deploy_id}.json"
+        key = deploy_key(deploy_id)
         data = target.get(key)
         try:
-            return DeployRecord.from_json(data, where=f"{target.url}/{key}") if data else None
+            record = DeployRecord.from_json(data, where=f"{target.url}/{key}") if data else None
         except PublishError as e:
             log.warning("%s (ignored)", e)
             return None
+        if record is not None and record.id != deploy_id:
+            log.warning("%s/%s: holds deploy %s, not %s (ignored)", target.url, key, record.id, deploy_id)
+            return None
+        return record
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         others = [r for r in pool.map(load, wanted) if r is not None]
@@ -130,6 +138,8 @@ def publish(
     `previous` may pass a record the caller already read (deploy does), saving the GET.
     `retention=None` disables pruning. `now` is the clock (tests inject it). `on_plan`
     sees the final plan before it is applied (the CLI sizes its progress bar from it)."""
+    check("workers", workers, "keyword argument workers")
+    workers = workers or DEFAULT_WORKERS
     started = time.perf_counter()
     local = load_local(build_dir, cached=not verify)
     if previous is _UNREAD:

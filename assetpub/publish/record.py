@@ -19,7 +19,17 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Mapping
 
+from ..safe_path import check_id, id_problem, is_safe_key
 from .errors import PublishError
+from .record_schema import (
+    UnreadableRecord,
+    parse_history,
+    parse_id,
+    parse_manifest,
+    parse_objects,
+    parse_text,
+    parse_time,
+)
 from .state import RESERVED, RemoteObject, RemoteState
 
 CURRENT_KEY = RESERVED + "current.json"
@@ -28,10 +38,6 @@ JOURNAL_KEY = RESERVED + "journal.json"
 FORMAT = "assetpub-deploy"
 VERSION = 1
 HISTORY_LIMIT = 50  # entries carried inside current.json; older ones stay in deploys/
-
-
-class UnreadableRecord(PublishError):
-    """A deploy record that is not valid JSON or not a record at all (torn, or foreign)."""
 
 
 def new_deploy_id(now: datetime, previous: str | None = None) -> str:
@@ -55,7 +61,8 @@ def _after(stamp: str) -> str:
 
 
 def deploy_key(deploy_id: str) -> str:
-    return f"{DEPLOYS_PREFIX}{deploy_id}.json"
+    """The key of a deploy's record; the id is checked (it may come from a record or the user)."""
+    return f"{DEPLOYS_PREFIX}{check_id(deploy_id, what='deploy id')}.json"
 
 
 @dataclass(frozen=True)
@@ -109,18 +116,18 @@ class DeployRecord:
             raise UnreadableRecord(
                 f"{where}: deploy record is not valid JSON ({e}); fix or delete it, or publish again with --verify"
             ) from None
-        if not isinstance(raw, dict) or raw.get("format") != FORMAT or not isinstance(raw.get("objects"), dict):
+        if not isinstance(raw, dict) or raw.get("format") != FORMAT:
             raise UnreadableRecord(f"{where}: not an assetpub deploy record")
         if raw.get("version") != VERSION:
             raise PublishError(f"{where}: unsupported deploy record version {raw.get('version')!r}")
         return cls(
-            id=str(raw["id"]),
-            time=str(raw["time"]),
-            tool=str(raw.get("tool", "")),
-            manifest=raw.get("manifest") or {},
-            objects=raw["objects"],
-            prefix=str(raw.get("prefix", "")),
-            history=tuple(raw.get("history") or ()),
+            id=parse_id(raw.get("id"), where=where),
+            time=parse_time(raw.get("time"), where=where),
+            tool=parse_text(raw, "tool", where=where),
+            manifest=parse_manifest(raw.get("manifest"), where=where),
+            objects=parse_objects(raw.get("objects"), where=where),
+            prefix=parse_text(raw, "prefix", where=where),
+            history=parse_history(raw.get("history"), where=where),
         )
 
 
@@ -157,9 +164,9 @@ def journal_keys(data: bytes | None) -> list[str]:
     if not data:
         return []
     try:
-        raw = json.loads(data)
-        return [k for k in raw.get("keys", []) if isinstance(k, str)]
-    except (ValueError, AttributeError):
+        keys = json.loads(data).get("keys", [])
+        return [k for k in keys if is_safe_key(k) and not k.startswith(RESERVED)] if isinstance(keys, list) else []
+    except (ValueError, AttributeError, TypeError):
         return []  # a torn journal only costs a few re-uploads
 
 
@@ -171,4 +178,4 @@ def journal_deploy(data: bytes | None) -> str | None:
         deploy = json.loads(data).get("deploy")
     except (ValueError, AttributeError):
         return None
-    return deploy if isinstance(deploy, str) and deploy.replace("-", "").isalnum() else None
+    return deploy if isinstance(deploy, str) and id_problem(deploy) is None else None

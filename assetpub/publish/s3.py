@@ -10,6 +10,7 @@ AWS_ENDPOINT_URL; credentials only from boto3's standard chain, never logged.
 from __future__ import annotations
 
 import functools
+import hashlib
 import logging
 import os
 import threading
@@ -81,6 +82,7 @@ class S3Target:
         return f"{self.prefix}/{key}" if self.prefix else key
 
     def _extra(self, headers: Headers, sha256: str | None, key: str = "") -> dict[str, Any]:
+        headers = headers.checked(key)
         extra: dict[str, Any] = {"ContentType": headers.content_type, "CacheControl": headers.cache_control}
         if headers.content_encoding:
             extra["ContentEncoding"] = headers.content_encoding
@@ -147,21 +149,40 @@ class S3Target:
             raise self._error(e, key) from None
 
     def copy(self, source: str, key: str, headers: Headers, sha256: str) -> None:
-        """Server-side copy (rollback puts stashed bytes back), with new headers."""
+        """Server-side copy (rollback puts stashed bytes back), with new headers. A source
+        under another key (a stash object) is read and hashed first, and copied only if it
+        is still that version (If-Match its ETag): bytes other than `sha256` never go live."""
+        condition = {} if source == key else {"CopySourceIfMatch": self._verified_etag(source, sha256)}
         try:
             self.client.copy_object(
                 Bucket=self.bucket,
                 Key=self._key(key),
                 CopySource={"Bucket": self.bucket, "Key": self._key(source)},
                 MetadataDirective="REPLACE",
+                **condition,
                 **self._extra(headers, sha256, key),
             )
         except Exception as e:  # noqa: BLE001
             raise self._error(e, key) from None
 
+    def _verified_etag(self, source: str, sha256: str) -> str:
+        digest = hashlib.sha256()
+        try:
+            r = self.client.get_object(Bucket=self.bucket, Key=self._key(source))
+            for chunk in r["Body"].iter_chunks(1 << 20):
+                digest.update(chunk)
+        except Exception as e:  # noqa: BLE001
+            raise self._error(e, source) from None
+        if digest.hexdigest() != sha256:
+            raise PublishError(
+                f"{self.url}/{source}: its bytes do not have the SHA-256 {sha256} the record names "
+                "(corrupt or tampered with); refusing to restore it"
+            )
+        return r["ETag"]
+
     def update_headers(self, obj: LocalObject) -> None:
         key = self._key(obj.key)
-        extra = self._extra(obj.headers, obj.sha256)
+        extra = self._extra(obj.headers, obj.sha256, obj.key)
         if obj.sha256 is None:
             # reused by the build: keep the hash the object already carries
             have = self.head(obj.key)

@@ -13,7 +13,9 @@ from ..compress import EXTENSIONS
 from ..config import REVALIDATE
 from ..errors import ManifestError
 from ..hashes import HashCache
+from ..header_value import header_problem
 from ..manifest import MANIFEST_NAME, Manifest
+from ..safe_path import key_problem
 from .errors import PublishError
 
 RESERVED = "_assetpub/"  # keys under this prefix belong to assetpub (records, journal, sidecar)
@@ -27,6 +29,15 @@ class Headers:
     content_type: str
     cache_control: str
     content_encoding: str | None = None
+
+    def checked(self, key: str) -> Headers:
+        """Self, if every value can be sent as a header (header_value); else a PublishError
+        naming the key. Targets call it where headers are emitted or stored."""
+        for name, value in self.to_dict().items():
+            problem = header_problem(value)
+            if problem:
+                raise PublishError(f"{key}: {name} {problem}; not published")
+        return self
 
     def to_dict(self) -> dict[str, str]:
         out = {"content_type": self.content_type, "cache_control": self.cache_control}
@@ -149,6 +160,10 @@ def _entry_files(root: Path, name: str, entry: Mapping[str, Any], where: str | N
         raise PublishError(f"{where}: entry {name!r} lacks path, content_type or cache_control") from None
     if not all(isinstance(v, str) for v in (path, content_type, cache_control)):
         raise PublishError(f"{where}: entry {name!r}: path, content_type and cache_control must be strings")
+    for field_name, value in (("content_type", content_type), ("cache_control", cache_control)):
+        problem = header_problem(value)
+        if problem:
+            raise PublishError(f"{where}: entry {name!r}: {field_name} {problem}")
     encodings = entry.get("encodings") or {}
     if not isinstance(encodings, dict) or not all(
         isinstance(v, dict) and isinstance(v.get("path", ""), str) for v in encodings.values()
@@ -163,8 +178,9 @@ def _entry_files(root: Path, name: str, entry: Mapping[str, Any], where: str | N
             (variant.get("path") or path + EXTENSIONS.get(encoding, "." + encoding), encoding, variant.get("size"))
         )
     for key, encoding, size in keys:
-        if not _safe(key):
-            raise PublishError(f"{where}: entry {name!r} has an unsafe path {key!r}")
+        problem = key_problem(key)
+        if problem:
+            raise PublishError(f"{where}: entry {name!r} has an unsafe path {key!r} ({problem})")
         if not is_publishable(key):
             continue  # dotfiles are never published, whatever the manifest says
         file = os.path.join(root, key)
@@ -176,7 +192,3 @@ def _entry_files(root: Path, name: str, entry: Mapping[str, Any], where: str | N
         out.append((key, file, st, int(size or 0), headers, fingerprinted, step))
     return out
 
-
-def _safe(key: str) -> bool:
-    parts = key.split("/")
-    return bool(key) and not key.startswith("/") and "\\" not in key and ".." not in parts and "" not in parts

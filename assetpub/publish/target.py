@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Iterator, Protocol
 from urllib.parse import unquote, urlsplit
 
-from .errors import PublishError
+from .errors import TargetUsageError
 from .network import NetworkLimits
 from .state import Headers, LocalObject, RemoteObject
 
@@ -90,19 +90,19 @@ def open_target(
 ) -> Target:
     """`s3://bucket[/prefix]` -> S3Target; `file:///path` or a plain path -> DirectoryTarget."""
     if not url:
-        raise PublishError("no target given (pass --to s3://bucket/prefix or --to DIR, or set 'target' in the config)")
+        raise TargetUsageError("no target given (pass --to s3://bucket/prefix or --to DIR, or set 'target' in the config)")
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme == "s3":
         if not parts.netloc:
-            raise PublishError(f"{url}: no bucket name (expected s3://bucket[/prefix])")
+            raise TargetUsageError(f"{url}: no bucket name (expected s3://bucket[/prefix])")
         if not _BUCKET.fullmatch(parts.netloc):
-            raise PublishError(
+            raise TargetUsageError(
                 f"{url}: invalid bucket name {parts.netloc!r} (expected s3://bucket[/prefix]; "
                 "an endpoint's host and port go in --endpoint-url)"
             )
         if parts.query or parts.fragment:
-            raise PublishError(f"{url}: an s3:// target takes no query string or fragment")
+            raise TargetUsageError(f"{url}: an s3:// target takes no query string or fragment")
         from .s3 import S3Target
 
         return S3Target(
@@ -117,16 +117,16 @@ def open_target(
         )
     if scheme == "file":
         if parts.netloc not in ("", "localhost"):
-            raise PublishError(f"{url}: only local file:// URLs are supported")
+            raise TargetUsageError(f"{url}: only local file:// URLs are supported")
         path = Path(unquote(parts.path))
     elif scheme and len(scheme) > 1:  # 'C:' on Windows is a drive, not a scheme
-        raise PublishError(
+        raise TargetUsageError(
             f"{url}: unknown target scheme {scheme!r} (use s3://bucket/prefix, file:///path or a directory)"
         )
     else:
         path = Path(url)
     if acl:
-        raise PublishError("an ACL (--acl, or 'acl' in the config) applies to S3 targets only")
+        raise TargetUsageError("an ACL (--acl, or 'acl' in the config) applies to S3 targets only")
     from .directory import DirectoryTarget
 
     return DirectoryTarget(path)

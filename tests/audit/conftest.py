@@ -16,6 +16,7 @@ from click.testing import CliRunner
 import assetpub
 from assetpub.cli import main
 from assetpub.compress import EXTENSIONS
+from tests import processes
 from tests.edge.conftest import origin, serve  # noqa: F401  (fixtures: a built origin, nginx serving it)
 from tests.edge.servers import free_port, nginx_binary, start_nginx, wait_for_port
 
@@ -29,8 +30,8 @@ def moto_s3(tmp_path):
     port = free_port()
     log = tmp_path / "moto.log"
     with open(log, "wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-                                stdout=out, stderr=subprocess.STDOUT)
+        proc = processes.spawn([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                               stdout=out, stderr=subprocess.STDOUT)
     try:
         wait_for_port(port, proc=proc, log=log, timeout=30)
         endpoint = f"http://127.0.0.1:{port}"
@@ -42,8 +43,7 @@ def moto_s3(tmp_path):
             "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{BUCKET}/*"}]}))
         yield endpoint, client
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        processes.stop(proc)
 
 
 def upload(client, build_dir: Path, *, gzip_only: tuple[str, ...] = ()) -> None:

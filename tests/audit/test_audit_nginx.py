@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 import assetpub
 from assetpub.cli import main
+from tests import processes
 from tests.audit.conftest import run_audit
 
 
@@ -203,8 +204,8 @@ def test_table_on_a_terminal_marks_failures_in_colour(origin, serve):
     server = serve(origin, edit=lambda conf: conf.replace("font/woff2 woff2;", ""))
     exe = shutil.which("assetpub", path=str(Path(sys.executable).parent)) or "assetpub"
     master, slave = pty.openpty()
-    proc = subprocess.Popen([exe, "audit", server.base + "/assets/", "--manifest", str(origin)],
-                            stdout=slave, stderr=subprocess.PIPE)
+    proc = processes.spawn([exe, "audit", server.base + "/assets/", "--manifest", str(origin)],
+                           stdout=slave, stderr=subprocess.PIPE)
     os.close(slave)
     chunks = []
     while True:

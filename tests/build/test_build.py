@@ -224,7 +224,7 @@ def test_first_root_wins(make_site, build):
 
 
 def test_missing_source_directory_is_an_error(tmp_path):
-    with pytest.raises(assetpub.BuildError, match="does not exist"):
+    with pytest.raises(assetpub.ConfigError, match="does not exist"):  # a usage mistake: exit 2
         assetpub.build([tmp_path / "nope"], out=tmp_path / "out")
 
 

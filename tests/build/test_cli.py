@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -82,26 +83,26 @@ def test_assetpub_toml_is_found(tmp_path):
 def test_unknown_config_key_and_wrong_type_name_key_and_file(tmp_path):
     write_tree(tmp_path, {"assetpub.toml": 'sources = ["a"]\nout = "o"\nminfy = false\n', "a/x.txt": "x"})
     proc = run("build", cwd=tmp_path)
-    assert proc.returncode == 1
+    assert proc.returncode == 2  # a configuration mistake
     assert "assetpub.toml: unknown key 'minfy'" in proc.stderr and "Traceback" not in proc.stderr
     write_tree(tmp_path, {"other.toml": 'sources = ["a"]\nout = "o"\nstrict = "yes"\n'})
     proc = run("build", "--config", "other.toml", cwd=tmp_path)
-    assert proc.returncode == 1 and "other.toml: key 'strict' must be a boolean, not string" in proc.stderr
+    assert proc.returncode == 2 and "other.toml: key 'strict' must be a boolean, not string" in proc.stderr
 
 
 def test_broken_toml_is_one_line(tmp_path):
     write_tree(tmp_path, {"assetpub.toml": "sources = [\n"})
     proc = run("build", cwd=tmp_path)
-    assert proc.returncode == 1 and "assetpub.toml: not valid TOML" in proc.stderr
+    assert proc.returncode == 2 and "assetpub.toml: not valid TOML" in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
 
 
 def test_no_sources_or_out_is_a_clear_error(tmp_path):
     proc = run("build", cwd=tmp_path)
-    assert proc.returncode == 1 and "no source directory given" in proc.stderr
+    assert proc.returncode == 2 and "no source directory given" in proc.stderr
     write_tree(tmp_path, {"a/x.txt": "x"})
     proc = run("build", "a", cwd=tmp_path)
-    assert proc.returncode == 1 and "no output directory given" in proc.stderr
+    assert proc.returncode == 2 and "no output directory given" in proc.stderr
 
 
 def test_help_explains(tmp_path):
@@ -177,10 +178,10 @@ def test_relative_base_url_is_a_clear_error(tmp_path):
     # "assets/" would resolve against each page's own URL: /blog/post -> /blog/assets/…
     write_tree(tmp_path, {"assetpub.toml": 'sources = ["a"]\nout = "o"\nbase_url = "assets"\n', "a/x.txt": "x"})
     proc = run("build", cwd=tmp_path)
-    assert proc.returncode == 1 and "Traceback" not in proc.stderr
-    assert "assetpub.toml: base_url must be a path from the site root" in proc.stderr and "'assets'" in proc.stderr
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "assetpub.toml: key 'base_url' must be a path from the site root" in proc.stderr and "'assets'" in proc.stderr
     result = CliRunner().invoke(main, ["build", str(tmp_path / "a"), "-o", str(tmp_path / "o"), "--base-url", "ftp://x/"])
-    assert result.exit_code == 1 and result.output.startswith("error: base_url must be"), result.output
+    assert result.exit_code == 2 and result.output.startswith("error: --base-url must be"), result.output
     for good in ("/static", "https://cdn.example.com/assets", "//cdn.example.com/a/"):
         result = CliRunner().invoke(main, ["build", str(tmp_path / "a"), "-o", str(tmp_path / "o"), "--base-url", good])
         assert result.exit_code == 0, (good, result.output)
@@ -189,10 +190,10 @@ def test_relative_base_url_is_a_clear_error(tmp_path):
 def test_output_directory_that_is_a_file_is_one_line(tmp_path):
     write_tree(tmp_path, {"a/x.txt": "x", "taken": "a file", "assetpub.toml": 'sources = ["a"]\nout = "taken"\n'})
     proc = run("build", cwd=tmp_path)
-    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert proc.stderr.strip() == f"error: {tmp_path / 'taken'}: output directory is a file"
     proc = run("build", "a", "--out", "taken/sub", cwd=tmp_path)
-    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert proc.stderr.strip() == f"error: {tmp_path / 'taken'}: is a file, so output directory {tmp_path / 'taken/sub'} cannot be created"
     assert (tmp_path / "taken").read_text() == "a file"
 
@@ -208,17 +209,24 @@ def test_unwritable_output_directory_is_one_line(tmp_path):
         ": cannot write: Permission denied"), proc.stderr
 
 
-def test_command_table_names_every_command_of_every_module():
-    """cli.COMMAND_MODULES lets one command import only its module: it must know them all."""
+def test_command_table_names_every_click_command_in_the_commands_package():
+    """cli.COMMANDS is the one table: every click command defined in assetpub/commands/
+    is in it, under its own name."""
     import importlib
+    import pkgutil
 
-    from assetpub.cli import COMMAND_MODULES, _command_modules
+    import click
 
-    found = {}
-    for name in sorted(_command_modules()):
-        module = importlib.import_module(f"assetpub.commands.{name}")
-        found.update({command.name: name for command in getattr(module, "COMMANDS", ())})
-    assert found == COMMAND_MODULES
+    from assetpub import commands
+    from assetpub.cli import COMMANDS, main
+
+    defined = {}
+    for info in pkgutil.iter_modules(commands.__path__):
+        module = importlib.import_module(f"assetpub.commands.{info.name}")
+        defined.update({obj.name: f"{info.name}:{attr}" for attr, obj in vars(module).items()
+                        if isinstance(obj, click.Command) and obj.callback.__module__ == module.__name__})
+    assert defined == COMMANDS
+    assert all(main.get_command(None, name).name == name for name in COMMANDS)
 
 
 def test_one_command_imports_only_its_module():
@@ -260,3 +268,15 @@ def test_json_output_is_sorted_valid_and_one_list_element_per_line():
     assert '    {"x": "\\u00e9", "y": 1},' in lines and '    {"x": 2}' in lines  # ASCII, as json.dumps writes it
     assert [line.strip()[:3] for line in lines if line.startswith('  "')] == ['"a"', '"b"', '"c"', '"z"']
     assert json_text([]) == "[]" and json_text({}) == "{}"
+
+
+def test_strict_lists_every_missing_reference(tmp_path):
+    write_tree(tmp_path, {"a/x.css": 'a{background:url("gone1.png")}\nb{background:url("gone2.png")}\n',
+                          "a/y.css": '@import "gone3.css";\n'})
+    proc = run("build", "a", "--out", "o", "--strict", cwd=tmp_path)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 3 and all(line.startswith("error: ") for line in lines), lines
+    assert "(and 2 more, listed below)" in lines[0]
+    assert sorted(re.search(r"missing reference '([^']+)'", line).group(1) for line in lines) == [
+        "gone1.png", "gone2.png", "gone3.css"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import select
-import signal
 import subprocess
 import sys
 import time
@@ -14,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from assetpub.config import _SCHEMA
+from tests import processes
 from tests.e2e.conftest import REPO, make_site
 from tests.edge.servers import get
 
@@ -83,18 +83,16 @@ def test_try_it_command_deploys_the_sample_and_serves_it(tmp_path):
     site = make_site(tmp_path / "sample_site")  # runs `assetpub deploy` in the copy
     assert (site.origin / "index.html").is_file()
     script = Path(sys.executable).with_name("assetpub")
-    proc = subprocess.Popen([str(script), "serve", "_origin", "--port", "0"], cwd=site.root,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        line = _read_line(proc, timeout=30)
-        match = re.match(r"serving _origin at (http://127\.0\.0\.1:\d+)/ ", line)
-        assert match, line
-        reply = get(match.group(1), "/")  # the URL it prints is the home page
-        assert reply.status == 200 and b"<title>Today's tides" in reply.body
-    finally:
-        proc.send_signal(signal.SIGINT)
-        out, _ = proc.communicate(timeout=30)
-    assert proc.returncode == 0 and "stopped" in out and "Traceback" not in out
+    proc = processes.spawn([str(script), "serve", "_origin", "--port", "0"], cwd=site.root,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    line = _read_line(proc, timeout=30)
+    match = re.match(r"serving _origin at (http://127\.0\.0\.1:\d+)/ ", line)
+    assert match, line
+    reply = get(match.group(1), "/")  # the URL it prints is the home page
+    assert reply.status == 200 and b"<title>Today's tides" in reply.body
+    assert processes.interrupt(proc, timeout=30) == 0  # Ctrl-C
+    out = proc.stdout.read()
+    assert "stopped" in out and "Traceback" not in out
 
 
 def test_nginx_steps_take_port_80_from_debians_default_site(tmp_path):

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests import processes
+
 HOST = "127.0.0.1"
 
 
@@ -60,13 +62,7 @@ class Nginx:
         return f"http://{HOST}:{self.port}"
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        processes.stop(self.proc)
 
 
 def start_nginx(conf_text: str, rundir: Path, port: int) -> Nginx:
@@ -80,8 +76,8 @@ def start_nginx(conf_text: str, rundir: Path, port: int) -> Nginx:
                            check=False, capture_output=True, text=True)
     if check.returncode != 0:
         raise AssertionError(f"nginx -t rejected the config:\n{check.stderr}\n{conf_text}")
-    proc = subprocess.Popen([binary, "-p", str(rundir), "-e", str(errlog), "-c", str(conf)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = processes.spawn([binary, "-p", str(rundir), "-e", str(errlog), "-c", str(conf)],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     server = Nginx(port, rundir, proc)
     try:
         wait_for_port(port, proc=proc, log=errlog)

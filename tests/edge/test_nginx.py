@@ -314,4 +314,4 @@ def test_served_at_the_root_and_from_an_absolute_base_url(tmp_path, serve):
 
 def test_listen_value_cannot_inject_directives(origin):
     result = CliRunner().invoke(main, ["nginx-config", str(origin), "--listen", "127.0.0.1:80; include /etc/passwd"])
-    assert result.exit_code == 1 and "expected an nginx listen value" in result.output and "include" not in result.stdout
+    assert result.exit_code == 2 and "expected an nginx listen value" in result.output and "include" not in result.stdout

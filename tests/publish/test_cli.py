@@ -12,6 +12,7 @@ import pytest
 from assetpub.manifest import Manifest
 from assetpub.publish import open_target, publish
 from assetpub.publish.record import CURRENT_KEY
+from tests import processes
 
 from .conftest import build_site
 
@@ -28,7 +29,7 @@ def run(*args, cwd=None, timeout=120):
 
 def start_publish(built, url, proxy):
     """`assetpub publish` through the fault-injecting proxy, one upload at a time, as a process."""
-    return subprocess.Popen(
+    return processes.spawn(
         [sys.executable, "-m", "assetpub.cli", "publish", str(built), "--to", url, "--endpoint-url", proxy.url,
          "--workers", "1"],
         stdout=subprocess.PIPE,
@@ -95,7 +96,7 @@ def test_bad_input_is_one_line(make, target, fragments, built, tmp_path):
 def test_invalid_endpoint_is_one_line(built):
     assert_one_line_error(
         run("publish", built, "--to", "s3://some-bucket", "--endpoint-url", "not a url"),
-        "invalid S3 endpoint URL 'not a url'",
+        "--endpoint-url must be an http(s) URL, not string 'not a url'",
     )
 
 
@@ -135,8 +136,7 @@ def test_killed_publish_leaves_old_site_and_rerun_finishes(s3server, site, built
         release.set()  # the held request now fails (500, retried) instead of hanging
         _, err = proc.communicate(timeout=60)
     finally:
-        if proc.poll() is None:
-            proc.kill()
+        processes.stop(proc)
     assert proc.returncode != 0
     assert "Traceback" not in err
     if sig == signal.SIGINT:
@@ -179,11 +179,11 @@ def test_concurrent_second_publish_is_refused(s3server, site, built, tmp_path):
         assert arrived.wait(60)  # the first publish holds the lock and is uploading
         second = run("publish", built, "--to", url, "--endpoint-url", proxy.url)
         assert_one_line_error(second, "is locked by another publish (owner ")
+        assert second.returncode == 75  # another publish holds the lock: try again later
         release.set()
         _, err = first.communicate(timeout=60)
     finally:
-        if first.poll() is None:
-            first.kill()
+        processes.stop(first)
     assert first.returncode == 0, err  # the held request was retried
     assert run("publish", built, "--to", url, "--endpoint-url", proxy.url).returncode == 0
 
@@ -213,7 +213,7 @@ def test_deploys_rollback_and_max_deletes_commands(site, built, tmp_path):
     proc = run("publish", tmp_path / "wrong", "--to", origin, "--keep", "1", "--grace", "0s", "--max-deletes", "2")
     assert_one_line_error(proc, "more than --max-deletes 2")
     assert sorted(p.name for p in origin.rglob("*")) == before
-    assert_one_line_error(run("publish", built, "--to", origin, "--grace", "soon"), "invalid duration 'soon'")
+    assert_one_line_error(run("publish", built, "--to", origin, "--grace", "soon"), "--grace must be a duration", "'soon'")
 
 
 def test_progress_bar_only_on_a_terminal(built, tmp_path):
@@ -221,7 +221,7 @@ def test_progress_bar_only_on_a_terminal(built, tmp_path):
     import pty
 
     master, slave = pty.openpty()
-    proc = subprocess.Popen(
+    proc = processes.spawn(
         [sys.executable, "-m", "assetpub.cli", "publish", str(built), "--to", str(tmp_path / "origin")],
         stdin=slave,
         stdout=slave,
@@ -261,8 +261,9 @@ def test_delete_unknown_needs_yes_without_a_terminal(site, built, tmp_path):
 def test_bad_retention_value_in_the_config_names_the_file_and_key(built, tmp_path):
     config = tmp_path / "assetpub.toml"
     config.write_text('target = "origin"\ngrace = "soon"\n')
-    assert_one_line_error(run("publish", built, cwd=tmp_path), f"{config}: key 'grace'", "invalid duration 'soon'")
-    assert_one_line_error(run("publish", built, "--grace", "later", cwd=tmp_path), "--grace", "invalid duration 'later'")
+    assert_one_line_error(run("publish", built, cwd=tmp_path), f"{config}: key 'grace' must be a duration", "'soon'")
+    config.write_text('target = "origin"\n')
+    assert_one_line_error(run("publish", built, "--grace", "later", cwd=tmp_path), "--grace must be a duration", "'later'")
     config.write_text('target = "origin"\nacl = "public-read"\n')
     assert_one_line_error(run("publish", built, cwd=tmp_path), "'acl' in the config", "S3 targets only")
 
@@ -301,3 +302,26 @@ def test_publish_in_process_leaves_garbage_collection_on(built, tmp_path):
     failed = CliRunner().invoke(main, ["publish", str(tmp_path / "missing"), "--to", str(tmp_path / "origin")])
     assert failed.exit_code == 1
     assert gc.isenabled()
+
+
+def test_dry_run_summary_counts_every_line_it_lists(site, built, tmp_path):
+    """Deletions of deploy records that retention no longer needs are listed and counted."""
+    import re
+
+    origin = tmp_path / "origin"
+    for n in range(3):
+        (site / "robots.txt").write_text(f"User-agent: *\nDisallow: /v{n}\n")
+        build_site(site, built)
+        assert run("publish", built, "--to", origin).returncode == 0
+    (site / "robots.txt").write_text("User-agent: *\nDisallow: /v9\n")
+    build_site(site, built)
+    proc = run("publish", built, "--to", origin, "--dry-run", "--keep", "1", "--grace", "0s")
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.strip().splitlines()
+    listed = [line.split()[0] for line in lines[:-1]]
+    summary = re.fullmatch(r"dry run: would upload (\d+) \(.*\), update (\d+), skip \d+, delete (\d+)"
+                           r"(?: and (\d+) deploy records)? -> .*", lines[-1])
+    assert summary, lines[-1]
+    upload, update, delete, records = (int(g or 0) for g in summary.groups())
+    assert listed.count("delete") == delete + records and records > 0
+    assert listed.count("upload") + listed.count("overwrite") == upload and listed.count("update-headers") == update

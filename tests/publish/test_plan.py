@@ -85,7 +85,7 @@ def test_nothing_to_do_has_no_record_and_no_writes():
     p = plan(state, previous.remote_state(), options(previous))
     assert not p.has_work
     assert list(p.steps()) == []
-    assert p.counts() == {"upload": 0, "overwrite": 0, "update-headers": 0, "skip": 2, "delete": 0}
+    assert p.counts() == {"upload": 0, "overwrite": 0, "update-headers": 0, "skip": 2, "delete": 0, "delete-records": 0}
 
 
 def test_steps_order_fingerprinted_then_keep_name_then_manifest_then_records():

@@ -7,12 +7,15 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+import assetpub
+from assetpub.errors import ConfigError
 from assetpub.manifest import Manifest
 from assetpub.publish import PublishError, publish
 from assetpub.publish.lock import LOCK_KEY, LockedError
 from assetpub.publish.prune import Retention, parse_duration, plan_prune
 from assetpub.publish.record import CURRENT_KEY, DeployRecord
 from assetpub.publish.rollback import deploys, rollback
+from tests.conftest import write_tree
 
 from .conftest import build_site
 from .test_contract import FailingTarget
@@ -30,7 +33,7 @@ def test_parse_duration(text, seconds):
 
 @pytest.mark.parametrize("text", ["", "7", "d", "7x", "-1d", "1.5h"])
 def test_parse_duration_rejects(text):
-    with pytest.raises(PublishError, match="invalid duration"):
+    with pytest.raises(ConfigError, match="invalid duration"):
         parse_duration(text)
 
 
@@ -190,7 +193,7 @@ def test_replaced_versions_count_unless_this_deploy_is_what_replaces_them():
 
 @pytest.mark.parametrize("bad", [{"keep": 0}, {"max_deletes": -1}, {"grace": timedelta(seconds=-1)}])
 def test_retention_rejects_nonsense(bad):
-    with pytest.raises(PublishError):
+    with pytest.raises(ConfigError):
         Retention(**bad)
 
 
@@ -312,3 +315,29 @@ def test_lock_is_refreshed_and_released_and_never_steals(tmp_path):
     with pytest.raises(LockedError, match="owner elsewhere:1:x"):
         Lock(target).acquire()
     assert json.loads(target.get(LOCK_KEY)) == foreign
+
+
+def test_the_wrong_folder_guard_scales_with_a_small_site(backend, site, built, tmp_path):
+    """With the default max_deletes, a publish may retire at most half of what the live
+    deploy uses (beyond a floor of 10), whatever the site's size: a 1-asset build over the
+    sample site is refused; an explicit --max-deletes is the override."""
+    deploy_versions(backend, site, built, 1)
+    live = {k for k in backend.keys() if not k.startswith("_assetpub/")}
+    assert 11 < len(live) < 500  # well under the absolute bound: the share must refuse it
+    before = {k: backend.read(k) for k in backend.keys()}
+    one = write_tree(tmp_path / "one", {"robots.txt": "User-agent: *\n"})
+    assetpub.build([one], out=tmp_path / "one-out")
+    with pytest.raises(PublishError, match=r"would retire \d+ objects of the \d+ the live deploy uses .*more than half"):
+        publish(tmp_path / "one-out", target=backend.target(), now=T0 + timedelta(hours=1))
+    assert {k: backend.read(k) for k in backend.keys()} == before
+    explicit = Retention(max_deletes=len(live))
+    assert publish(tmp_path / "one-out", target=backend.target(), now=T0 + timedelta(hours=2), retention=explicit).plan.record
+
+
+def test_retire_limit_is_half_with_a_floor_unless_given():
+    from assetpub.publish.prune import retire_limit
+
+    assert retire_limit(None, live=60) == 30
+    assert retire_limit(None, live=4) == 10  # small sites: a handful of renames is no wrong folder
+    assert retire_limit(None, live=100_000) == 500  # the absolute default
+    assert retire_limit(25, live=60) == 25 and retire_limit(1000, live=60) == 1000  # given: used as is

@@ -11,6 +11,7 @@ import pytest
 from assetpub.manifest import Manifest
 from assetpub.publish import TargetError, open_target, publish
 from assetpub.publish.record import CURRENT_KEY
+from tests import processes
 
 from .conftest import build_site, free_port
 
@@ -215,7 +216,7 @@ def moto_with_auth():
 
     port = free_port()
     env = {**os.environ, "INITIAL_NO_AUTH_ACTION_COUNT": "0"}
-    proc = subprocess.Popen(
+    proc = processes.spawn(
         [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
         env=env,
         stdout=subprocess.DEVNULL,
@@ -231,11 +232,9 @@ def moto_with_auth():
 
     threading.Thread(target=watch, daemon=True).start()
     if not ready.wait(30):
-        proc.kill()
         pytest.fail("moto server with auth did not start")
     yield f"http://127.0.0.1:{port}"
-    proc.terminate()
-    proc.wait(10)
+    processes.stop(proc)
 
 
 def test_wrong_credentials(moto_with_auth, built):

@@ -14,6 +14,7 @@ import assetpub
 from assetpub.config import load_config
 from assetpub.serve import make_server
 from assetpub.watch import Watcher
+from tests import processes
 from tests.conftest import write_tree
 from tests.watch.conftest import TIMEOUT
 
@@ -61,7 +62,7 @@ def test_page_reloads_after_a_rebuild(tmp_path, request_log):
     server = make_server(config.out, port=0, live_reload=True).start()
     browser = None
     try:
-        browser = subprocess.Popen(
+        browser = processes.spawn(
             [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
              f"--user-data-dir={tmp_path / 'profile'}", server.url + "index.html"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -74,8 +75,7 @@ def test_page_reloads_after_a_rebuild(tmp_path, request_log):
         request_log.wait('"GET /assets/index.html HTTP/1.1" 200', count=2)
     finally:
         if browser is not None:
-            browser.kill()
-            browser.wait()
+            processes.stop(browser)
         watcher.stop()
         server.stop()
 
@@ -100,7 +100,7 @@ def test_a_stylesheet_edit_restyles_without_reloading(tmp_path, request_log):
     )
     browser = None
     try:
-        browser = subprocess.Popen(
+        browser = processes.spawn(
             [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
              f"--user-data-dir={tmp_path / 'profile'}", server.url + "page.html"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -115,8 +115,7 @@ def test_a_stylesheet_edit_restyles_without_reloading(tmp_path, request_log):
         assert sum('"GET /assets/page.html ' in line for line in request_log.lines) == 1  # no reload
     finally:
         if browser is not None:
-            browser.kill()
-            browser.wait()
+            processes.stop(browser)
         watcher.stop()
         server.stop()
 

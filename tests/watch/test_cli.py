@@ -16,6 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from assetpub.cli import main
+from tests import processes
 from tests.conftest import REPO, write_tree
 from tests.watch.conftest import TIMEOUT
 
@@ -26,9 +27,8 @@ class Process:
     def __init__(self, *args: str, cwd):
         env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1"}
         # its own process group, so Ctrl-C can be sent as a terminal does: to the whole group
-        self.proc = subprocess.Popen([sys.executable, "-m", "assetpub.cli", *args], cwd=cwd, env=env,
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                     start_new_session=True)
+        self.proc = processes.spawn([sys.executable, "-m", "assetpub.cli", *args], cwd=cwd, env=env,
+                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.lines: queue.Queue[str] = queue.Queue()
         self.seen: list[str] = []
         self.reader = threading.Thread(target=self._read, daemon=True)
@@ -50,17 +50,14 @@ class Process:
 
     def interrupt(self) -> int:
         """Ctrl-C: SIGINT to the process group (worker processes included); the exit code."""
-        os.killpg(self.proc.pid, signal.SIGINT)
-        code = self.proc.wait(timeout=TIMEOUT)
+        code = processes.interrupt(self.proc, timeout=TIMEOUT)
         self.reader.join(timeout=TIMEOUT)  # output ends when the group's last writer exits
         while not self.lines.empty():
             self.seen.append(self.lines.get())
         return code
 
     def kill(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
+        processes.stop(self.proc)
 
 
 @pytest.fixture
@@ -164,15 +161,34 @@ def test_serve_missing_directory_is_a_usage_error(tmp_path):
 
 def test_watch_missing_source_is_one_line(tmp_path):
     result = CliRunner().invoke(main, ["watch", str(tmp_path / "nope"), "--out", str(tmp_path / "out")])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert result.output.strip().startswith("error: source directory") and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("command", ["serve", "watch"])
+def test_sigterm_stops_cleanly_like_ctrl_c(tmp_path, run, command):
+    """Process managers (systemd, `docker stop`, CI timeouts) send SIGTERM: same clean stop."""
+    write_tree(tmp_path / "src", {"a.css": "a{}"})
+    p = run(*(["serve", "src", "--port", "0"] if command == "serve" else ["watch", "src", "--out", "build"]))
+    p.expect(r"^serving src at |^watching src ")
+    p.proc.send_signal(signal.SIGTERM)
+    assert p.proc.wait(timeout=TIMEOUT) == 0
+    p.reader.join(timeout=TIMEOUT)
+    assert list(p.lines.queue)[-1] == "stopped"
+
+
+def test_watch_serve_with_a_missing_source_leaves_no_output_behind(tmp_path):
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["watch", str(tmp_path / "nope"), "--out", str(out), "--serve", "--port", "0"])
+    assert result.exit_code == 2 and result.output.startswith("error: source directory")
+    assert not out.exists()
 
 
 def test_watch_into_its_own_source_directory_stops_with_one_line(tmp_path, run):
     # no edit to a source can fix this: watch must exit, not keep watching
     src = write_tree(tmp_path / "src", {"a.txt": "x"})
     p = run("watch", "src", "--out", "src")
-    assert p.proc.wait(timeout=TIMEOUT) == 1
+    assert p.proc.wait(timeout=TIMEOUT) == 2  # a usage mistake
     p.reader.join(timeout=TIMEOUT)
     lines = list(p.lines.queue)
     assert lines == [f"error: output directory is the source directory {src}; use a directory of its own"]

@@ -161,6 +161,45 @@ def test_conditional_requests(site, serve):
     assert client.get(target, If_None_Match='"other"', If_Modified_Since=last_modified).status == 200
 
 
+def test_byte_ranges_of_identity_responses(site, serve):
+    """Safari plays video only from a server that answers ranges (RFC 9110 §14)."""
+    out, m = site
+    _, client = serve(out)
+    target = url(m, "img/logo.png")
+    body = SITE["img/logo.png"]
+    whole = client.get(target)
+    assert whole.status == 200 and whole.headers["Accept-Ranges"] == "bytes"
+    size = len(body)
+    for asked, (first, last) in {"bytes=0-1": (0, 1), "bytes=10-": (10, size - 1), "bytes=-5": (size - 5, size - 1),
+                                 "bytes=100-99999": (100, size - 1), "bytes=-99999": (0, size - 1)}.items():
+        r = client.get(target, Range=asked)
+        assert r.status == 206, asked
+        assert r.headers["Content-Range"] == f"bytes {first}-{last}/{size}", asked
+        assert r.headers["Content-Length"] == str(last - first + 1) and r.body == body[first:last + 1], asked
+    r = client.get(target, Range=f"bytes={size}-")
+    assert r.status == 416 and r.headers["Content-Range"] == f"bytes */{size}"
+    for ignored in ("bytes=0-1, 4-5", "items=0-1", "bytes=abc", "bytes=5-2"):  # served whole, as RFC 9110 allows
+        r = client.get(target, Range=ignored)
+        assert r.status == 200 and r.body == body, ignored
+    # If-Range: the range only while the representation is the one the client has
+    assert client.get(target, Range="bytes=0-1", If_Range=whole.headers["ETag"]).status == 206
+    assert client.get(target, Range="bytes=0-1", If_Range=whole.headers["Last-Modified"]).status == 206
+    assert client.get(target, Range="bytes=0-1", If_Range='"older"').status == 200
+    assert client.get(target, Range="bytes=0-1", If_Range="W/" + whole.headers["ETag"]).status == 200  # strong only
+    # a conditional request that matches is still a 304
+    assert client.get(target, Range="bytes=0-1", If_None_Match=whole.headers["ETag"]).status == 304
+    head = client.request(target, method="HEAD", headers={"Range": "bytes=0-1"})
+    assert head.status == 200 and head.headers["Content-Length"] == str(size)
+
+
+def test_encoded_variants_are_sent_whole(site, serve):
+    out, m = site
+    _, client = serve(out)
+    r = client.get(url(m, "css/app.css"), Accept_Encoding="br", Range="bytes=0-1")
+    assert r.status == 200 and r.headers["Content-Encoding"] == "br" and "Accept-Ranges" not in r.headers
+    assert brotli.decompress(r.body) == (out / m.path("css/app.css")).read_bytes()
+
+
 def test_unchanged_rebuild_keeps_answering_304(site, serve, tmp_path):
     out, m = site
     _, client = serve(out)

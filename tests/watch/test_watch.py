@@ -8,8 +8,9 @@ import shutil
 import pytest
 
 from assetpub.config import load_config
+from assetpub.errors import ConfigError
 from assetpub.manifest import Manifest
-from assetpub.watch import Change, Rebuild, Watcher, WatchError, describe, watch_config
+from assetpub.watch import Change, Rebuild, Watcher, describe, watch_config
 
 CSS = ".a { color: red; }\n" * 20
 
@@ -214,7 +215,7 @@ def test_stop_waits_for_the_build_and_joins_the_observer(watch_session):
 
 def test_missing_source_root_is_a_clear_error(tmp_path):
     config = load_config(None, discover=False, sources=(tmp_path / "nope",), out=tmp_path / "out")
-    with pytest.raises(WatchError, match="nope"):
+    with pytest.raises(ConfigError, match="nope"):
         Watcher(config).start()
 
 

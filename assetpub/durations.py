@@ -1,0 +1,19 @@
+"""Durations as users write them: '7d', '12h', '1d12h', '30m', '0s'."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from .errors import ConfigError
+
+_DURATION = re.compile(r"(\d+)([smhdw])")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_duration(text: str) -> timedelta:
+    """'7d', '12h', '1d12h', '30m', '0s' -> timedelta. Raises ConfigError naming the value."""
+    value = text.strip().lower()
+    if not value or _DURATION.sub("", value):
+        raise ConfigError(f"invalid duration {text!r} (use e.g. 7d, 12h, 1d12h, 30m, 0s)")
+    return timedelta(seconds=sum(int(n) * _UNITS[u] for n, u in _DURATION.findall(value)))
