@@ -83,7 +83,8 @@ def start(workdir: Path, deadline: float = 60.0):
                 stdin=subprocess.DEVNULL,
                 cwd=workdir,
                 start_new_session=True,
-                env={k: v for k, v in os.environ.items() if not k.startswith("AWS_")},
+                # its unix sockets go to TMPDIR: the temporary directory, not /tmp
+                env={**{k: v for k, v in os.environ.items() if not k.startswith("AWS_")}, "TMPDIR": str(workdir)},
             )
     except OSError as e:  # e.g. a binary for another platform
         unavailable(f"cannot run {binary}: {e}")
