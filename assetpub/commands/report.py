@@ -43,7 +43,7 @@ def write_report(report: dict, path: Path) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the report's data as JSON.")
 @BUDGETS
 def report(build_dir, target, endpoint_url, region, profile, config_file, against, out_file, as_json, budget_mode):
-    """Report what BUILD_DIR (default: the config's `out`), or the live deploy of --to
+    """Report what BUILD_DIR (not given: the config's `out`), or the live deploy of --to
     TARGET, ships: every file's raw, gzip and brotli size and cache class, totals, a
     treemap, what changed against an earlier build or deploy (--against; with a target:
     the deploy before, or for a build the live deploy) and what each change cascaded to,
