@@ -38,7 +38,15 @@ def from_build_dir(path: str | os.PathLike) -> Snapshot:
         except OSError:
             return None
 
-    return Snapshot(f"build {path}", manifest.assets, read)
+    return Snapshot(f"build {_shown(root)}", manifest.assets, read)
+
+
+def _shown(path: Path) -> str:
+    """A build directory as the user would name it: relative to the current directory when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve())) or "."
+    except (ValueError, OSError):
+        return str(path)
 
 
 def from_record(target, record) -> Snapshot:
