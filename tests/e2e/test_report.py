@@ -5,12 +5,13 @@ its share of the area, zoom, sortable table, and the deltas of a change."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import CHROMIUM_ARGS, SAMPLE, TIMEOUT_MS, chromium, run_cli
+from tests.e2e.conftest import CHROMIUM_ARGS, REPO, SAMPLE, TIMEOUT_MS, chromium, run_cli
 
 pytestmark = pytest.mark.e2e
 
@@ -143,3 +144,22 @@ def test_report_on_a_phone(phone, report, tmp_path):
     page.screenshot(path=str(tmp_path / "report-phone.png"), full_page=True)
     assert errors == []
     page.close()
+
+
+def test_readme_shows_the_report_and_the_lines_that_make_it(tmp_path):
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("\n## What you ship"):]
+    section = section[: section.find("\n## ", 1)]
+    png = re.search(r"!\[[^\]]+\]\((docs/[^)]+\.png)\)", section).group(1)
+    data = (REPO / png).read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) < 300_000
+    lines = re.search(r"```sh\n(.*?)\n```", section, re.DOTALL).group(1).splitlines()
+    assert lines[0].startswith("cd sample_site && ") and len(lines) == 2
+    site = tmp_path / "sample_site"
+    shutil.copytree(SAMPLE, site, ignore=shutil.ignore_patterns("_build", "_origin", "__pycache__"))
+    for line in (lines[0].removeprefix("cd sample_site && "), lines[1]):
+        command = line.split()
+        assert command[0] == "assetpub"
+        run_cli(*command[1:], cwd=site)
+    html = (site / "report.html").read_text(encoding="utf-8")
+    assert 'id="treemap"' in html and "img/grain.png" in html
