@@ -103,7 +103,7 @@ def layout(values: dict[str, float], frame: Rect = (0.0, 0.0, 1.0, 1.0)) -> tupl
         node, rect = stack.pop()
         keys = sorted(node.children)
         rects = squarify([node.children[k].value for k in keys], rect)
-        for key, r in zip(keys, rects):
+        for key, r in zip(keys, rects, strict=True):
             child = node.children[key]
             if key.endswith("/"):
                 dirs[child.name] = r
