@@ -41,24 +41,21 @@ def squarify(values: Sequence[float], frame: Rect) -> list[Rect]:
                 break
             row_sum, row_min, row_max, worst = s, lo, hi, candidate
             end += 1
-        last_row = end == len(order)
-        if w >= h:  # a column on the left
-            strip = w if last_row else row_sum / h
-            offset = y
-            for k in range(start, end):
-                i = order[k]
-                size = h - (offset - y) if k == end - 1 else values[i] * scale / strip
-                out[i] = (x, offset, strip, size)
-                offset += size
+        column = w >= h  # a column on the left, else a row along the top
+        span = h if column else w  # the length the row's items share
+        if end == len(order):  # the last row fills what is left exactly
+            strip = w if column else h
+        else:
+            strip = row_sum / span
+        offset = 0.0
+        for k in range(start, end):
+            i = order[k]
+            size = span - offset if k == end - 1 else values[i] * scale / strip
+            out[i] = (x, y + offset, strip, size) if column else (x + offset, y, size, strip)
+            offset += size
+        if column:
             x, w = x + strip, w - strip
-        else:  # a row along the top
-            strip = h if last_row else row_sum / w
-            offset = x
-            for k in range(start, end):
-                i = order[k]
-                size = w - (offset - x) if k == end - 1 else values[i] * scale / strip
-                out[i] = (offset, y, size, strip)
-                offset += size
+        else:
             y, h = y + strip, h - strip
         start = end
     return out
