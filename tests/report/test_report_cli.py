@@ -111,3 +111,15 @@ def test_usage_errors(tmp_path):
     _run("deploy", cwd=site)
     result = _run("report", "--to", site / "_origin", "--against", "nope", code=2)
     assert "--against nope: no such deploy" in result.stderr
+
+
+def test_file_names_cannot_inject_markup(tmp_path):
+    from tests.conftest import write_tree
+
+    name = 'x<script>alert(1)</script>&"q.css'
+    src = write_tree(tmp_path / "src", {name: "a { color: red }", "ok.css": "b{}"})
+    _run("build", src, "--out", tmp_path / "out")
+    _run("report", tmp_path / "out", "--out", tmp_path / "r.html")
+    html = (tmp_path / "r.html").read_text()
+    assert "<script>alert" not in html and html.count("<script") == 2  # the data and our script
+    assert "x&lt;script&gt;alert(1)&lt;/script&gt;&amp;&#34;q.css" in html
