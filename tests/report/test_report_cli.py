@@ -123,3 +123,14 @@ def test_file_names_cannot_inject_markup(tmp_path):
     html = (tmp_path / "r.html").read_text()
     assert "<script>alert" not in html and html.count("<script") == 2  # the data and our script
     assert "x&lt;script&gt;alert(1)&lt;/script&gt;&amp;&#34;q.css" in html
+
+
+def test_dry_run_deploy_report_shows_what_would_change(tmp_path):
+    site = _site(tmp_path)
+    _run("deploy", "-q", cwd=site)
+    live = json.loads((site / "_origin/_assetpub/current.json").read_text())["id"]
+    (site / "assets/robots.txt").write_text("User-agent: *\nDisallow: /private/\n")
+    _run("deploy", "--dry-run", "--report", tmp_path / "plan.html", cwd=site)
+    html = (tmp_path / "plan.html").read_text()
+    assert f"against deploy {live}" in html and 'data-name="robots.txt"' in html
+    assert json.loads((site / "_origin/_assetpub/current.json").read_text())["id"] == live  # nothing published
