@@ -26,6 +26,8 @@ CONFIG = click.option("--config", "config_file", type=click.Path(dir_okay=False,
                       default_text="./assetpub.toml, else [tool.assetpub] in ./pyproject.toml",
                       help="Config file; flags override its settings.")
 QUIET = click.option("--quiet", "-q", is_flag=True, help="Print warnings and errors only.")
+BUDGETS = click.option("--budgets", "budget_mode", type=click.Choice(["fail", "warn"]), default="fail",
+                       show_default=True, help="When a budget in the config is exceeded: fail (exit code 1) or only warn.")
 
 
 def options(*decorators):
@@ -51,8 +53,7 @@ def config_from_options(*, sources, config_file, **overrides):
 @build_options
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary.")
 @QUIET
-@click.option("--budgets", "budget_mode", type=click.Choice(["fail", "warn"]), default="fail", show_default=True,
-              help="When a budget in the config is exceeded: fail (exit code 1) or only warn.")
+@BUDGETS
 def build(as_json, quiet, budget_mode, **options):
     """Build SOURCES (one or more directories; the first wins for a name) into --out.
 

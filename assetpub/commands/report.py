@@ -8,10 +8,8 @@ import click
 
 from ..cli import human_bytes, json_text
 from ..config import load_config
+from .build import BUDGETS
 from .publish import _connection_options, _open
-
-BUDGETS = click.option("--budgets", "budget_mode", type=click.Choice(["fail", "warn"]), default="fail",
-                       show_default=True, help="When a budget in the config is exceeded: fail (exit code 1) or only warn.")
 
 
 def check_budgets(uses, *, mode: str, quiet: bool = False, show: bool = True) -> None:
