@@ -10,6 +10,7 @@ from typing import Any, Callable, Mapping
 
 from ..errors import UsageError
 from ..manifest import Manifest
+from ..safe_path import UnsafePath, inside
 
 Reader = Callable[[str], "bytes | None"]
 
@@ -26,16 +27,11 @@ def from_build_dir(path: str | os.PathLike) -> Snapshot:
     """The build in `path` (its assetpub-manifest.json). Reads only files inside it."""
     root = Path(path)
     manifest = Manifest.load(root)  # ManifestError (exit 1) names the file when it is missing
-    real_root = os.path.realpath(root)
 
     def read(rel: str) -> bytes | None:
-        full = os.path.realpath(root / rel)
-        if not full.startswith(real_root + os.sep):  # never outside the build directory
-            return None
         try:
-            with open(full, "rb") as f:
-                return f.read()
-        except OSError:
+            return inside(root, rel).read_bytes()  # never outside the build directory (safe_path)
+        except (UnsafePath, OSError):
             return None
 
     return Snapshot(f"build {_shown(root)}", manifest.assets, read)
