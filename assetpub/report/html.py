@@ -9,6 +9,7 @@ from typing import Any
 
 import jinja2
 
+from ..budgets import MEASURE_NAMES
 from ..cli import human_bytes
 from .model import TYPE_ORDER
 from .treemap import layout
@@ -38,6 +39,7 @@ def _environment() -> jinja2.Environment:
     env.filters["size"] = human_bytes
     env.filters["delta"] = delta_bytes
     env.globals["saving"] = saving
+    env.globals["measure_names"] = MEASURE_NAMES
     return env
 
 
