@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from click.testing import CliRunner
@@ -146,6 +147,11 @@ def test_report_fails_over_budget_too(tmp_path):
     result = CliRunner().invoke(main, ["report", *args])
     assert result.exit_code == 1
     assert "error: budget exceeded: the 1 files matching **/*.css total" in result.stderr
+    page = tmp_path / "report.html"
+    result = CliRunner().invoke(main, ["report", *args, "--out", str(page)])
+    assert result.exit_code == 1 and page.is_file()  # written before failing: CI keeps it as an artifact
+    row = re.search(r'<tr class="over">(.*?)</tr>', page.read_text(), re.DOTALL).group(1)
+    assert "**/*.css" in row and "<td>gzip</td>" in row and "exceeded" in row
 
 
 def test_bad_budget_in_config_is_a_usage_error(tmp_path):
