@@ -79,6 +79,7 @@ COMMANDS = {
     "deploys": "publish:deploys",
     "nginx-config": "edge:nginx_config",
     "publish": "publish:publish",
+    "report": "report:report",
     "rollback": "publish:rollback",
     "serve": "watch:serve",
     "watch": "watch:watch",

@@ -69,6 +69,7 @@ class Config:
     grace: str = "7d"
     max_deletes: int | None = None  # 500, and at most half the live deploy retired (publish.prune.retire_limit)
     cloudfront_distribution: str | None = None
+    budgets: tuple = ()  # budgets.Budget rules (docs/report.md)
     config_file: Path | None = field(default=None, compare=False)
 
     def replace(self, **changes: Any) -> Config:
@@ -120,6 +121,12 @@ def _header_rules(value: list) -> bool:
     )
 
 
+def _budget_rules(value: list) -> bool:
+    from .budgets import problem
+
+    return all(problem(rule) is None for rule in value)
+
+
 @dataclass(frozen=True)
 class _Rule:
     types: tuple[type, ...]
@@ -162,6 +169,8 @@ _SCHEMA: dict[str, _Rule] = {
     "grace": _Rule((str,), "a duration such as '7d', '12h', '1d12h', '30m' or '0s'", _duration),
     "max_deletes": _Rule((int,), "a non-negative integer", lambda v: v >= 0),
     "cloudfront_distribution": _Rule((str,), "a CloudFront distribution ID", lambda v: v.isalnum()),
+    "budgets": _Rule(_STRINGS, "a list of [[budgets]] tables: match = \"glob\", one or more of max_raw, max_gz,"
+                     " max_br (a size such as \"150 KB\", or bytes), total = true to limit the sum", _budget_rules),
 }
 
 
@@ -277,6 +286,10 @@ def _normalise(key: str, value: Any, base: Path) -> Any:
         return tuple(value)
     if key == "headers":
         return tuple(r if isinstance(r, HeaderRule) else HeaderRule(**r) for r in value)
+    if key == "budgets":
+        from .budgets import Budget
+
+        return tuple(r if isinstance(r, Budget) else Budget.from_table(r) for r in value)
     if key == "base_url":
         return normalise_base_url(value)
     if key == "importmap":

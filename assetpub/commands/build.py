@@ -26,6 +26,8 @@ CONFIG = click.option("--config", "config_file", type=click.Path(dir_okay=False,
                       default_text="./assetpub.toml, else [tool.assetpub] in ./pyproject.toml",
                       help="Config file; flags override its settings.")
 QUIET = click.option("--quiet", "-q", is_flag=True, help="Print warnings and errors only.")
+BUDGETS = click.option("--budgets", "budget_mode", type=click.Choice(["fail", "warn"]), default="fail",
+                       show_default=True, help="When a budget in the config is exceeded: fail (exit code 1) or only warn.")
 
 
 def options(*decorators):
@@ -51,7 +53,8 @@ def config_from_options(*, sources, config_file, **overrides):
 @build_options
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary.")
 @QUIET
-def build(as_json, quiet, **options):
+@BUDGETS
+def build(as_json, quiet, budget_mode, **options):
     """Build SOURCES (one or more directories; the first wins for a name) into --out.
 
     Every file is fingerprinted by content (css/app.css -> css/app.<hash>.css),
@@ -59,13 +62,16 @@ def build(as_json, quiet, **options):
     get .br and .gz variants, and DIR/assetpub-manifest.json maps logical names to
     the output. Earlier outputs stay (open pages need them); remove them with
     `assetpub clean`. Rebuilds are incremental (cache in DIR/.assetpub/, safe to
-    delete). Exit code 1 on an error, with the file and line."""
+    delete). Exit code 1 on an error, with the file and line, or when a file is over
+    a budget of the config (docs/report.md)."""
     from ..builder import build as run_build
 
     config = config_from_options(**options)
     result = run_build(config=config, progress=TerminalProgress(enabled=None if not (quiet or as_json) else False))
+    uses = _budget_uses(config, result)
     if as_json:
-        click.echo(json_text(result.summary()))
+        click.echo(json_text({**result.summary(), **({"budgets": [u.to_dict() for u in uses]} if uses else {})}))
+        _check_budgets(uses, budget_mode, show=False)
         return
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
@@ -75,6 +81,23 @@ def build(as_json, quiet, **options):
             f"{len(result.warnings)} warning{'s' if len(result.warnings) != 1 else ''}, "
             f"in {result.seconds:.2f}s -> {result.out / 'assetpub-manifest.json'}"
         )
+    _check_budgets(uses, budget_mode, quiet=quiet)
+
+
+def _budget_uses(config, result) -> list:
+    """Every budget of the config against the build's manifest (rendered pages included)."""
+    if not config.budgets:
+        return []
+    from ..budgets import check_budgets
+
+    return check_budgets(result.manifest.assets, config.budgets)
+
+
+def _check_budgets(uses, mode: str, **how) -> None:
+    if uses:
+        from .report import check_budgets
+
+        check_budgets(uses, mode=mode, **how)
 
 
 @click.command(short_help="Remove outputs that none of the last N builds reference.")

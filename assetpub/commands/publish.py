@@ -70,7 +70,9 @@ def publish(build_dir, config_file, dry_run, as_json, verify, yes, quiet, delete
 @build_options
 @_target_options
 @_retention_options
-def deploy(dry_run, as_json, verify, yes, quiet, delete_unknown, **options):
+@click.option("--report", "report_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the HTML report of what was published (`assetpub report`) to this file.")
+def deploy(dry_run, as_json, verify, yes, quiet, delete_unknown, report_file, **options):
     """Build SOURCES, then publish to TARGET (settings from the config's `target = ...` or flags).
 
     Assets whose fingerprint the target already holds are not built again, so a fresh CI
@@ -86,6 +88,24 @@ def deploy(dry_run, as_json, verify, yes, quiet, delete_unknown, **options):
             click.echo(f"warning: {warning}", err=True)
     result.extra["build"] = built.summary()
     reporter.report(result)
+    if report_file is not None:
+        _deploy_report(config, built, result, report_file, dry_run=dry_run, quiet=quiet or as_json)
+
+
+def _deploy_report(config, built, result, path: Path, *, dry_run: bool, quiet: bool) -> None:
+    """The report of the deploy just published (nothing to publish: the live one), against
+    the deploy before it; a dry run's: the build's, against the live deploy."""
+    from ..report.collect import collect
+    from ..report.snapshot import Snapshot
+    from .report import write_report
+
+    record = result.plan.record
+    snapshot = Snapshot(f"build for {config.target}", built.manifest.assets, lambda key: None) if dry_run else None
+    data, _ = collect(target=_open(config), deploy=record.id if record and not dry_run else None,
+                      snapshot=snapshot, budgets=config.budgets)
+    write_report(data, path)
+    if not quiet:
+        click.echo(f"wrote {path}")
 
 
 def _run_options(config, reporter, dry_run: bool, verify: bool, delete_unknown: bool, options: dict) -> dict:
