@@ -24,10 +24,6 @@ FINGERPRINT_LENGTH = 12  # hex characters in file names (48 bits), as Django's M
 _PRE_DIGESTED = re.compile(r"-[0-9A-Za-z_-]{7,128}\.digested")
 
 
-def sha256_hex(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 def combine(*parts: str) -> str:
     h = hashlib.sha256()
     for part in parts:
