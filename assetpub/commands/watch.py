@@ -46,8 +46,8 @@ def watch(sources, out, base_url, strict, minify, brotli_quality, jobs, debounce
     good build stays in place (and keeps being served) until the file is fixed.
     With --serve, the output is also served as `assetpub serve` would. Ctrl-C stops."""
     from ..config import load_config
+    from ..devserver import make_server
     from ..load_path import require_source_dirs
-    from ..serve import make_server
     from ..watch import Watcher, watch_config
 
     config = load_config(config_file, overrides_from="flag", sources=tuple(sources), out=out, base_url=base_url,
@@ -92,10 +92,10 @@ def serve(directory, host, port, prefix, live_reload):
     build's assetpub-manifest.json; ETag and Last-Modified from the files; 304 for
     conditional requests; the .br/.gz variant the client accepts, with Vary:
     Accept-Encoding. Dotfiles, _assetpub/ and paths outside DIRECTORY are never served."""
+    from ..devserver import make_server
     from ..devserver.follow import follow_manifest
     from ..devserver.headers import SIDECAR
     from ..manifest import MANIFEST_NAME
-    from ..serve import make_server
 
     server = make_server(directory, host=host, port=port, prefix=prefix, live_reload=live_reload)
     if server.headers_table.base_path is None and not (directory / SIDECAR).is_file():

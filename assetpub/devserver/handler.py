@@ -24,7 +24,7 @@ from .headers import Headers
 from .paths import BadRequest, relative_name, resolve, url_path
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..serve import DevServer
+    from .server import DevServer
 
 log = logging.getLogger(__name__)
 _LIVE_RELOAD_TAG = "-lr"  # the injected page is another representation: another ETag

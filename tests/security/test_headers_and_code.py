@@ -12,6 +12,7 @@ import subprocess
 import pytest
 
 import assetpub
+from assetpub.devserver import make_server
 from assetpub.edge import load_origin
 from assetpub.edge.cloudfront import cloudfront_function
 from assetpub.edge.nginx import nginx_config
@@ -19,7 +20,6 @@ from assetpub.errors import AssetpubError
 from assetpub.manifest import Manifest
 from assetpub.publish import PublishError, open_target, publish
 from assetpub.publish.directory import sidecar_headers
-from assetpub.serve import make_server
 from tests.conftest import write_tree
 
 INJECTED = "public, max-age=60\r\nSet-Cookie: injected=1"

@@ -12,7 +12,7 @@ import pytest
 
 import assetpub
 from assetpub.config import load_config
-from assetpub.serve import make_server
+from assetpub.devserver import make_server
 from assetpub.watch import Watcher
 from tests import processes
 from tests.conftest import write_tree

@@ -382,7 +382,7 @@ def test_live_reload_is_off_by_default(site, serve):
 
 
 def test_serve_errors_are_one_line(tmp_path):
-    from assetpub.serve import ServeError, make_server
+    from assetpub.devserver import ServeError, make_server
 
     with pytest.raises(ServeError, match="not a directory"):
         make_server(tmp_path / "missing", port=0)
@@ -497,7 +497,7 @@ def test_a_client_that_resets_the_connection_is_no_traceback(site, serve, capfd)
     """Browsers cancel requests (navigation, reload); the console must not fill with tracebacks."""
     out, _ = site
     server, client = serve(out)
-    logger = logging.getLogger("assetpub.serve")
+    logger = logging.getLogger("assetpub.devserver.server")
     records, level = _Records(), logger.level
     logger.addHandler(records)
     logger.setLevel(logging.DEBUG)
