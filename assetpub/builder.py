@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 from . import __version__, compilers, compress, media_types
 from . import minify as minifier
 from .cache import BuildCache
+from .compilers.urls import local_target, rewritten
 from .config import Config, load_config
 from .digest import combine, fingerprinted_name, is_pre_digested
 from .errors import BuildError, ConfigError
@@ -33,7 +34,6 @@ from .manifest import MANIFEST_NAME, Manifest
 from .output import record_history, write_if_changed
 from .pipeline import ChangedDuringBuild, Job, Product, Scan, produce, scan
 from .publish.state import RESERVED
-from .resolve import Target, local_target, rewritten
 from .safe_path import inside
 from .stamps import sha256_file
 from .workers import Pool
@@ -262,7 +262,7 @@ class Builder:
         return rest
 
     def _resolve(self, sources: dict[str, _Source]):
-        """Edges of the reference graph, and per file the pending edits (ref row, Target or None)."""
+        """Edges of the reference graph, and per file the pending edits (ref row, LocalRef or None)."""
         edges: dict[str, list[str]] = {}
         pending: dict[str, list] = {}
         missing: list[str] = []
@@ -511,4 +511,4 @@ def _product_from_entry(name: str, entry: Mapping[str, Any]) -> Product:
     )
 
 
-__all__ = ["build", "Builder", "BuildResult", "Target"]
+__all__ = ["build", "Builder", "BuildResult"]
