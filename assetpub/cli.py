@@ -163,33 +163,37 @@ def paused_gc():
             gc.enable()
 
 
-class TerminalProgress:
-    """`phase: done/total [####    ]` on stderr, only on a terminal, only once work has
-    taken longer than a moment (CI logs and pipes get the summary line only)."""
+class Progress:
+    """The one progress bar of every command: click's, on stderr, only on a terminal, and
+    only once the work has taken longer than a moment (CI logs and pipes get the summary
+    line alone). Called as `progress(phase, done, total)`; a new phase starts a new bar.
+    `delay`: seconds of work before a bar is worth drawing."""
 
-    DELAY = 0.5
-    WIDTH = 30
-
-    def __init__(self, *, enabled: bool | None = None, stream=None):
+    def __init__(self, *, enabled: bool | None = None, stream=None, delay: float = 0.5):
         self.stream = stream or sys.stderr
         self.enabled = self.stream.isatty() if enabled is None else enabled
+        self.delay = delay
         self.started = time.monotonic()
-        self.last = 0.0
-        self.shown = False
+        self._bar = None
+        self._phase: str | None = None
 
     def __call__(self, phase: str, done: int, total: int) -> None:
-        if not self.enabled:
+        if not self.enabled or time.monotonic() - self.started < self.delay:
             return
-        now = time.monotonic()
-        if now - self.started < self.DELAY or (done < total and now - self.last < 0.1):
-            return
-        self.last = now
-        filled = self.WIDTH * done // max(total, 1)
-        self.stream.write(f"\r{phase}: {done}/{total} [{'#' * filled}{' ' * (self.WIDTH - filled)}]")
-        self.shown = True
-        if done == total:
-            self.stream.write("\n")
-        self.stream.flush()
+        if phase != self._phase:
+            self.close()
+            self._phase = phase
+            self._bar = click.progressbar(length=total, label=phase, file=self.stream, show_pos=True)
+            self._bar.__enter__()
+        if self._bar is not None:
+            self._bar.update(done - self._bar.pos)
+            if done >= total:
+                self.close()
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
+            self._bar = None
 
 
 if __name__ == "__main__":  # pragma: no cover

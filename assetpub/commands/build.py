@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ..cli import Setting, TerminalProgress, human_bytes, json_text
+from ..cli import Progress, Setting, human_bytes, json_text
 from ..config import load_config
 
 SOURCES = click.argument("sources", nargs=-1, type=click.Path(file_okay=False, path_type=Path))
@@ -67,7 +67,7 @@ def build(as_json, quiet, budget_mode, **options):
     from ..builder import build as run_build
 
     config = config_from_options(**options)
-    result = run_build(config=config, progress=TerminalProgress(enabled=None if not (quiet or as_json) else False))
+    result = run_build(config=config, progress=Progress(enabled=None if not (quiet or as_json) else False))
     uses = _budget_uses(config, result)
     if as_json:
         click.echo(json_text({**result.summary(), **({"budgets": [u.to_dict() for u in uses]} if uses else {})}))

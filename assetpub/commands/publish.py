@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ..cli import Setting, human_bytes, json_text, paused_gc
+from ..cli import Progress, Setting, human_bytes, json_text, paused_gc
 from ..config import load_config
 from .build import CONFIG, QUIET, build_options, config_from_options, options
 
@@ -158,14 +158,14 @@ class _Reporter:
         self.quiet = quiet
         self.dry_run = dry_run
         self.yes = yes
-        self.bar = None
+        self.bar = Progress(enabled=None if not (dry_run or as_json or quiet) else False, delay=0)
+        self.todo = self.done = 0
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
-        if self.bar is not None:
-            self.bar.__exit__(None, None, None)
+        self.bar.close()
         return False
 
     def on_plan(self, plan) -> None:
@@ -182,14 +182,11 @@ class _Reporter:
                 from ..publish.errors import PublishError
 
                 raise PublishError("cancelled; nothing was changed")
-        todo = sum(1 for a in plan.files if a.kind != "skip")
-        if not self.dry_run and not self.as_json and not self.quiet and todo and sys.stderr.isatty():
-            self.bar = click.progressbar(length=todo, label="publishing", file=sys.stderr)
-            self.bar.__enter__()
+        self.todo = sum(1 for a in plan.files if a.kind != "skip")
 
     def progress(self, action) -> None:
-        if self.bar is not None:
-            self.bar.update(1)
+        self.done += 1
+        self.bar("publishing", self.done, self.todo)
 
     def report(self, result) -> None:
         if self.as_json:

@@ -122,19 +122,24 @@ def test_no_color_env_independent(tmp_path):
     assert proc.returncode == 0, proc.stderr
 
 
-def test_terminal_progress_draws_only_when_enabled():
+def test_one_progress_bar_drawn_only_on_a_terminal():
     import io
 
-    from assetpub.cli import TerminalProgress
+    from assetpub.cli import Progress
 
-    stream = io.StringIO()
-    progress = TerminalProgress(enabled=True, stream=stream)
-    progress.DELAY = 0
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    stream = Terminal()
+    progress = Progress(enabled=True, stream=stream, delay=0)
+    progress("scan", 10, 10)
     progress("build", 5, 10)
     progress("build", 10, 10)
-    assert "build: 10/10 [" + "#" * 30 + "]\n" in stream.getvalue()
+    drawn = stream.getvalue()
+    assert "scan  [" in drawn and "build  [" in drawn and "5/10" in drawn and "10/10" in drawn
     quiet = io.StringIO()
-    TerminalProgress(stream=quiet)("build", 10, 10)  # StringIO is not a terminal
+    Progress(stream=quiet)("build", 10, 10)  # StringIO is not a terminal
     assert quiet.getvalue() == ""
 
 
