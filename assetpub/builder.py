@@ -31,9 +31,9 @@ from .graph import closure_hashes
 from .hashes import record_written, written_entry
 from .load_path import SourceFile, discover
 from .manifest import MANIFEST_NAME, Manifest
+from .origin import RESERVED
 from .output import record_history, write_if_changed
 from .pipeline import ChangedDuringBuild, Job, Product, Scan, produce, scan
-from .publish.state import RESERVED
 from .safe_path import inside
 from .stamps import sha256_file
 from .workers import Pool

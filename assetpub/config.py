@@ -151,7 +151,7 @@ _SCHEMA: dict[str, _Rule] = {
     "gzip": _Rule((bool,), "a boolean"),
     "brotli": _Rule((bool,), "a boolean"),
     "brotli_quality": _Rule((int,), "an integer from 0 to 11", lambda v: 0 <= v <= 11),
-    "jobs": _Rule((int,), "a non-negative integer (0: all cores)", lambda v: v >= 0),
+    "jobs": _Rule((int,), "an integer from 0 to 256 (0: all cores)", lambda v: 0 <= v <= 256),
     "cache_control": _Rule((str,), "a header value (printable ASCII, no line breaks)", _header_value),
     "cache_control_keep_name": _Rule((str,), "a header value (printable ASCII, no line breaks)", _header_value),
     "headers": _Rule(_STRINGS, "a list of tables with 'match' and 'cache_control' strings"
@@ -164,7 +164,7 @@ _SCHEMA: dict[str, _Rule] = {
     "region": _Rule((str,), "an AWS region name", lambda v: v.strip() != ""),
     "profile": _Rule((str,), "an AWS profile name", lambda v: v.strip() != ""),
     "acl": _Rule((str,), "a canned ACL (" + ", ".join(CANNED_ACLS) + ")", lambda v: v in CANNED_ACLS),
-    "workers": _Rule((int,), "a non-negative integer (0: 16)", lambda v: v >= 0),
+    "workers": _Rule((int,), "an integer from 0 to 1024 (0: 16)", lambda v: 0 <= v <= 1024),
     "keep": _Rule((int,), "a positive integer", lambda v: v >= 1),
     "grace": _Rule((str,), "a duration such as '7d', '12h', '1d12h', '30m' or '0s'", _duration),
     "max_deletes": _Rule((int,), "a non-negative integer", lambda v: v >= 0),
@@ -226,6 +226,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: config file not found") from None
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"{path}: not valid TOML: {e}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not valid TOML: not UTF-8 text") from None
     except OSError as e:
         raise ConfigError(f"{path}: cannot read: {e.strerror}") from None
 

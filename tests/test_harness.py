@@ -52,7 +52,6 @@ def test_leftovers_are_found_by_the_runs_marker():
     try:
         assert proc.stdout.readline().strip() == "up"
         assert proc.pid in {pid for pid, _ in processes.leftovers(marker)}
-        assert proc.pid not in {pid for pid, _ in processes.leftovers("another-run")}
     finally:
         processes.stop(proc)
     assert proc.pid not in {pid for pid, _ in processes.leftovers(marker)}
@@ -65,3 +64,30 @@ def test_a_missing_tool_skips_here_and_fails_in_ci(monkeypatch):
     monkeypatch.setenv("CI", "true")
     with pytest.raises(pytest.fail.Exception, match="frobnicator not found"):
         missing("frobnicator not found")
+
+
+def test_leftovers_include_children_forked_without_exec_but_not_multiprocessing_helpers():
+    import multiprocessing
+    import time
+
+
+    marker = os.environ[processes.MARKER]
+    forked = multiprocessing.get_context("fork").Process(target=time.sleep, args=(600,))
+    forked.start()
+    try:
+        assert forked.pid in {pid for pid, _ in processes.leftovers(marker)}  # no marker: pytest's own env
+    finally:
+        forked.kill()
+        forked.join()
+    assert forked.pid not in {pid for pid, _ in processes.leftovers(marker)}
+
+
+def test_an_in_process_build_leaves_nothing_the_check_reports(tmp_path):
+    import assetpub
+    from tests.conftest import write_tree
+
+    marker = os.environ[processes.MARKER]
+    before = {pid for pid, _ in processes.leftovers(marker)}
+    src = write_tree(tmp_path / "src", {f"css/{i}.css": "a{color:red}" * 20000 for i in range(4)})
+    assetpub.build([src], out=tmp_path / "out", jobs=2)  # big enough for the worker pool
+    assert {pid for pid, _ in processes.leftovers(marker)} - before == set()

@@ -29,10 +29,10 @@ from ..compress import EXTENSIONS
 from ..config import IMMUTABLE, REVALIDATE
 from ..digest import is_fingerprinted
 from ..manifest import MANIFEST_NAME
+from ..origin import SIDECAR
 
 log = logging.getLogger(__name__)
 
-SIDECAR = "_assetpub/headers.json"
 _CODING_OF_EXTENSION = {ext: coding for coding, ext in EXTENSIONS.items()}
 
 

@@ -24,12 +24,11 @@ from ..config import IMMUTABLE, REVALIDATE
 from ..digest import is_fingerprinted
 from ..errors import AssetpubError
 from ..manifest import MANIFEST_NAME, Manifest
+from ..origin import SIDECAR, STATE_DIR
 from ..safe_path import is_safe_key
 
 log = logging.getLogger(__name__)
 
-STATE_DIR = "_assetpub"  # deploy records, locks, the headers sidecar: never served
-SIDECAR = f"{STATE_DIR}/headers.json"
 _SEARCH_DEPTH = 3
 
 

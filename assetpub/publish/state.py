@@ -15,10 +15,10 @@ from ..errors import ManifestError
 from ..hashes import HashCache
 from ..header_value import header_problem
 from ..manifest import MANIFEST_NAME, Manifest
+from ..origin import RESERVED
 from ..safe_path import key_problem
 from .errors import PublishError
 
-RESERVED = "_assetpub/"  # keys under this prefix belong to assetpub (records, journal, sidecar)
 MANIFEST_CONTENT_TYPE = "application/json; charset=utf-8"
 
 
