@@ -49,13 +49,16 @@ class Setting(click.Option):
     by the config's rules, config.check, not by click), or one whose default depends on
     the input. The help shows `default_text` the way click shows every default: `[default: …]`."""
 
-    def __init__(self, *args, default_text: str, **kwargs):
+    def __init__(self, *args, default_text: str, range_text: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.default_text = default_text
+        self.range_text = range_text
 
     def get_help_extra(self, ctx: click.Context):
         extra = super().get_help_extra(ctx)
         extra["default"] = self.default_text
+        if self.range_text:
+            extra["range"] = self.range_text  # as click shows an IntRange's
         return extra
 
 
@@ -104,6 +107,10 @@ class _Commands(click.Group):
         click's own usage errors exit 2 on their way out of here, as UsageError does."""
         try:
             return super().invoke(ctx)
+        except click.UsageError as e:  # click's own: one line too, in the same words
+            where = e.ctx.command_path if e.ctx is not None else "assetpub"
+            click.echo(f"error: {e.format_message()} (see '{where} --help')", err=True)
+            ctx.exit(ExitStatus.USAGE)
         except AssetpubError as e:
             for line in (str(e), *e.details):
                 click.echo(f"error: {line}", err=True)

@@ -72,6 +72,14 @@ class Config:
     budgets: tuple = ()  # budgets.Budget rules (docs/report.md)
     config_file: Path | None = field(default=None, compare=False)
 
+    def __post_init__(self) -> None:
+        """Values given to Config(...) or replace() directly follow the same rules as
+        load_config's (which names the file, flag or keyword a bad value came from)."""
+        for key in _SCHEMA:
+            value = getattr(self, key)
+            if value is not None:
+                check(key, value, f"Config({key}=...)")
+
     def replace(self, **changes: Any) -> Config:
         return dataclasses.replace(self, **changes)
 
@@ -141,8 +149,8 @@ _STRINGS = (list, tuple)
 # Every setting's one rule, whatever the value comes from: a config file, a command-line
 # flag or a Python keyword argument (`check()` says which in its message).
 _SCHEMA: dict[str, _Rule] = {
-    "sources": _Rule(_STRINGS, "a list of directories", items=_PATH),
-    "out": _Rule(_PATH, "a directory", lambda v: str(v) != ""),
+    "sources": _Rule(_STRINGS, "a list of directories", lambda v: all(str(x).strip() for x in v), items=_PATH),
+    "out": _Rule(_PATH, "a directory", lambda v: str(v).strip() != ""),
     "base_url": _Rule((str,), "a path from the site root ('/assets/') or an http(s) URL", _base_url),
     "strict": _Rule((bool,), "a boolean"),
     "exclude": _Rule(_STRINGS, "a list of globs", items=str),
@@ -156,9 +164,9 @@ _SCHEMA: dict[str, _Rule] = {
     "cache_control_keep_name": _Rule((str,), "a header value (printable ASCII, no line breaks)", _header_value),
     "headers": _Rule(_STRINGS, "a list of tables with 'match' and 'cache_control' strings"
                      " (a header value: printable ASCII, no line breaks)", _header_rules),
-    "pages": _Rule(_PATH, "a directory", lambda v: str(v) != ""),
-    "importmap": _Rule((dict,), "a table of bare module names to logical names",
-                       lambda v: all(isinstance(k, str) and isinstance(x, str) for k, x in v.items())),
+    "pages": _Rule(_PATH, "a directory", lambda v: str(v).strip() != ""),
+    "importmap": _Rule((dict, tuple), "a table of bare module names to logical names",
+                       lambda v: all(isinstance(k, str) and isinstance(x, str) for k, x in dict(v).items())),
     "target": _Rule((str,), "a target (s3://bucket/prefix, file:///path or a directory)", lambda v: v.strip() != ""),
     "endpoint_url": _Rule((str,), "an http(s) URL", _http_url),
     "region": _Rule((str,), "an AWS region name", lambda v: v.strip() != ""),
@@ -203,7 +211,7 @@ def check(key: str, value: Any, where: str) -> None:
 
 
 def _flag(key: str) -> str:
-    return {"sources": "SOURCES", "target": "--to", "config_file": "--config"}.get(key, "--" + key.replace("_", "-"))
+    return {"sources": "SOURCES", "target": "--to"}.get(key, "--" + key.replace("_", "-"))
 
 
 def find_config_file(cwd: Path | None = None) -> Path | None:
@@ -278,8 +286,7 @@ def _from_raw(raw: Mapping[str, Any], base: Path) -> dict[str, Any]:
 
 def _normalise(key: str, value: Any, base: Path) -> Any:
     if key == "sources":
-        items = [value] if isinstance(value, (str, os.PathLike)) else list(value)
-        return tuple(base / Path(v) for v in items)
+        return tuple(base / Path(v) for v in value)
     if key in ("out", "pages"):
         return base / Path(value)
     if key == "target" and "://" not in value:

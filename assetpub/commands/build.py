@@ -18,10 +18,10 @@ STRICT = click.option("--strict/--no-strict", default=None, cls=Setting, default
                       help="Fail on a missing reference instead of warning.")
 MINIFY = click.option("--minify/--no-minify", default=None, cls=Setting, default_text="minify",
                       help="Minify CSS and JS.")
-BROTLI_QUALITY = click.option("--brotli-quality", type=int, cls=Setting, default_text="11",
-                              help="Brotli quality, 0-11.")
-JOBS = click.option("--jobs", "-j", type=int, cls=Setting, default_text="0: all cores",
-                    help="Worker processes, 0 or more.")
+BROTLI_QUALITY = click.option("--brotli-quality", type=int, cls=Setting, default_text="11", range_text="0<=x<=11",
+                              help="Brotli quality.")
+JOBS = click.option("--jobs", "-j", type=int, cls=Setting, default_text="0 = all cores", range_text="0<=x<=256",
+                    help="Worker processes.")
 CONFIG = click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), cls=Setting,
                       default_text="./assetpub.toml, else [tool.assetpub] in ./pyproject.toml",
                       help="Config file; flags override its settings.")
@@ -102,15 +102,17 @@ def _check_budgets(uses, mode: str, **how) -> None:
 
 @click.command(short_help="Remove outputs that none of the last N builds reference.")
 @click.argument("out", type=click.Path(file_okay=False, exists=True, path_type=Path))
-@click.option("--keep", default=3, show_default=True, type=click.IntRange(min=1),
+@click.option("--keep", default=3, show_default=True, type=int, cls=Setting, default_text="3", range_text="x>=1",
               help="Keep files referenced by the last N manifests.")
 @click.option("--dry-run", is_flag=True, help="List what would be removed; remove nothing.")
 def clean(out, keep, dry_run):
     """Remove outputs in OUT that none of the last N builds' manifests reference.
 
     Only files an earlier assetpub build wrote are ever removed."""
+    from ..config import check
     from ..output import clean as run_clean
 
+    check("keep", keep, "--keep")
     removed = run_clean(out, keep=keep, dry_run=dry_run)
     for rel in removed:
         click.echo(("would remove " if dry_run else "removed ") + rel)

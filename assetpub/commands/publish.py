@@ -11,11 +11,12 @@ from ..cli import Progress, Setting, human_bytes, json_text, paused_gc
 from ..config import load_config
 from .build import CONFIG, QUIET, build_options, config_from_options, options
 
-_KEEP = click.option("--keep", type=int, cls=Setting, default_text="3",
-                     help="Keep objects that the last N deploys reference (1 or more).")
+_KEEP = click.option("--keep", type=int, cls=Setting, default_text="3", range_text="x>=1",
+                     help="Keep objects that the last N deploys reference.")
 _GRACE = click.option("--grace", metavar="DURATION", cls=Setting, default_text="7d",
                       help="Delete an unreferenced object only after this long (30m, 12h, 1d12h, 0s).")
-_MAX_DELETES = click.option("--max-deletes", type=int, cls=Setting, default_text="500",
+_MAX_DELETES = click.option("--max-deletes", type=int, cls=Setting, default_text="500, and half the live deploy",
+                            range_text="x>=0",
                             help="Refuse the whole publish, before changing anything, if it would delete more"
                             " objects, or retire more than half of the live deploy's (the wrong folder published).")
 _DELETE_UNKNOWN = click.option("--delete-unknown", is_flag=True,
@@ -34,7 +35,8 @@ _target_options = options(
     _TO,
     _DRY_RUN,
     click.option("--json", "as_json", is_flag=True, help="Print plan and result as JSON."),
-    click.option("--workers", type=int, cls=Setting, default_text="0: 16", help="Concurrent uploads, 0 or more."),
+    click.option("--workers", type=int, cls=Setting, default_text="0 = 16", range_text="0<=x<=1024",
+                 help="Concurrent uploads."),
     click.option("--verify", is_flag=True, help="List the target, compare hashes and headers, repair drift."),
     click.option("--yes", "-y", is_flag=True, help="Confirm --delete-unknown without asking."),
     _ENDPOINT_URL,
@@ -206,7 +208,8 @@ class _Reporter:
             click.echo(
                 f"dry run: would upload {c['upload'] + c['overwrite']} ({human_bytes(upload_bytes)}), "
                 f"update {c['update-headers']}, skip {c['skip']}, delete {c['delete']}"
-                + (f" and {c['delete-records']} deploy records" if c["delete-records"] else "")
+                + (f" and {c['delete-records']} of assetpub's own (old deploy records, rollback copies)"
+                   if c["delete-records"] else "")
                 + f" -> {result.target}"
             )
             return
