@@ -12,6 +12,7 @@ from pathlib import Path
 from . import compress
 from . import minify as minifier
 from .compilers import rewrite, scanner_for
+from .compilers.jslex import LexError
 from .digest import integrity
 from .hashes import written_entry
 from .output import write_if_changed
@@ -42,7 +43,10 @@ def scan(path: str, kind: str, want_refs: bool = True) -> Scan:
     except UnicodeDecodeError as e:
         line = data[: e.start].count(b"\n") + 1
         return Scan(sha, error=(f"not valid UTF-8 (byte 0x{data[e.start]:02x}); save the file as UTF-8", line))
-    refs, notes = scanner(text)
+    try:
+        refs, notes = scanner(text)
+    except LexError as e:  # nesting no engine would run
+        return Scan(sha, error=(f"cannot scan: {e}", text.count("\n", 0, e.pos) + 1))
     lines = _LineCounter(text)
     rows = [
         [r.url, r.start, r.end, r.kind, *(r.comment or (None, None)), lines.at(r.start)]

@@ -1,0 +1,131 @@
+"""Is a minified file the same program as its source? Shown, not assumed.
+
+JavaScript: the significant tokens (jslex) must be equal, text for text, and no line
+break may be removed where automatic semicolon insertion could apply (nor added
+anywhere). CSS: the tokens (csslex) must be equal, and white space may go only where it
+cannot separate two selectors' parts. Each check returns None when the output is shown
+to be the same, else a short description of the first difference, for the build's note.
+"""
+
+from __future__ import annotations
+
+from .compilers import csslex, jslex
+
+# A line break after these may go: the statement cannot end there (operators, openers, `,`
+# and `;`, keywords that need an operand).
+_JS_CONTINUES_AFTER = frozenset(
+    "; , { ( [ . ?. => ... ? : = += -= *= /= %= **= <<= >>= >>>= &= |= ^= &&= ||= ??= == === != !== "
+    "< > <= >= + - * / % ** << >> >>> & | ^ ! ~ && || ?? @".split()
+    + "else new typeof void delete in instanceof case var const function class extends do try finally export import".split()
+)
+# A line break before these may go: they continue what comes before (or close it, where
+# ASI would insert the same semicolon), and none of them can begin a statement.
+_JS_CONTINUES_BEFORE = frozenset(
+    ") ] } ; , . ?. ? : = += -= *= /= %= **= <<= >>= >>>= &= |= ^= &&= ||= ??= == === != !== "
+    "< > <= >= * / % ** << >> >>> & | ^ && || ??".split()
+)
+# No line break is allowed after these where an operand follows (restricted productions).
+_JS_RESTRICTED = frozenset(("return", "break", "continue", "throw", "yield", "async", "let"))
+
+
+def js_difference(source: str, minified: str) -> str | None:
+    try:
+        a = _js_stream(source)
+        b = _js_stream(minified)
+    except jslex.LexError as e:
+        return str(e)
+    for i, (ta, tb) in enumerate(zip(a, b)):
+        if ta[:2] != tb[:2]:
+            return _changed(source, ta, tb[1])
+        if ta[2] != tb[2]:
+            if tb[2]:
+                return f"a line break added before {_show(ta[1])} (line {_line(source, ta[3])})"
+            prev = a[i - 1]
+            if not _js_break_removable(prev, ta):
+                return f"a line break removed between {_show(prev[1])} and {_show(ta[1])} (line {_line(source, ta[3])})"
+    if len(a) != len(b):
+        if len(a) > len(b):
+            return _changed(source, a[len(b)], "nothing")
+        return f"{_show(b[len(a)][1])} added at the end"
+    return None
+
+
+def _js_stream(text: str) -> list[tuple[str, str, bool, int]]:
+    """(kind, text, after a line break, start) per significant token; an unterminated
+    string, regex or template makes the file unprovable."""
+    out = []
+    newline = False
+    for kind, start, end in jslex.tokens(text):
+        if kind == "nl":
+            newline = True
+        elif kind != "comment":
+            if kind == "error":
+                raise jslex.LexError(start, f"unterminated {_show(text[start:end])} (line {_line(text, start)})")
+            out.append((kind, text[start:end], newline, start))
+            newline = False
+    return out
+
+
+def _js_break_removable(before, after) -> bool:
+    a = before[1] if before[0] in ("punct", "name") else ""
+    b = after[1] if after[0] == "punct" else ""
+    if a in _JS_RESTRICTED and b not in (";", "}"):
+        return False
+    if a in _JS_CONTINUES_AFTER:
+        return True
+    if b in ("++", "--"):
+        return False
+    return b in _JS_CONTINUES_BEFORE
+
+
+def css_difference(source: str, minified: str) -> str | None:
+    try:
+        a = _css_stream(source)
+        b = _css_stream(minified)
+    except csslex.LexError as e:
+        return str(e)
+    for ta, tb in zip(a, b):
+        if ta[:2] != tb[:2]:
+            return _changed(source, ta, tb[1])
+    if len(a) != len(b):
+        if len(a) > len(b):
+            return _changed(source, a[len(b)], "nothing")
+        return f"{_show(b[len(a)][1])} added at the end"
+    return None
+
+
+# White space next to these never separates two parts of a selector or a value.
+_CSS_WS_NEUTRAL = frozenset("{ } ; , > ~ + ( ) ! =".split())
+
+
+def _css_stream(text: str) -> list[tuple[str, str, bool, int]]:
+    """(kind, text, -, start) per token; white space kept as a token where it could be a
+    descendant combinator (between two parts of a selector), dropped where it cannot be."""
+    out: list = []
+    pending_ws = False
+    for kind, start, end in csslex.tokens(text):
+        if kind == "comment":
+            continue
+        if kind == "ws":
+            pending_ws = True
+            continue
+        value = text[start:end]
+        if pending_ws and out and not (value in _CSS_WS_NEUTRAL or out[-1][1] in _CSS_WS_NEUTRAL or out[-1][1] == ":"):
+            out.append(("ws", " ", False, start))
+        pending_ws = False
+        if kind == "error":
+            raise csslex.LexError(start, f"unterminated {_show(value)} (line {_line(text, start)})")
+        out.append((kind, value, False, start))
+    return out
+
+
+def _changed(source: str, token, became: str) -> str:
+    return f"{_show(token[1])} (line {_line(source, token[3])}) became {_show(became)}"
+
+
+def _show(value: str) -> str:
+    return "`" + (value if len(value) <= 40 else value[:37] + "...") + "`"
+
+
+def _line(text: str, pos: int) -> int:
+    return text.count("\n", 0, pos) + 1
