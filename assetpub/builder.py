@@ -46,6 +46,7 @@ class BuildResult:
     manifest: Manifest
     out: Path
     warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # one line per file shipped unminified, and why
     files: int = 0
     bytes: int = 0
     written: int = 0
@@ -63,6 +64,8 @@ class BuildResult:
             "processed": len(self.processed),
             "reused": len(self.reused),
             "warnings": list(self.warnings),
+            "notes": list(self.notes),
+            "not_minified": len(self.notes),
             "seconds": round(self.seconds, 3),
         }
 
@@ -135,6 +138,7 @@ class Builder:
         self.progress = progress
         self.record_hashes = record_hashes
         self.warnings: list[str] = []
+        self.notes: list[str] = []
 
     # -- the steps, in order -------------------------------------------------
     def run(self) -> BuildResult:
@@ -174,6 +178,7 @@ class Builder:
             manifest=manifest,
             out=self.out,
             warnings=self.warnings,
+            notes=sorted(self.notes),
             files=len(products),
             bytes=sum(p.size for p in products.values()),
             written=written,
@@ -340,16 +345,19 @@ class Builder:
         for product in results:
             products[product.name] = product
             processed.append(product.name)
+            if product.note:
+                self.notes.append(f"{sources[product.name].file.path}: {product.note}")
         return dict(sorted(products.items())), processed, reused
 
     def _job(self, source: _Source, out_name: str, pending: list, out_names: dict[str, str]) -> Job:
         edits = []
-        has_map = False
+        # a file that names a source map is left as it is (the map's columns must match),
+        # even when the map is missing and its comment is dropped
+        has_map = any(row[3] == "sourcemap" for row in source.scan.refs)
         for row, target in pending:
             if target is None:  # a missing source map: drop its comment
                 edits.append((row[4], row[5], ""))
                 continue
-            has_map = has_map or row[3] == "sourcemap"
             new = rewritten(target, out_names[target.name])
             if new != row[0]:
                 edits.append((row[1], row[2], new))

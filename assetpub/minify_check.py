@@ -34,33 +34,35 @@ def js_difference(source: str, minified: str) -> str | None:
         b = _js_stream(minified)
     except jslex.LexError as e:
         return str(e)
+    bad = next((t for t in a if t[0] == "error"), None)
+    if bad is not None:
+        return f"{_show(bad[1])} (line {_line(source, bad[3])}) is unterminated: not valid JavaScript"
     for i, (ta, tb) in enumerate(zip(a, b)):
         if ta[:2] != tb[:2]:
             return _changed(source, ta, tb[1])
         if ta[2] != tb[2]:
             if tb[2]:
-                return f"a line break added before {_show(ta[1])} (line {_line(source, ta[3])})"
+                return f"a line break would be added before {_show(ta[1])} (line {_line(source, ta[3])})"
             prev = a[i - 1]
             if not _js_break_removable(prev, ta):
-                return f"a line break removed between {_show(prev[1])} and {_show(ta[1])} (line {_line(source, ta[3])})"
+                return (
+                    f"the line break between {_show(prev[1])} and {_show(ta[1])} (line {_line(source, ta[3])}) would be removed"
+                )
     if len(a) != len(b):
         if len(a) > len(b):
-            return _changed(source, a[len(b)], "nothing")
-        return f"{_show(b[len(a)][1])} added at the end"
+            return _changed(source, a[len(b)], "")
+        return f"{_show(b[len(a)][1])} would be added at the end"
     return None
 
 
 def _js_stream(text: str) -> list[tuple[str, str, bool, int]]:
-    """(kind, text, after a line break, start) per significant token; an unterminated
-    string, regex or template makes the file unprovable."""
+    """(kind, text, after a line break, start) per significant token."""
     out = []
     newline = False
     for kind, start, end in jslex.tokens(text):
         if kind == "nl":
             newline = True
         elif kind != "comment":
-            if kind == "error":
-                raise jslex.LexError(start, f"unterminated {_show(text[start:end])} (line {_line(text, start)})")
             out.append((kind, text[start:end], newline, start))
             newline = False
     return out
@@ -79,30 +81,36 @@ def _js_break_removable(before, after) -> bool:
 
 
 def css_difference(source: str, minified: str) -> str | None:
-    try:
-        a = _css_stream(source)
-        b = _css_stream(minified)
-    except csslex.LexError as e:
-        return str(e)
+    a = _css_stream(source)
+    b = _css_stream(minified)
+    bad = next((t for t in a if t[0] == "error"), None)
+    if bad is not None:
+        return f"{_show(bad[1])} (line {_line(source, bad[3])}) is unterminated: not valid CSS"
     for ta, tb in zip(a, b):
         if ta[:2] != tb[:2]:
             return _changed(source, ta, tb[1])
     if len(a) != len(b):
         if len(a) > len(b):
-            return _changed(source, a[len(b)], "nothing")
-        return f"{_show(b[len(a)][1])} added at the end"
+            return _changed(source, a[len(b)], "")
+        return f"{_show(b[len(a)][1])} would be added at the end"
     return None
 
 
-# White space next to these never separates two parts of a selector or a value.
-_CSS_WS_NEUTRAL = frozenset("{ } ; , > ~ + ( ) ! =".split())
+# White space next to these never separates two parts of a selector or a value (`+`
+# only outside parentheses: calc() needs the space around it).
+_CSS_WS_NEUTRAL = frozenset("{ } ; , > ~ ( ) ! =".split())
 
 
 def _css_stream(text: str) -> list[tuple[str, str, bool, int]]:
     """(kind, text, -, start) per token; white space kept as a token where it could be a
-    descendant combinator (between two parts of a selector), dropped where it cannot be."""
+    descendant combinator (`a .b`, `a :hover`), dropped where it cannot be. White space
+    before the `:` of a declaration (`color : red`) goes too, but not before the `:` of
+    a nested rule's selector (`a { b :hover { … } }`): the item decides, at its end."""
     out: list = []
     pending_ws = False
+    parens = 0
+    colon_ws: list[int] = []  # indexes in out of white space before a declaration's `:`
+    dropped: set[int] = set()
     for kind, start, end in csslex.tokens(text):
         if kind == "comment":
             continue
@@ -110,20 +118,41 @@ def _css_stream(text: str) -> list[tuple[str, str, bool, int]]:
             pending_ws = True
             continue
         value = text[start:end]
-        if pending_ws and out and not (value in _CSS_WS_NEUTRAL or out[-1][1] in _CSS_WS_NEUTRAL or out[-1][1] == ":"):
+        if pending_ws and out and not _css_ws_neutral(out[-1][1], value, parens):
+            if value == ":" and out[-1][0] == "ident" and (len(out) == 1 or out[-2][1] in ("{", ";")):
+                colon_ws.append(len(out))
             out.append(("ws", " ", False, start))
         pending_ws = False
-        if kind == "error":
-            raise csslex.LexError(start, f"unterminated {_show(value)} (line {_line(text, start)})")
+        if kind == "function" or value == "(":
+            parens += 1
+        elif value == ")" and parens:
+            parens -= 1
+        elif value in ("{", "}", ";"):
+            if value != "{":  # the item was a declaration
+                dropped.update(colon_ws)
+            colon_ws.clear()
+            if value != "{":  # `;` before `}` or another `;`: an empty declaration
+                while out and out[-1][1] == ";":
+                    out.pop()
+            if value == ";" and out and out[-1][1] == "{":
+                continue
         out.append((kind, value, False, start))
-    return out
+    return [t for i, t in enumerate(out) if i not in dropped] if dropped else out
+
+
+def _css_ws_neutral(before: str, after: str, parens: int) -> bool:
+    if before in _CSS_WS_NEUTRAL or after in _CSS_WS_NEUTRAL or before == ":" or before.endswith("("):
+        return True
+    return parens == 0 and (before == "+" or after == "+")
 
 
 def _changed(source: str, token, became: str) -> str:
-    return f"{_show(token[1])} (line {_line(source, token[3])}) became {_show(became)}"
+    return f"{_show(token[1])} (line {_line(source, token[3])}) would become {_show(became) if became else 'nothing'}"
 
 
 def _show(value: str) -> str:
+    if not value.strip():
+        return "a space"
     return "`" + (value if len(value) <= 40 else value[:37] + "...") + "`"
 
 

@@ -96,6 +96,7 @@ class Product:
     written: int = 0
     files: dict[str, bytes] = field(default_factory=dict)  # deferred only: out path -> bytes
     hashes: dict[str, list] = field(default_factory=dict)  # out path -> publish hash-cache entry
+    note: str | None = None  # why a file meant to be minified was not
 
     def entry(self) -> dict:
         return {"path": self.out_name, "integrity": self.integrity, "size": self.size, "encodings": self.encodings}
@@ -103,12 +104,13 @@ class Product:
 
 def produce(job: Job, out_dir: str) -> Product:
     data = job.data if job.data is not None else Path(job.path).read_bytes()
+    note = None
     if job.edits or job.minify:
         text = data.decode("utf-8")
         if job.edits:
             text = rewrite(text, job.edits)
         if job.minify:
-            text = minifier.minify(text, job.kind)
+            text, note = minifier.minify(text, job.kind)
         data = text.encode("utf-8")
     variants = (
         compress.variants(data, use_brotli=job.use_brotli, use_gzip=job.use_gzip, brotli_quality=job.brotli_quality)
@@ -129,4 +131,4 @@ def produce(job: Job, out_dir: str) -> Product:
             written += write_if_changed(out / rel, body)
             hashes[rel] = written_entry(out / rel, body)  # publish need not read it again
         files = {}
-    return Product(job.name, job.out_name, integrity(data), len(data), encodings, written, files, hashes)
+    return Product(job.name, job.out_name, integrity(data), len(data), encodings, written, files, hashes, note)
