@@ -18,10 +18,11 @@ _JS_CONTINUES_AFTER = frozenset(
     "< > <= >= + - * / % ** << >> >>> & | ^ ! ~ && || ?? @".split()
     + "else new typeof void delete in instanceof case var const function class extends do try finally export import".split()
 )
-# A line break before these may go: they continue what comes before (or close it, where
-# ASI would insert the same semicolon), and none of them can begin a statement.
+# A line break before these may go: after any token they either continue what comes
+# before (binary operators) or close it (where ASI would insert the same semicolon).
+# Not `(`, `[`, a template or a regex: after `a++` they are not allowed, so ASI applies.
 _JS_CONTINUES_BEFORE = frozenset(
-    ") ] } ; , . ?. ? : = += -= *= /= %= **= <<= >>= >>>= &= |= ^= &&= ||= ??= == === != !== "
+    ") ] } ; , . ?. ? : + - = += -= *= /= %= **= <<= >>= >>>= &= |= ^= &&= ||= ??= == === != !== "
     "< > <= >= * / % ** << >> >>> & | ^ && || ??".split()
 )
 # No line break is allowed after these where an operand follows (restricted productions).
@@ -40,7 +41,7 @@ def js_difference(source: str, minified: str) -> str | None:
     for i, (ta, tb) in enumerate(zip(a, b)):
         if ta[:2] != tb[:2]:
             return _changed(source, ta, tb[1])
-        if ta[2] != tb[2]:
+        if ta[2] != tb[2] and i:  # before the first token, a line break means nothing
             if tb[2]:
                 return f"a line break would be added before {_show(ta[1])} (line {_line(source, ta[3])})"
             prev = a[i - 1]
@@ -105,10 +106,14 @@ def _css_stream(text: str) -> list[tuple[str, str, bool, int]]:
     """(kind, text, -, start) per token; white space kept as a token where it could be a
     descendant combinator (`a .b`, `a :hover`), dropped where it cannot be. White space
     before the `:` of a declaration (`color : red`) goes too, but not before the `:` of
-    a nested rule's selector (`a { b :hover { … } }`): the item decides, at its end."""
+    a nested rule's selector (`a { b :hover { … } }`): the item decides, at its end. In a
+    custom property's value (`--x: { a: b }`), which scripts read as written, all inner
+    white space counts."""
     out: list = []
     pending_ws = False
     parens = 0
+    depth = 0  # open `{`
+    custom: int | None = None  # the depth of the custom property whose value this is
     colon_ws: list[int] = []  # indexes in out of white space before a declaration's `:`
     dropped: set[int] = set()
     for kind, start, end in csslex.tokens(text):
@@ -118,29 +123,42 @@ def _css_stream(text: str) -> list[tuple[str, str, bool, int]]:
             pending_ws = True
             continue
         value = text[start:end]
-        if pending_ws and out and not _css_ws_neutral(out[-1][1], value, parens):
-            if value == ":" and out[-1][0] == "ident" and (len(out) == 1 or out[-2][1] in ("{", ";")):
-                colon_ws.append(len(out))
-            out.append(("ws", " ", False, start))
+        ends_custom = custom is not None and depth == custom and value in (";", "}")
+        if pending_ws and out:
+            if custom is not None:
+                keep = not ends_custom and out[-1][1] != ":"
+            else:
+                keep = not _css_ws_neutral(out[-1][1], value, parens)
+            if keep:
+                if value == ":" and out[-1][0] == "ident" and (len(out) == 1 or out[-2][1] in ("{", ";")):
+                    colon_ws.append(len(out))
+                out.append(("ws", " ", False, start))
         pending_ws = False
+        if ends_custom:
+            custom = None
         if kind == "function" or value == "(":
             parens += 1
         elif value == ")" and parens:
             parens -= 1
+        elif value == ":" and custom is None and not parens and depth and out and out[-1][1].startswith("--"):
+            custom = depth
         elif value in ("{", "}", ";"):
+            depth += 1 if value == "{" else -1 if value == "}" and depth else 0
             if value != "{":  # the item was a declaration
                 dropped.update(colon_ws)
             colon_ws.clear()
-            if value != "{":  # `;` before `}` or another `;`: an empty declaration
+            if value != "{" and custom is None:  # `;` before `}` or another `;`: an empty declaration
                 while out and out[-1][1] == ";":
                     out.pop()
-            if value == ";" and out and out[-1][1] == "{":
+            if value == ";" and out and out[-1][1] == "{" and custom is None:
                 continue
         out.append((kind, value, False, start))
     return [t for i, t in enumerate(out) if i not in dropped] if dropped else out
 
 
 def _css_ws_neutral(before: str, after: str, parens: int) -> bool:
+    if parens and (before in ("+", "-") or after in ("+", "-")):  # calc(a + b) needs both
+        return False
     if before in _CSS_WS_NEUTRAL or after in _CSS_WS_NEUTRAL or before == ":" or before.endswith("("):
         return True
     return parens == 0 and (before == "+" or after == "+")
