@@ -38,7 +38,7 @@ def js_difference(source: str, minified: str) -> str | None:
     bad = next((t for t in a if t[0] == "error"), None)
     if bad is not None:
         return f"{_show(bad[1])} (line {_line(source, bad[3])}) is unterminated: not valid JavaScript"
-    for i, (ta, tb) in enumerate(zip(a, b)):
+    for i, (ta, tb) in enumerate(zip(a, b, strict=False)):
         if ta[:2] != tb[:2]:
             return _changed(source, ta, tb[1])
         if ta[2] != tb[2] and i:  # before the first token, a line break means nothing
@@ -87,7 +87,7 @@ def css_difference(source: str, minified: str) -> str | None:
     bad = next((t for t in a if t[0] == "error"), None)
     if bad is not None:
         return f"{_show(bad[1])} (line {_line(source, bad[3])}) is unterminated: not valid CSS"
-    for ta, tb in zip(a, b):
+    for ta, tb in zip(a, b, strict=False):
         if ta[:2] != tb[:2]:
             return _changed(source, ta, tb[1])
     if len(a) != len(b):

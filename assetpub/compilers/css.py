@@ -23,7 +23,8 @@ _IMAGE_SET = ("image-set(", "-webkit-image-set(")
 
 def references(text: str) -> tuple[list[Ref], list[Note]]:
     refs: list[Ref] = []
-    if "url" not in text.lower() and "@import" not in text.lower() and "image-set" not in text.lower() and "sourceMappingURL" not in text:
+    lower = text.lower()
+    if "url" not in lower and "@import" not in lower and "image-set" not in lower and "sourceMappingURL" not in text:
         return refs, []
     functions: list[str] = []  # the open functions and parens, innermost last
     after: str = ""  # the previous token that was not white space or a comment

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from . import Note, Ref, css
+from .jslex import LexError
 
 _MARKUP = re.compile(r"<(?:(?P<comment>!--)|(?P<tag>[a-zA-Z][^\s/>]*))")
 _ATTR_NAME = re.compile(r"[^\s/>][^\s/>=]*")
@@ -45,8 +46,7 @@ def references(text: str) -> tuple[list[Ref], list[Note]]:
             close = raw.search(text, pos)
             body_end = n if close is None else close.start()
             if tag == "style":
-                body_refs, _ = css.references(text[pos:body_end])
-                refs.extend(Ref(r.url, r.start + pos, r.end + pos, r.kind) for r in body_refs)
+                refs.extend(Ref(r.url, r.start + pos, r.end + pos, r.kind) for r in _css(text[pos:body_end], pos))
             pos = body_end if close is None else close.end()
     return refs, []
 
@@ -88,13 +88,21 @@ def _skip_ws(text: str, pos: int) -> int:
     return _WS.match(text, pos).end()
 
 
+def _css(text: str, offset: int) -> list[Ref]:
+    """References in an inline style sheet or style attribute (spans relative to it)."""
+    try:
+        return css.references(text)[0]
+    except LexError as e:
+        raise LexError(e.pos + offset, str(e)) from None
+
+
 def _attrs(attrs, refs: list[Ref], navigation: bool = False) -> None:
     for raw_name, value, start in attrs:
         name = raw_name.lower()
         if name not in _URL_ATTRS or value is None or _TEMPLATE.search(value):
             continue
         if name == "style":
-            body_refs, _ = css.references(value)
+            body_refs = _css(value, start)
             # a URL written with character references (&quot;) is left alone, not guessed at
             refs.extend(Ref(r.url, start + r.start, start + r.end) for r in body_refs if "&" not in r.url)
         elif name == "srcset":
