@@ -314,6 +314,7 @@ class Builder:
                 minifier.versions(),
                 compress.version(),
                 f"minify={c.minify}",
+                f"minify_js={minifier.js_minifier(c.minify_js)}",
                 f"gzip={c.gzip}",
                 f"brotli={c.brotli}:{c.brotli_quality}",
                 f"base_path={self.base_path}",
@@ -368,7 +369,9 @@ class Builder:
             kind=source.kind,
             path=str(source.file.path),
             edits=tuple(edits),
-            minify=self.config.minify and minifier.should_minify(name, source.kind, has_map),
+            minify=self.config.minify
+            and minifier.should_minify(name, source.kind, has_map)
+            and (source.kind != "js" or minifier.js_minifier(self.config.minify_js) is not None),
             compressible=media_types.is_compressible(name) and (self.config.gzip or self.config.brotli),
             use_brotli=self.config.brotli,
             use_gzip=self.config.gzip,

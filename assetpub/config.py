@@ -48,6 +48,7 @@ class Config:
     exclude: tuple[str, ...] = ()
     keep_names: tuple[str, ...] = DEFAULT_KEEP_NAMES
     minify: bool = True
+    minify_js: str | bool = "auto"  # "auto" | "rjsmin" | False (see docs/minify.md)
     gzip: bool = True
     brotli: bool = True
     brotli_quality: int = 11
@@ -83,6 +84,7 @@ _SCHEMA: dict[str, tuple[tuple[type, ...], str]] = {
     "exclude": ((list,), "a list of globs"),
     "keep_names": ((list,), "a list of globs"),
     "minify": ((bool,), "a boolean"),
+    "minify_js": ((str, bool), '"auto", "rjsmin" or false'),
     "gzip": ((bool,), "a boolean"),
     "brotli": ((bool,), "a boolean"),
     "brotli_quality": ((int,), "an integer from 0 to 11"),
@@ -123,6 +125,8 @@ def _check(key: str, value: Any, where: str) -> None:
         for item in value:
             if not isinstance(item, str):
                 raise ConfigError(f"{where}: key {key!r} must be {desc}, found {_type_name(item)} {item!r}")
+    if key == "minify_js" and value not in ("auto", "rjsmin", False):
+        raise ConfigError(f"{where}: key 'minify_js' must be {desc}, not {value!r} (see docs/minify.md)")
     if key == "brotli_quality" and not 0 <= value <= 11:
         raise ConfigError(f"{where}: key 'brotli_quality' must be {desc}, not {value}")
     if key == "base_url":

@@ -16,11 +16,22 @@ import rcssmin
 import rjsmin
 
 from .compilers import css, rewrite
+from .errors import ConfigError
 from .minify_check import css_difference, js_difference
 
 # A quoted url() with whitespace in it: rcssmin strips whitespace inside url(), quoted or
 # not (its documented rule, except for data: URLs), which would turn "a b.png" into "ab.png".
 _QUOTED_URL_WITH_SPACE = re.compile(r"""url\(\s*(["'])[^"'\n]*?\s""", re.I)
+
+
+def js_minifier(setting: str | bool) -> str | None:
+    """The JS minifier a `minify_js` setting selects: rjsmin for "auto" and "rjsmin",
+    None for false. Why no parser-based minifier: docs/minify.md."""
+    if setting is False:
+        return None
+    if setting in ("auto", "rjsmin"):
+        return "rjsmin"
+    raise ConfigError(f'minify_js must be "auto", "rjsmin" or false, not {setting!r} (see docs/minify.md)')
 
 
 def should_minify(name: str, kind: str, has_source_map: bool) -> bool:

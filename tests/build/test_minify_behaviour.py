@@ -235,3 +235,20 @@ def test_built_stylesheet_parses_to_the_same_rules(make_site, build, variant, no
         assert not result.notes and len(built) < 0.9 * len(expected)
     assert _rules(built.replace("%20", " ")) == _rules(expected)
     assert built.startswith("/*! theme | MIT */")
+
+
+def test_minify_js_setting(make_site, build, tmp_path):
+    import assetpub
+    from assetpub.config import load_config
+
+    files = {"a.js": "const  a = 1;\n", "a.css": "a {  color: red }\n"}
+    off = build(make_site(files), minify_js=False)
+    assert output_text(off, "a.js") == files["a.js"] and output_text(off, "a.css") == "a{color:red}"
+    on = build(make_site(files, root="src2"), minify_js="rjsmin", out=tmp_path / "o2")
+    assert output_text(on, "a.js") == "const a=1;"
+    with pytest.raises(assetpub.ConfigError, match="minify_js must be \"auto\", \"rjsmin\" or false, not 'tdewolff'"):
+        build(make_site(files, root="src3"), minify_js="tdewolff", out=tmp_path / "o3")
+    config = tmp_path / "assetpub.toml"
+    config.write_text('minify_js = "terser"\n')
+    with pytest.raises(assetpub.ConfigError, match=r"assetpub.toml: key 'minify_js' must be \"auto\", \"rjsmin\" or false, not 'terser'"):
+        load_config(config)
