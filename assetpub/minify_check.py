@@ -31,47 +31,39 @@ _JS_RESTRICTED = frozenset(("return", "break", "continue", "throw", "yield", "as
 
 def js_difference(source: str, minified: str) -> str | None:
     try:
-        a = _js_stream(source)
-        b = _js_stream(minified)
+        a = jslex.lex(source)
+        b = jslex.lex(minified)
     except jslex.LexError as e:
-        return str(e)
-    bad = next((t for t in a if t[0] == "error"), None)
-    if bad is not None:
-        return f"{_show(bad[1])} (line {_line(source, bad[3])}) is unterminated: not valid JavaScript"
-    for i, (ta, tb) in enumerate(zip(a, b, strict=False)):
-        if ta[:2] != tb[:2]:
-            return _changed(source, ta, tb[1])
-        if ta[2] != tb[2] and i:  # before the first token, a line break means nothing
-            if tb[2]:
-                return f"a line break would be added before {_show(ta[1])} (line {_line(source, ta[3])})"
-            prev = a[i - 1]
-            if not _js_break_removable(prev, ta):
-                return (
-                    f"the line break between {_show(prev[1])} and {_show(ta[1])} (line {_line(source, ta[3])}) would be removed"
-                )
-    if len(a) != len(b):
-        if len(a) > len(b):
-            return _changed(source, a[len(b)], "")
-        return f"{_show(b[len(a)][1])} would be added at the end"
+        return f"{e} (line {_line(source, e.pos)})"
+    if a.errors:
+        i = a.errors[0]
+        return f"{_show(a.values[i])} (line {_line(source, a.position(i))}) is unterminated: not valid JavaScript"
+    va, vb = a.values, b.values
+    if va != vb:
+        i = next((i for i, (x, y) in enumerate(zip(va, vb, strict=False)) if x != y), min(len(va), len(vb)))
+        if i == len(va):
+            return f"{_show(vb[i])} would be added at the end"
+        return _changed(source, va[i], a.position(i), vb[i] if i < len(vb) else "")
+    # the same tokens: now the line breaks between them (before the first, they mean nothing)
+    added = set(b.newlines) - set(a.newlines) - {0, len(va)}
+    if added:
+        i = min(added)
+        return f"a line break would be added before {_show(va[i])} (line {_line(source, a.position(i))})"
+    kept = set(b.newlines)
+    for i in sorted(set(a.newlines) - kept - {0, len(va)}):
+        if not _js_break_removable(va, i):
+            return (
+                f"the line break between {_show(va[i - 1])} and {_show(va[i])} (line {_line(source, a.position(i))})"
+                " would be removed"
+            )
     return None
 
 
-def _js_stream(text: str) -> list[tuple[str, str, bool, int]]:
-    """(kind, text, after a line break, start) per significant token."""
-    out = []
-    newline = False
-    for kind, start, end in jslex.tokens(text):
-        if kind == "nl":
-            newline = True
-        elif kind != "comment":
-            out.append((kind, text[start:end], newline, start))
-            newline = False
-    return out
-
-
-def _js_break_removable(before, after) -> bool:
-    a = before[1] if before[0] in ("punct", "name") else ""
-    b = after[1] if after[0] == "punct" else ""
+def _js_break_removable(values: list[str], i: int) -> bool:
+    """May the line break before token i go? Not where ASI could insert a semicolon."""
+    a, b = values[i - 1], values[i]
+    if i > 1 and values[i - 2] in (".", "?."):  # a property (`x.return`), not a keyword
+        a = "x"
     if a in _JS_RESTRICTED and b not in (";", "}"):
         return False
     if a in _JS_CONTINUES_AFTER:
@@ -89,10 +81,10 @@ def css_difference(source: str, minified: str) -> str | None:
         return f"{_show(bad[1])} (line {_line(source, bad[3])}) is unterminated: not valid CSS"
     for ta, tb in zip(a, b, strict=False):
         if ta[:2] != tb[:2]:
-            return _changed(source, ta, tb[1])
+            return _changed(source, ta[1], ta[3], tb[1])
     if len(a) != len(b):
         if len(a) > len(b):
-            return _changed(source, a[len(b)], "")
+            return _changed(source, a[len(b)][1], a[len(b)][3], "")
         return f"{_show(b[len(a)][1])} would be added at the end"
     return None
 
@@ -164,8 +156,8 @@ def _css_ws_neutral(before: str, after: str, parens: int) -> bool:
     return parens == 0 and (before == "+" or after == "+")
 
 
-def _changed(source: str, token, became: str) -> str:
-    return f"{_show(token[1])} (line {_line(source, token[3])}) would become {_show(became) if became else 'nothing'}"
+def _changed(source: str, value: str, pos: int, became: str) -> str:
+    return f"{_show(value)} (line {_line(source, pos)}) would become {_show(became) if became else 'nothing'}"
 
 
 def _show(value: str) -> str:

@@ -16,62 +16,87 @@ from __future__ import annotations
 import re
 
 from . import Note, Ref
-from .jslex import tokens
+from .jslex import lex
 
 _SOURCE_MAP_LINE = re.compile(r"//[#@][ \t]+sourceMappingURL=(\S+)[ \t]*\Z")
 _SOURCE_MAP_BLOCK = re.compile(r"/\*[#@][ \t]+sourceMappingURL=([^\s*]+)\s*\*/\Z")
 # tokens that may stand between `import`/`export {` and `from` (bindings and their lists)
 _CLAUSE_PUNCT = frozenset(("{", "}", ",", "*"))
 _CLAUSE_STOP = frozenset(("import", "export"))
+_META_URL = (",", "import", ".", "meta", ".", "url")
+
+
+# where a reference can start: `import`, `export *` / `export {`, `URL`, a source map
+_CANDIDATE = re.compile(r"(?<![\w$])(?:import|export\s*[*{]|URL)|sourceMappingURL")
+
+
+class _NeedMore(Exception):
+    """A pattern read past the tokens lexed so far."""
 
 
 class _Tokens:
-    """The significant tokens of a text, with their texts, and its comments."""
+    """The significant tokens of a text (their texts and, for literals, their offsets):
+    only up to `stop` when given (most modules import at the top, and no reference can
+    start after the last place `import`, `export` or `URL` is written)."""
 
-    def __init__(self, text: str):
+    def __init__(self, text: str, stop: int | None = None):
+        lexed = lex(text, stop)
+        self.complete = lexed.complete
         self.text = text
-        self.kinds: list[str] = []
-        self.starts: list[int] = []
-        self.ends: list[int] = []
-        self.comments: list[tuple[int, int]] = []
-        for kind, start, end in tokens(text):
-            if kind == "comment":
-                self.comments.append((start, end))
-            elif kind != "nl":
-                self.kinds.append(kind)
-                self.starts.append(start)
-                self.ends.append(end)
-        self.n = len(self.kinds)
-
-    def is_(self, i: int, kind: str, value: str | None = None) -> bool:
-        if i >= self.n or self.kinds[i] != kind:
-            return False
-        return value is None or self.text[self.starts[i] : self.ends[i]] == value
+        self.values = lexed.values
+        self.starts = lexed.starts
+        self.comments = lexed.comments
+        self.errors = set(lexed.errors)
+        self.n = len(self.values)
 
     def value(self, i: int) -> str:
-        return self.text[self.starts[i] : self.ends[i]]
+        if i < self.n:
+            return self.values[i]
+        if not self.complete:
+            raise _NeedMore
+        return ""
 
     def keyword(self, i: int, word: str) -> bool:
         """Token i is the name `word`, not a property (`x.import`)."""
-        return self.is_(i, "name", word) and not (i and self.kinds[i - 1] == "punct" and self.value(i - 1) in (".", "?."))
+        return self.values[i] == word and not (i and self.values[i - 1] in (".", "?."))
+
+    def literal(self, i: int) -> str:
+        """'str', 'tpl' (no substitutions), 'tpl_head' or '' for token i."""
+        v = self.value(i)
+        if not v or i in self.errors:
+            return ""
+        if v[0] in "'\"":
+            return "str"
+        if v[0] == "`":
+            return "tpl_head" if v.endswith("${") else "tpl"
+        return ""
 
 
 def references(text: str) -> tuple[list[Ref], list[Note]]:
+    last = -1
+    for m in _CANDIDATE.finditer(text):
+        last = m.end()
+    if last < 0:
+        return [], []
+    try:  # lexed a little past the last candidate; in full when a pattern reads further
+        return _references(_Tokens(text, last + 256))
+    except _NeedMore:
+        return _references(_Tokens(text))
+
+
+def _references(t: _Tokens) -> tuple[list[Ref], list[Note]]:
     refs: list[Ref] = []
     notes: list[Note] = []
-    if "import" not in text and "export" not in text and "sourceMappingURL" not in text:
-        return refs, notes
-    t = _Tokens(text)
     _source_maps(t, refs)
+    values = t.values
     i = 0
     while i < t.n:
-        if t.kinds[i] != "name":
-            i += 1
-        elif t.keyword(i, "import"):
+        v = values[i]
+        if v == "import" and t.keyword(i, "import"):
             i = _import(t, i, refs, notes)
-        elif t.keyword(i, "export"):
+        elif v == "export" and t.keyword(i, "export"):
             i = _export(t, i, refs)
-        elif t.is_(i, "name", "URL") and i and t.keyword(i - 1, "new"):
+        elif v == "URL" and i and t.keyword(i - 1, "new"):
             i = _new_url(t, i, refs)
         else:
             i += 1
@@ -93,36 +118,36 @@ def _source_maps(t: _Tokens, refs: list[Ref]) -> None:
 
 def _specifier(t: _Tokens, i: int, refs: list[Ref], kind: str = "module") -> bool:
     """Token i is a plain string (or a backtick string without `${}`): a reference."""
-    if i < t.n and t.kinds[i] in ("str", "tpl"):
-        start, end = t.starts[i] + 1, t.ends[i] - 1
-        value = t.text[start:end]
+    if t.literal(i) in ("str", "tpl"):
+        start = t.starts[i] + 1
+        value = t.values[i][1:-1]
         if "\\" not in value and "\n" not in value:
-            refs.append(Ref(value, start, end, kind))
+            refs.append(Ref(value, start, start + len(value), kind))
         return True
     return False
 
 
 def _import(t: _Tokens, i: int, refs: list[Ref], notes: list[Note]) -> int:
     j = i + 1
-    if t.is_(j, "punct", "("):  # import("x"), import("x", { with: … })
-        if t.is_(j + 1, "tpl_head"):
-            head = t.value(j + 1)
-            notes.append(Note(t.starts[i], f"import() with a computed template literal {head}…}}` is left as written"))
+    if t.value(j) == "(":  # import("x"), import("x", { with: … })
+        if t.literal(j + 1) == "tpl_head":
+            head = t.values[j + 1]
+            notes.append(Note(t.starts[j + 1], f"import() with a computed template literal {head}…}}` is left as written"))
             return j + 1
-        if t.kinds[j + 1 : j + 2] in (["str"], ["tpl"]) and (t.is_(j + 2, "punct", ",") or t.is_(j + 2, "punct", ")")):
+        if t.literal(j + 1) in ("str", "tpl") and t.value(j + 2) in (",", ")"):
             _specifier(t, j + 1, refs)
             return j + 3
         return j + 1
     if _specifier(t, j, refs):  # import "x"
         return j + 1
-    if t.is_(j, "punct", "."):  # import.meta
+    if t.value(j) == ".":  # import.meta
         return j
     return _clause_from(t, j, refs)
 
 
 def _export(t: _Tokens, i: int, refs: list[Ref]) -> int:
     j = i + 1
-    if t.is_(j, "punct", "*") or t.is_(j, "punct", "{"):
+    if t.value(j) in ("*", "{"):
         return _clause_from(t, j, refs)
     return j
 
@@ -131,37 +156,37 @@ def _clause_from(t: _Tokens, j: int, refs: list[Ref]) -> int:
     """From the first token of an import clause (`a, { b as c }`, `* as ns`) or an export
     list: a reference when `from "x"` ends it. Returns where to resume: the clause's tokens
     (names, braces, commas, strings) hold no reference themselves."""
-    while j < t.n:
-        kind = t.kinds[j]
-        if kind == "name":
-            word = t.value(j)
-            if word == "from" and t.kinds[j + 1 : j + 2] == ["str"]:
-                _specifier(t, j + 1, refs)
-                return j + 2
-            if word in _CLAUSE_STOP:
-                return j
-        elif kind == "punct":
-            if t.value(j) not in _CLAUSE_PUNCT:
-                return j
-        elif kind != "str":
+    while True:
+        v = t.value(j)
+        if not v:
+            return j
+        if v == "from" and t.literal(j + 1) == "str":
+            _specifier(t, j + 1, refs)
+            return j + 2
+        if v in _CLAUSE_STOP:
+            return j
+        if not (v in _CLAUSE_PUNCT or t.literal(j) == "str" or _is_name(v)):
             return j
         j += 1
-    return j
+
+
+def _is_name(v: str) -> bool:
+    return v[0].isalpha() or v[0] in "_$\\#" or v[0] > "\x7f"
 
 
 def _new_url(t: _Tokens, i: int, refs: list[Ref]) -> int:
     """`new URL("…", import.meta.url)` (a trailing comma allowed): a URL relative to the module."""
     j = i + 1
-    if not (t.is_(j, "punct", "(") and t.kinds[j + 1 : j + 2] in (["str"], ["tpl"])):
+    if not (t.value(j) == "(" and t.literal(j + 1) in ("str", "tpl")):
         return j
     k = j + 2
-    for kind, value in (("punct", ","), ("name", "import"), ("punct", "."), ("name", "meta"), ("punct", "."), ("name", "url")):
-        if not t.is_(k, kind, value):
+    for expected in _META_URL:
+        if t.value(k) != expected:
             return j
         k += 1
-    if t.is_(k, "punct", ","):
+    if t.value(k) == ",":
         k += 1
-    if not t.is_(k, "punct", ")"):
+    if t.value(k) != ")":
         return j
     _specifier(t, j + 1, refs, "url")
     return k + 1

@@ -1,41 +1,34 @@
 """A JavaScript lexer (script and module goal, ES2024): the one tokenizer behind the
-reference scanner and the minifier's safety check.
+reference scanner and the minifier's check.
 
-`tokens(text)` yields `(kind, start, end)`; `kind` is one of
-
-    name     identifiers, keywords and private names (`#x`)
-    num      numeric literals (`1_000`, `0x1F`, `10n`, `.5e-3`)
-    str      string literals
-    tpl      a whole template literal without substitutions
-    tpl_head, tpl_mid, tpl_tail
-             the text parts of a template with substitutions: `` `a${ ``, `}b${`, `` }c` ``;
-             the code of each `${…}` comes between them as ordinary tokens
-    regex    regular-expression literals
-    punct    punctuators
-    nl       a run of white space holding a line terminator (where ASI can apply)
-    comment  `//…`, `/*…*/` and a hashbang line; a block comment holding a line
-             terminator is followed by an `nl` token of zero length
-    error    an unterminated string or regex (to the end of its line) or template (to
-             the end of the text): the text is not valid JavaScript there
+`lex(text)` returns a Lexed: `values`, the text of every significant token in order
+(identifiers, keywords, private names, numbers, punctuators, strings, regexes, and the
+parts of template literals: a whole `` `a` ``, or `` `a${ ``, `}b${`, `` }c` `` with the
+code of each `${…}` between them as ordinary tokens); `starts`, the offset of each token
+(None inside a run of names, numbers and plain punctuators, which are matched in bulk);
+`newlines`, the indexes of the tokens that a line terminator (or a block comment holding
+one) precedes, where ASI can apply; `comments`, their spans; `errors`, the indexes of
+unterminated strings or regexes (to the end of their line) or templates (to the end of
+the text): the text is not valid JavaScript there. Whitespace is not a token.
 
 Regex or division is decided from the previous significant token, as a parser would:
 `)` closing an `if`/`while`/`for`/`with` condition, `}` closing a block (not an object
 literal), `=>`, `...`, operators and keywords such as `return`, `typeof`, `case`,
 `yield` and `await` start an expression, so a `/` after them starts a regex.
 
-The lexer is a loop over one compiled pattern with explicit stacks for braces, parens and
-template literals: linear in its input, no recursion, whatever the nesting. Nesting deeper
-than MAX_DEPTH raises LexError (no engine runs such code either).
+The lexer is a loop over compiled patterns with explicit stacks for braces, parens and
+template literals: linear in its input, no recursion, whatever the nesting. Runs of
+tokens that change no state (names, numbers, most punctuators) are split by one C-level
+`findall`. Nesting deeper than MAX_DEPTH raises LexError (no engine runs such code).
 """
 
 from __future__ import annotations
 
+import bisect
 import re
-from typing import Iterator
 
 MAX_DEPTH = 1000
 
-Token = tuple  # (kind, start, end)
 
 
 class LexError(ValueError):
@@ -47,23 +40,39 @@ class LexError(ValueError):
 
 
 _LT = "\n\r\u2028\u2029"
+# JavaScript's WhiteSpace (not Python's \s, which also takes \x1c-\x1f and \x85)
+_WS = "\t\v\f \u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\ufeff"
+_NUM = r"(?:0[xXoObB][0-9a-fA-F_]+|(?:\d[\d_]*(?:\.[\d_]*)?|\.\d[\d_]*)(?:[eE][+-]?[\d_]+)?)n?"
+_NAME = r"\#?(?:[\w$]+|[^\x00-\x7f\s\ufeff]|\\u(?:\{[0-9a-fA-F]+\}|[0-9a-fA-F]{4}))+"
+# White space without a line terminator is skipped in the same match as the token after it.
 _MAIN = re.compile(
     rf"""
-      (?P<ws>(?:[^\S{_LT}]|\ufeff)+)
-    | (?P<nl>[{_LT}](?:\s|\ufeff)*)
+    [{_WS}]*
+    (?:
+      (?P<nl>[{_LT}][{_WS}{_LT}]*)
     | (?P<comment>//[^{_LT}]*|/\*[\s\S]*?(?:\*/|\Z))
     | (?P<slash>/)
-    | (?P<num>(?:0[xXoObB][0-9a-fA-F_]+|(?:\d[\d_]*(?:\.[\d_]*)?|\.\d[\d_]*)(?:[eE][+-]?[\d_]+)?)n?)
-    | (?P<name>\#?(?:[\w$]|[^\x00-\x7f\s\ufeff]|\\u(?:\{{[0-9a-fA-F]+\}}|[0-9a-fA-F]{{4}}))+)
+    | (?P<num>{_NUM})
+    | (?P<name>{_NAME})
     | (?P<str>"[^"\\{_LT}]*(?:\\(?:\r\n|[\s\S])[^"\\{_LT}]*)*"|'[^'\\{_LT}]*(?:\\(?:\r\n|[\s\S])[^'\\{_LT}]*)*')
     | (?P<error>["'][^{_LT}]*)
     | (?P<tpl>`)
     | (?P<punct>>>>=|\.\.\.|===|!==|\*\*=|<<=|>>=|>>>|&&=|\|\|=|\?\?=|=>|==|!=|<=|>=|&&|\|\||\?\?
         |\?\.(?!\d)|\+\+|--|\+=|-=|\*=|%=|&=|\|=|\^=|<<|>>|\*\*|[{{}}()\[\];,<>+\-*%&|^!~?:=.@\#\\])
     | (?P<other>[\s\S])
+    | (?P<end>\Z)
+    )
     """,
     re.X,
 )
+# punctuators matched in runs (not `{ }`, not `/`), longest first as in _MAIN
+_PLAIN_PUNCT = (
+    r">>>=|\.\.\.|===|!==|\*\*=|<<=|>>=|>>>|&&=|\|\|=|\?\?=|=>|==|!=|<=|>=|&&|\|\||\?\?|\?\.(?!\d)|\+\+|--"
+    r"|\+=|-=|\*=|%=|&=|\|=|\^=|<<|>>|\*\*|[()\[\];,<>+\-*%&|^!~?:=.@\#\\]"
+)
+_PLAIN = rf"(?:{_NUM}|{_NAME}|{_PLAIN_PUNCT})"
+_RUN = re.compile(rf"(?:[{_WS}]*{_PLAIN})+")
+_RUN_TOKEN = re.compile(rf"[{_WS}]*({_PLAIN})")
 _REGEX = re.compile(
     rf"/(?:[^/\\\[{_LT}]|\\[^{_LT}]|\[(?:[^\]\\{_LT}]|\\[^{_LT}])*\])+/[\w$]*"
 )
@@ -84,37 +93,124 @@ _AFTER_OPERAND = frozenset((")", "]", "}", "++", "--"))
 _BLOCK, _OBJECT, _TEMPLATE = 0, 1, 2
 
 
-def tokens(text: str) -> Iterator[Token]:
-    """Every token of `text`, white space without a line terminator excepted."""
+class Lexed:
+    """The tokens of a text (see the module's docstring)."""
+
+    __slots__ = ("values", "starts", "newlines", "newline_ends", "comments", "errors", "complete")
+
+    def __init__(self) -> None:
+        self.values: list[str] = []
+        self.starts: list[int | None] = []
+        self.newlines: list[int] = []
+        self.newline_ends: list[int] = []  # where each line terminator's white space ends
+        self.comments: list[tuple[int, int]] = []
+        self.errors: list[int] = []
+        self.complete = True
+
+    def position(self, i: int) -> int:
+        """Where token i starts; inside a run (which never spans lines), where the nearest
+        token or line before it starts: good for a line number."""
+        j = min(i, len(self.starts) - 1)
+        while j > 0 and self.starts[j] is None:
+            j -= 1
+        pos = self.starts[j] if j >= 0 and self.starts[j] is not None else 0
+        k = bisect.bisect_right(self.newlines, i) - 1
+        return max(pos, self.newline_ends[k]) if k >= 0 else pos
+
+
+def lex(text: str, stop: int | None = None) -> Lexed:
+    """The tokens of `text`; with `stop`, only up to the first token boundary past it
+    (`complete` tells whether the whole text was read)."""
+    out = Lexed()
+    limit = len(text) if stop is None else stop
+    values, starts = out.values, out.starts
     n = len(text)
     pos = 0
-    main = _MAIN.match
+    main, run, run_tokens = _MAIN.match, _RUN.match, _RUN_TOKEN.findall
     braces: list[int] = []  # _BLOCK / _OBJECT / _TEMPLATE per open `{` or `${`
     ternaries: list[int] = [0]  # open `?` per brace level: tells `a ? {` … `: {` from `case x: {`
-    parens: list[bool] = []  # per open `(`: does it hold a statement's condition?
-    # the last two significant tokens, as (kind, text); `prop` is a name after `.`
+    depth = 0  # open `(`
+    conditions: list[int] = []  # the depths of the open `(` that hold a statement's condition
+    # the last two significant tokens: kind ("name", "prop" for a name after `.`, "num",
+    # "punct", "str", "tpl", "regex", ...) and text
     prev_kind, prev_text = "", ""
-    prev2_text = ""
     regex_ok = True
     if text.startswith("#!"):
-        m = _HASHBANG.match(text)
-        yield ("comment", 0, m.end())
-        pos = m.end()
+        pos = _HASHBANG.match(text).end()
+        out.comments.append((0, pos))
     while pos < n:
+        if pos > limit:
+            out.complete = False
+            break
+        r = run(text, pos)
+        if r is not None:
+            found = run_tokens(text, pos, r.end())
+            values += found
+            starts += [None] * len(found)
+            pos = r.end()
+            closed = colon = False
+            if "(" in found or ")" in found:
+                if conditions or "if" in found or "while" in found or "for" in found or "with" in found:
+                    base = len(values) - len(found)
+                    for k, tok in enumerate(found, base):
+                        if tok == "(":
+                            depth += 1
+                            if _is_condition(values, k - 1):
+                                conditions.append(depth)
+                        elif tok == ")":
+                            closed = bool(conditions) and conditions[-1] == depth
+                            if closed:
+                                conditions.pop()
+                            depth -= 1 if depth else 0
+                else:
+                    depth = max(0, depth + found.count("(") - found.count(")"))
+                if len(braces) + depth > MAX_DEPTH:
+                    raise LexError(r.start(), f"code nested more than {MAX_DEPTH} levels deep")
+            if "?" in found or ":" in found:
+                for tok in found:
+                    if tok == "?":
+                        ternaries[-1] += 1
+                    elif tok == ":":
+                        colon = ternaries[-1] > 0
+                        ternaries[-1] -= 1 if colon else 0
+            last = found[-1]
+            before = found[-2] if len(found) > 1 else prev_text
+            first = last[0]
+            if first.isdigit() or (first == "." and last[1:2].isdigit()):
+                prev_kind, regex_ok = "num", False
+            elif first.isalpha() or first in "_$" or first > "\x7f" or (first in "#\\" and len(last) > 1):
+                if before in (".", "?."):
+                    prev_kind, regex_ok = "prop", False
+                else:
+                    prev_kind, regex_ok = "name", last in _BEFORE_EXPRESSION
+            elif last == ")":
+                prev_kind, regex_ok = "punct", closed
+            else:
+                prev_kind, regex_ok = "punct", last not in _AFTER_OPERAND
+                if last == ":" and colon:
+                    last = "?:"  # a `{` after it is an object literal
+            prev_text = last
+            if pos >= n:
+                break
         m = main(text, pos)
         kind = m.lastgroup
-        start, end = pos, m.end()
-        if kind == "ws":
+        start, end = m.start(kind), m.end()
+        if kind == "nl":
+            out.newlines.append(len(values))
+            out.newline_ends.append(end)
             pos = end
             continue
-        if kind == "nl" or kind == "comment":
-            yield (kind, start, end)
+        if kind == "comment":
+            out.comments.append((start, end))
             pos = end
-            if kind == "comment" and text[start + 1] == "*":
+            if text[start + 1] == "*":
                 body = text[start:end]
                 if "\n" in body or "\r" in body or "\u2028" in body or "\u2029" in body:
-                    yield ("nl", end, end)
+                    out.newlines.append(len(values))
+                    out.newline_ends.append(end)
             continue
+        if kind == "end":
+            break
         if kind == "slash":
             if regex_ok:
                 r = _REGEX.match(text, start)
@@ -134,8 +230,7 @@ def tokens(text: str) -> Iterator[Token]:
                 ternaries.append(0)
         elif kind == "other":
             kind = "punct"
-        yield_kind = kind
-        token_text = text[start:end] if kind in ("punct", "name") else ""
+        token_text = text[start:end]
         # what may follow this token, and the nesting it opens or closes
         if kind == "name":
             if prev_kind == "punct" and prev_text in (".", "?."):
@@ -145,14 +240,17 @@ def tokens(text: str) -> Iterator[Token]:
                 regex_ok = token_text in _BEFORE_EXPRESSION
         elif kind == "punct":
             if token_text == "(":
-                parens.append(
-                    prev_kind == "name" and (prev_text in _CONDITION or (prev_text == "await" and prev2_text == "for"))
-                )
+                depth += 1
+                if _is_condition(values, len(values) - 1):
+                    conditions.append(depth)
                 regex_ok = True
             elif token_text == ")":
-                regex_ok = parens.pop() if parens else False
+                regex_ok = bool(conditions) and conditions[-1] == depth
+                if regex_ok:
+                    conditions.pop()
+                depth -= 1 if depth else 0
             elif token_text == "{":
-                braces.append(_brace_kind(prev_kind, prev_text, ternaries[-1]))
+                braces.append(_brace_kind(prev_kind, prev_text))
                 ternaries.append(0)
                 regex_ok = True
             elif token_text == "}":
@@ -160,14 +258,12 @@ def tokens(text: str) -> Iterator[Token]:
                 if len(ternaries) > 1:
                     ternaries.pop()
                 if opened == _TEMPLATE:
-                    yield_kind, end = _template(text, start + 1, "tpl_tail", "tpl_mid")
-                    if yield_kind == "tpl_mid":
+                    kind, end = _template(text, start + 1, "tpl_tail", "tpl_mid")
+                    token_text = text[start:end]
+                    if kind == "tpl_mid":
                         braces.append(_TEMPLATE)
                         ternaries.append(0)
-                        regex_ok = True
-                    else:
-                        regex_ok = False
-                    kind = yield_kind
+                    regex_ok = kind == "tpl_mid"
                 else:
                     regex_ok = opened == _BLOCK
             elif token_text == "?":
@@ -180,19 +276,32 @@ def tokens(text: str) -> Iterator[Token]:
                 regex_ok = True
             else:
                 regex_ok = token_text not in _AFTER_OPERAND
-        elif kind in ("tpl_head",):
+        elif kind == "tpl_head":
             regex_ok = True
         else:  # num, str, tpl, regex, error
             regex_ok = False
-        if len(braces) + len(parens) > MAX_DEPTH:
+        if len(braces) + depth > MAX_DEPTH:
             raise LexError(start, f"code nested more than {MAX_DEPTH} levels deep")
-        yield (yield_kind, start, end)
-        prev2_text = prev_text
+        if kind == "error":
+            out.errors.append(len(values))
+        values.append(text[start:end])
+        starts.append(start)
         prev_kind, prev_text = kind, token_text
         pos = end
+    return out
 
 
-def _brace_kind(prev_kind: str, prev_text: str, open_ternaries: int) -> int:
+def _is_condition(values: list[str], k: int) -> bool:
+    """Does a `(` after token k open a statement's condition (`if (`, `for await (`)?"""
+    if k < 0:
+        return False
+    word = values[k]
+    if word in _CONDITION:
+        return not (k and values[k - 1] in (".", "?."))
+    return word == "await" and k > 0 and values[k - 1] == "for"
+
+
+def _brace_kind(prev_kind: str, prev_text: str) -> int:
     """Does a `{` after this token open a block (or class or function body), or an
     object literal?"""
     if prev_kind == "":
@@ -219,10 +328,3 @@ def _template(text: str, pos: int, end_kind: str, open_kind: str) -> tuple[str, 
     if text.startswith("${", end):
         return open_kind, end + 2
     return "error", len(text)
-
-
-def significant(text: str) -> Iterator[Token]:
-    """The tokens that carry meaning: no comments, no line terminators."""
-    for t in tokens(text):
-        if t[0] != "comment" and t[0] != "nl":
-            yield t

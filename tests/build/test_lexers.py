@@ -11,12 +11,29 @@ import pytest
 from assetpub.compilers import csslex, jslex
 
 
+def kind(lexed: jslex.Lexed, i: int) -> str:
+    """What token i is, from its text (as the scanner tells them apart)."""
+    v = lexed.values[i]
+    if i in lexed.errors:
+        return "error"
+    if v[0] in "'\"":
+        return "str"
+    if v[0] == "`":
+        return "tpl_head" if v.endswith("${") else "tpl"
+    if v[0] == "}" and len(v) > 1:
+        return "tpl_mid" if v.endswith("${") else "tpl_tail"
+    if v[0] == "/" and len(v) > 2:
+        return "regex"
+    return "other"
+
+
 def literals(text: str) -> list[str]:
-    return [f"{k} {text[s:e]}" for k, s, e in jslex.tokens(text) if k not in ("name", "punct", "num", "nl", "comment")]
+    lexed = jslex.lex(text)
+    return [f"{kind(lexed, i)} {v}" for i, v in enumerate(lexed.values) if kind(lexed, i) != "other"]
 
 
 def significant(text: str) -> list[str]:
-    return [text[s:e] for s, e in ((s, e) for _, s, e in jslex.significant(text))]
+    return jslex.lex(text).values
 
 
 @pytest.mark.parametrize(
@@ -116,26 +133,38 @@ def test_js_significant_tokens(text, expected):
 
 
 @pytest.mark.parametrize(
-    "text, expected",
+    "text, newlines, comments",
     [
-        ("a\nb", ["name", "nl", "name"]),
-        ("a /* x */ b", ["name", "comment", "name"]),
-        ("a /* \n */ b", ["name", "comment", "nl", "name"]),
-        ("a // x\nb", ["name", "comment", "nl", "name"]),
-        ("a \r\n\t \n b", ["name", "nl", "name"]),
-        ("#!/bin/node\nx", ["comment", "nl", "name"]),
+        ("a\nb", [1], []),
+        ("a /* x */ b", [], ["/* x */"]),
+        ("a /* \n */ b", [1], ["/* \n */"]),
+        ("a // x\nb", [1], ["// x"]),
+        ("a \r\n\t \n b", [1], []),
+        ("a\u2028b\u2029c", [1, 2], []),
+        ("#!/bin/node\nx", [0], ["#!/bin/node"]),
+        ("\n\na = 1\n", [0, 3], []),
     ],
 )
-def test_js_line_terminators_and_comments(text, expected):
-    assert [k for k, _, _ in jslex.tokens(text)] == expected
+def test_js_line_terminators_and_comments(text, newlines, comments):
+    lexed = jslex.lex(text)
+    assert lexed.newlines == newlines
+    assert [text[s:e] for s, e in lexed.comments] == comments
+
+
+def test_js_positions_of_literals_and_lines_of_runs():
+    text = "a = b + c\n  d = 'x' + e\n    f"
+    lexed = jslex.lex(text)
+    assert lexed.values == ["a", "=", "b", "+", "c", "d", "=", "'x'", "+", "e", "f"]
+    assert lexed.starts[7] == text.index("'x'")
+    assert [text.count("\n", 0, lexed.position(i)) + 1 for i in range(len(lexed.values))] == [1] * 5 + [2] * 5 + [3]
 
 
 def test_js_deep_nesting_is_iterative_then_an_error_with_a_position():
     deep = "`${" * 800 + "x" + "}`" * 800
-    assert sum(1 for k, _, _ in jslex.tokens(deep) if k == "tpl_head") == 800
+    assert jslex.lex(deep).values.count("`${") == 800
     with pytest.raises(jslex.LexError, match="nested more than 1000 levels") as e:
-        list(jslex.tokens("x = " + "(" * 1200))
-    assert e.value.pos == 4 + 1000
+        jslex.lex("x = " + "(" * 1200)
+    assert e.value.pos == 0  # the start of the run of tokens it happens in
 
 
 @pytest.mark.parametrize(
