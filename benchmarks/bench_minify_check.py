@@ -73,6 +73,8 @@ def main() -> None:
                     refused.append(f"{path.relative_to(site)}: {why}")
                 else:
                     out = minified.encode()
+        if kind in ("css", "js") and ".min." in path.name:
+            raw += len(brotli.compress(out, quality=11))  # not minified either way
         started = time.process_time()
         hashlib.sha256(out).digest()
         gzip.compress(out, compresslevel=9, mtime=0)
