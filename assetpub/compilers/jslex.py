@@ -43,7 +43,9 @@ _LT = "\n\r\u2028\u2029"
 # JavaScript's WhiteSpace (not Python's \s, which also takes \x1c-\x1f and \x85)
 _WS = "\t\v\f \u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\ufeff"
 _NUM = r"(?:0[xXoObB][0-9a-fA-F_]+|(?:\d[\d_]*(?:\.[\d_]*)?|\.\d[\d_]*)(?:[eE][+-]?[\d_]+)?)n?"
-_NAME = r"\#?(?:[\w$]+|[^\x00-\x7f\s\ufeff]|\\u(?:\{[0-9a-fA-F]+\}|[0-9a-fA-F]{4}))+"
+_ID_PART = r"(?:[\w$]+|[^\x00-\x7f\s\ufeff]|\\u(?:\{[0-9a-fA-F]+\}|[0-9a-fA-F]{4}))"
+# never starts with a digit, so it can be tried before numbers (names are the commonest token)
+_NAME = rf"(?:[A-Za-z_$]|[^\x00-\x7f\s\ufeff]|\\u(?:\{{[0-9a-fA-F]+\}}|[0-9a-fA-F]{{4}})|\#{_ID_PART}){_ID_PART}*"
 # White space without a line terminator is skipped in the same match as the token after it.
 _MAIN = re.compile(
     rf"""
@@ -52,8 +54,8 @@ _MAIN = re.compile(
       (?P<nl>[{_LT}][{_WS}{_LT}]*)
     | (?P<comment>//[^{_LT}]*|/\*[\s\S]*?(?:\*/|\Z))
     | (?P<slash>/)
-    | (?P<num>{_NUM})
     | (?P<name>{_NAME})
+    | (?P<num>{_NUM})
     | (?P<str>"[^"\\{_LT}]*(?:\\(?:\r\n|[\s\S])[^"\\{_LT}]*)*"|'[^'\\{_LT}]*(?:\\(?:\r\n|[\s\S])[^'\\{_LT}]*)*')
     | (?P<error>["'][^{_LT}]*)
     | (?P<tpl>`)
@@ -70,7 +72,7 @@ _PLAIN_PUNCT = (
     r">>>=|\.\.\.|===|!==|\*\*=|<<=|>>=|>>>|&&=|\|\|=|\?\?=|=>|==|!=|<=|>=|&&|\|\||\?\?|\?\.(?!\d)|\+\+|--"
     r"|\+=|-=|\*=|%=|&=|\|=|\^=|<<|>>|\*\*|[()\[\];,<>+\-*%&|^!~?:=.@\#\\]"
 )
-_PLAIN = rf"(?:{_NUM}|{_NAME}|{_PLAIN_PUNCT})"
+_PLAIN = rf"(?:{_NAME}|{_NUM}|{_PLAIN_PUNCT})"
 _RUN = re.compile(rf"(?:[{_WS}]*{_PLAIN})+")
 _RUN_TOKEN = re.compile(rf"[{_WS}]*({_PLAIN})")
 _REGEX = re.compile(
