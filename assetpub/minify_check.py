@@ -74,86 +74,103 @@ def _js_break_removable(values: list[str], i: int) -> bool:
 
 
 def css_difference(source: str, minified: str) -> str | None:
-    a = _css_stream(source)
-    b = _css_stream(minified)
-    bad = next((t for t in a if t[0] == "error"), None)
-    if bad is not None:
-        return f"{_show(bad[1])} (line {_line(source, bad[3])}) is unterminated: not valid CSS"
-    for ta, tb in zip(a, b, strict=False):
-        if ta[:2] != tb[:2]:
-            return _changed(source, ta[1], ta[3], tb[1])
-    if len(a) != len(b):
-        if len(a) > len(b):
-            return _changed(source, a[len(b)][1], a[len(b)][3], "")
-        return f"{_show(b[len(a)][1])} would be added at the end"
+    a, a_starts, a_errors = _css_stream(source)
+    b, _, _ = _css_stream(minified)
+    if a_errors:
+        i = a_errors[0]
+        return f"{_show(a[i])} (line {_line(source, a_starts[i])}) is unterminated: not valid CSS"
+    if a != b:
+        i = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+        if i == len(a):
+            return f"{_show(b[i])} would be added at the end"
+        return _changed(source, a[i], a_starts[i], b[i] if i < len(b) else "")
     return None
 
 
 # White space next to these never separates two parts of a selector or a value (`+`
-# only outside parentheses: calc() needs the space around it).
+# only outside parentheses: calc() needs the space around it, and `-` there too).
 _CSS_WS_NEUTRAL = frozenset("{ } ; , > ~ ( ) ! =".split())
+_CSS_SIGN = ("+", "-")
 
 
-def _css_stream(text: str) -> list[tuple[str, str, bool, int]]:
-    """(kind, text, -, start) per token; white space kept as a token where it could be a
-    descendant combinator (`a .b`, `a :hover`), dropped where it cannot be. White space
-    before the `:` of a declaration (`color : red`) goes too, but not before the `:` of
-    a nested rule's selector (`a { b :hover { … } }`): the item decides, at its end. In a
-    custom property's value (`--x: { a: b }`), which scripts read as written, all inner
-    white space counts."""
-    out: list = []
+def _css_stream(text: str) -> tuple[list[str], list[int], list[int]]:
+    """The tokens' texts, their offsets, and the indexes of unterminated ones. White space
+    is kept (as " ") where it could be a descendant combinator (`a .b`, `a :hover`),
+    dropped where it cannot be. White space before the `:` of a declaration
+    (`color : red`) goes too, but not before the `:` of a nested rule's selector
+    (`a { b :hover { … } }`): the item decides, at its end. In a custom property's value
+    (`--x: { a: b }`), which scripts read as written, all inner white space counts."""
+    out: list[str] = []
+    starts: list[int] = []
+    errors: list[int] = []
+    kinds: list[str] = []
     pending_ws = False
     parens = 0
     depth = 0  # open `{`
     custom: int | None = None  # the depth of the custom property whose value this is
     colon_ws: list[int] = []  # indexes in out of white space before a declaration's `:`
     dropped: set[int] = set()
+    neutral = _CSS_WS_NEUTRAL
     for kind, start, end in csslex.tokens(text):
-        if kind == "comment":
-            continue
         if kind == "ws":
             pending_ws = True
             continue
+        if kind == "comment":
+            continue
         value = text[start:end]
-        ends_custom = custom is not None and depth == custom and value in (";", "}")
+        ends_custom = custom is not None and depth == custom and (value == ";" or value == "}")
         if pending_ws and out:
+            before = out[-1]
             if custom is not None:
-                keep = not ends_custom and out[-1][1] != ":"
+                keep = not ends_custom and before != ":"
+            elif parens and (before in _CSS_SIGN or value in _CSS_SIGN):  # calc(a + b) needs both
+                keep = True
             else:
-                keep = not _css_ws_neutral(out[-1][1], value, parens)
+                keep = not (
+                    before in neutral or value in neutral or before == ":" or before[-1] == "("
+                    or (parens == 0 and (before == "+" or value == "+"))
+                )
             if keep:
-                if value == ":" and out[-1][0] == "ident" and (len(out) == 1 or out[-2][1] in ("{", ";")):
+                if value == ":" and kinds[-1] == "ident" and (len(out) == 1 or out[-2] in ("{", ";")):
                     colon_ws.append(len(out))
-                out.append(("ws", " ", False, start))
+                out.append(" ")
+                starts.append(start)
+                kinds.append("ws")
         pending_ws = False
         if ends_custom:
             custom = None
         if kind == "function" or value == "(":
             parens += 1
-        elif value == ")" and parens:
-            parens -= 1
-        elif value == ":" and custom is None and not parens and depth and out and out[-1][1].startswith("--"):
-            custom = depth
-        elif value in ("{", "}", ";"):
-            depth += 1 if value == "{" else -1 if value == "}" and depth else 0
-            if value != "{":  # the item was a declaration
-                dropped.update(colon_ws)
+        elif value == ")":
+            parens -= 1 if parens else 0
+        elif value == ":":
+            if custom is None and not parens and depth and out and out[-1].startswith("--"):
+                custom = depth
+        elif value == "{" or value == "}" or value == ";":
+            if value == "{":
+                depth += 1
+            else:
+                depth -= 1 if value == "}" and depth else 0
+                dropped.update(colon_ws)  # the item was a declaration
+                if custom is None:  # `;` before `}` or another `;`: an empty declaration
+                    while out and out[-1] == ";":
+                        out.pop()
+                        starts.pop()
+                        kinds.pop()
             colon_ws.clear()
-            if value != "{" and custom is None:  # `;` before `}` or another `;`: an empty declaration
-                while out and out[-1][1] == ";":
-                    out.pop()
-            if value == ";" and out and out[-1][1] == "{" and custom is None:
+            if value == ";" and out and out[-1] == "{" and custom is None:
                 continue
-        out.append((kind, value, False, start))
-    return [t for i, t in enumerate(out) if i not in dropped] if dropped else out
-
-
-def _css_ws_neutral(before: str, after: str, parens: int) -> bool:
-    if parens and (before in ("+", "-") or after in ("+", "-")):  # calc(a + b) needs both
-        return False
-    if before in _CSS_WS_NEUTRAL or after in _CSS_WS_NEUTRAL or before == ":" or before.endswith("("):
-        return True
-    return parens == 0 and (before == "+" or after == "+")
+        elif kind == "error":
+            errors.append(len(out))
+        out.append(value)
+        starts.append(start)
+        kinds.append(kind)
+    if dropped:
+        keep_index = [i for i in range(len(out)) if i not in dropped]
+        errors = [keep_index.index(i) for i in errors] if errors else errors
+        out = [out[i] for i in keep_index]
+        starts = [starts[i] for i in keep_index]
+    return out, starts, errors
 
 
 def _changed(source: str, value: str, pos: int, became: str) -> str:

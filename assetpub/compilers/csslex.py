@@ -16,21 +16,22 @@ import re
 from typing import Iterator
 
 _ESCAPE = r"\\(?:[0-9a-fA-F]{1,6}\s?|[^\n0-9a-fA-F])"
-_NAME_CHAR = rf"(?:[\w-]|[^\x00-\x7f]|{_ESCAPE})"
-_IDENT = rf"(?:--|-?(?:[a-zA-Z_]|[^\x00-\x7f]|{_ESCAPE})){_NAME_CHAR}*"
+_NAME_CHARS = rf"(?:[\w-]+|[^\x00-\x7f]+|{_ESCAPE})"
+_IDENT = rf"(?:--|-?(?:[a-zA-Z_]|[^\x00-\x7f]|{_ESCAPE})){_NAME_CHARS}*"
+# the commonest tokens first; `-->` before identifiers (`--` starts one), numbers before `-`
 _MAIN = re.compile(
     rf"""
       (?P<ws>\s+)
-    | (?P<comment>/\*[\s\S]*?(?:\*/|\Z))
-    | (?P<str>"[^"\\\n]*(?:\\[\s\S][^"\\\n]*)*"|'[^'\\\n]*(?:\\[\s\S][^'\\\n]*)*')
-    | (?P<error>["'][^\n]*)
-    | (?P<num>[+-]?(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][+-]?\d+)?(?:%|{_IDENT})?)
-    | (?P<cdo><!--)
     | (?P<cdc>-->)
     | (?P<ident>{_IDENT})
-    | (?P<at>@{_IDENT})
-    | (?P<hash>\#{_NAME_CHAR}+)
     | (?P<punct>[{{}}()\[\];:,])
+    | (?P<num>[+-]?(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][+-]?\d+)?(?:%|{_IDENT})?)
+    | (?P<str>"[^"\\\n]*(?:\\[\s\S][^"\\\n]*)*"|'[^'\\\n]*(?:\\[\s\S][^'\\\n]*)*')
+    | (?P<error>["'][^\n]*)
+    | (?P<comment>/\*[\s\S]*?(?:\*/|\Z))
+    | (?P<at>@{_IDENT})
+    | (?P<hash>\#{_NAME_CHARS}+)
+    | (?P<cdo><!--)
     | (?P<delim>[\s\S])
     """,
     re.X,
