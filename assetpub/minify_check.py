@@ -98,16 +98,14 @@ def _css_stream(text: str) -> tuple[list[str], list[int], list[int]]:
     is kept (as " ") where it could be a descendant combinator (`a .b`, `a :hover`),
     dropped where it cannot be. White space before the `:` of a declaration
     (`color : red`) goes too, but not before the `:` of a nested rule's selector
-    (`a { b :hover { … } }`): the item decides, at its end. In a custom property's value
-    (`--x: { a: b }`), which scripts read as written, all inner white space counts."""
+    (`a { b :hover { … } }`): the item decides, at its end. Custom property values follow
+    the same rules: their tokens, and so every var() use, stay the same."""
     out: list[str] = []
     starts: list[int] = []
     errors: list[int] = []
     kinds: list[str] = []
     pending_ws = False
     parens = 0
-    depth = 0  # open `{`
-    custom: int | None = None  # the depth of the custom property whose value this is
     colon_ws: list[int] = []  # indexes in out of white space before a declaration's `:`
     dropped: set[int] = set()
     neutral = _CSS_WS_NEUTRAL
@@ -118,12 +116,9 @@ def _css_stream(text: str) -> tuple[list[str], list[int], list[int]]:
         if kind == "comment":
             continue
         value = text[start:end]
-        ends_custom = custom is not None and depth == custom and (value == ";" or value == "}")
         if pending_ws and out:
             before = out[-1]
-            if custom is not None:
-                keep = not ends_custom and before != ":"
-            elif parens and (before in _CSS_SIGN or value in _CSS_SIGN):  # calc(a + b) needs both
+            if parens and (before in _CSS_SIGN or value in _CSS_SIGN):  # calc(a + b) needs both
                 keep = True
             else:
                 keep = not (
@@ -137,28 +132,19 @@ def _css_stream(text: str) -> tuple[list[str], list[int], list[int]]:
                 starts.append(start)
                 kinds.append("ws")
         pending_ws = False
-        if ends_custom:
-            custom = None
         if kind == "function" or value == "(":
             parens += 1
         elif value == ")":
             parens -= 1 if parens else 0
-        elif value == ":":
-            if custom is None and not parens and depth and out and out[-1].startswith("--"):
-                custom = depth
         elif value == "{" or value == "}" or value == ";":
-            if value == "{":
-                depth += 1
-            else:
-                depth -= 1 if value == "}" and depth else 0
+            if value != "{":
                 dropped.update(colon_ws)  # the item was a declaration
-                if custom is None:  # `;` before `}` or another `;`: an empty declaration
-                    while out and out[-1] == ";":
-                        out.pop()
-                        starts.pop()
-                        kinds.pop()
+                while out and out[-1] == ";":  # `;` before `}` or another `;`: an empty declaration
+                    out.pop()
+                    starts.pop()
+                    kinds.pop()
             colon_ws.clear()
-            if value == ";" and out and out[-1] == "{" and custom is None:
+            if value == ";" and out and out[-1] == "{":
                 continue
         elif kind == "error":
             errors.append(len(out))
