@@ -73,8 +73,12 @@ _PLAIN_PUNCT = (
     r"|\+=|-=|\*=|%=|&=|\|=|\^=|<<|>>|\*\*|[()\[\];,<>+\-*%&|^!~?:=.@\#\\]"
 )
 _PLAIN = rf"(?:{_NAME}|{_NUM}|{_PLAIN_PUNCT})"
-_RUN = re.compile(rf"(?:[{_WS}]*{_PLAIN})+")
-_RUN_TOKEN = re.compile(rf"[{_WS}]*({_PLAIN})")
+# A run: the longest stretch without a character that starts a token needing a decision
+# (`/`, quotes, a backtick, braces, line terminators; the braces of a `\u{…}` escape are
+# part of their name); every token in it is plain, or a
+# single other character (a punctuator to the lexer, as in _MAIN).
+_RUN = re.compile(rf"(?:[^/`{{}}'\"\\{_LT}]+|\\u\{{[0-9a-fA-F]+\}}|\\(?!u\{{))+")
+_RUN_TOKEN = re.compile(rf"[{_WS}]*({_PLAIN}|[^{_WS}])")
 _REGEX = re.compile(
     rf"/(?:[^/\\\[{_LT}]|\\[^{_LT}]|\[(?:[^\]\\{_LT}]|\\[^{_LT}])*\])+/[\w$]*"
 )
@@ -145,8 +149,7 @@ def lex(text: str, stop: int | None = None) -> Lexed:
             out.complete = False
             break
         r = run(text, pos)
-        if r is not None:
-            found = run_tokens(text, pos, r.end())
+        if r is not None and (found := run_tokens(text, pos, r.end())):
             values += found
             starts += [None] * len(found)
             pos = r.end()
