@@ -84,6 +84,7 @@ _REGEX = re.compile(
 )
 _REST_OF_LINE = re.compile(rf"[^{_LT}]*")
 _TEMPLATE_CHUNK = re.compile(r"(?:[^`\\$]+|\\[\s\S]|\$(?!\{))*")
+_WS_CHARS = frozenset("\t\v\f \u00a0\u1680\u202f\u205f\u3000\ufeff" + "".join(map(chr, range(0x2000, 0x200B))))
 _HASHBANG = re.compile(rf"#![^{_LT}]*")
 
 # after these names an expression starts: a `/` there begins a regex
@@ -149,10 +150,13 @@ def lex(text: str, stop: int | None = None) -> Lexed:
             out.complete = False
             break
         r = run(text, pos)
-        if r is not None and (found := run_tokens(text, pos, r.end())):
+        end = r.end() if r is not None else pos
+        while end > pos and text[end - 1] in _WS_CHARS:  # findall would retry at each trailing space
+            end -= 1
+        if end > pos and (found := run_tokens(text, pos, end)):
             values += found
             starts += [None] * len(found)
-            pos = r.end()
+            pos = end
             closed = colon = False
             if "(" in found or ")" in found:
                 if conditions or "if" in found or "while" in found or "for" in found or "with" in found:
