@@ -152,3 +152,24 @@ def test_nesting_beyond_the_limit_is_a_clear_error_naming_file_and_line(tmp_path
     message = str(e.value)
     assert f"{name}:{line}:" in message and "nested more than 1000 levels deep" in message, message
     assert not (tmp_path / "out" / "assetpub-manifest.json").exists()
+
+
+def test_cache_keeps_no_scan_of_a_file_with_huge_numbers_of_references(tmp_path, monkeypatch):
+    """A generated stylesheet with more url() than MAX_SCAN_REFS is scanned again on the
+    next build rather than bloating OUT/.assetpub/cache.json; the output stays right."""
+    import json
+
+    from assetpub import cache
+
+    monkeypatch.setattr(cache, "MAX_SCAN_REFS", 50)
+    src = tmp_path / "src"
+    (src / "img").mkdir(parents=True)
+    (src / "img/a.png").write_bytes(b"\x89PNG")
+    (src / "many.css").write_text("".join(f".c{i}{{background:url(img/a.png)}}\n" for i in range(51)))
+    (src / "few.css").write_text(".c{background:url(img/a.png)}\n")
+    for _ in range(2):
+        result = assetpub.build([src], out=tmp_path / "out")
+        built = (tmp_path / "out" / result.manifest.path("many.css")).read_text()
+        assert built.count(result.manifest.path("img/a.png").rsplit("/", 1)[1]) == 51
+    scans = json.loads((tmp_path / "out/.assetpub/cache.json").read_text())["scans"]
+    assert len(scans) == 1 and len(next(iter(scans.values()))[0]) == 1  # few.css only
