@@ -49,6 +49,7 @@ class Config:
     exclude: tuple[str, ...] = ()
     keep_names: tuple[str, ...] = DEFAULT_KEEP_NAMES
     minify: bool = True
+    minify_js: str | bool = "auto"  # "auto" | "rjsmin" | False (see docs/minify.md)
     gzip: bool = True
     brotli: bool = True
     brotli_quality: int = 11
@@ -156,6 +157,7 @@ _SCHEMA: dict[str, _Rule] = {
     "exclude": _Rule(_STRINGS, "a list of globs", items=str),
     "keep_names": _Rule(_STRINGS, "a list of globs", items=str),
     "minify": _Rule((bool,), "a boolean"),
+    "minify_js": _Rule((str, bool), '"auto", "rjsmin" or false (docs/minify.md)', lambda v: v in ("auto", "rjsmin", False)),
     "gzip": _Rule((bool,), "a boolean"),
     "brotli": _Rule((bool,), "a boolean"),
     "brotli_quality": _Rule((int,), "an integer from 0 to 11", lambda v: 0 <= v <= 11),

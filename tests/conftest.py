@@ -42,6 +42,17 @@ def missing(what: str) -> None:
 
 
 @pytest.fixture
+def node() -> str:
+    """Node.js, which runs built JavaScript and the CloudFront function (.ci/run installs it)."""
+    import shutil
+
+    found = shutil.which("node")
+    if found is None:
+        missing("node not found (apt-get install nodejs)")
+    return found
+
+
+@pytest.fixture
 def conformance() -> Path:
     if not CONFORMANCE.is_dir():
         missing(f"conformance fixtures not found at {CONFORMANCE}")

@@ -76,6 +76,8 @@ def build(as_json, quiet, budget_mode, **options):
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
     if not quiet:
+        for note in result.notes:
+            click.echo(f"note: {note}")
         click.echo(
             f"built {result.files} file{'s' if result.files != 1 else ''} ({human_bytes(result.bytes)}), wrote {result.written}, "
             f"{len(result.warnings)} warning{'s' if len(result.warnings) != 1 else ''}, "
