@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 from . import __version__, compilers, compress, media_types
 from . import minify as minifier
 from .cache import BuildCache
+from .compilers.urls import local_target, rewritten
 from .config import Config, load_config
 from .digest import combine, fingerprinted_name, is_pre_digested
 from .errors import BuildError, ConfigError
@@ -30,10 +31,9 @@ from .graph import closure_hashes
 from .hashes import record_written, written_entry
 from .load_path import SourceFile, discover
 from .manifest import MANIFEST_NAME, Manifest
+from .origin import RESERVED
 from .output import record_history, write_if_changed
 from .pipeline import ChangedDuringBuild, Job, Product, Scan, produce, scan
-from .publish.state import RESERVED
-from .resolve import Target, local_target, rewritten
 from .safe_path import inside
 from .stamps import sha256_file
 from .workers import Pool
@@ -48,6 +48,7 @@ class BuildResult:
     manifest: Manifest
     out: Path
     warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # one line per file shipped unminified, and why
     files: int = 0
     bytes: int = 0
     written: int = 0
@@ -65,6 +66,8 @@ class BuildResult:
             "processed": len(self.processed),
             "reused": len(self.reused),
             "warnings": list(self.warnings),
+            "notes": list(self.notes),
+            "not_minified": len(self.notes),
             "seconds": round(self.seconds, 3),
         }
 
@@ -137,6 +140,7 @@ class Builder:
         self.progress = progress
         self.record_hashes = record_hashes
         self.warnings: list[str] = []
+        self.notes: list[str] = []
 
     # -- the steps, in order -------------------------------------------------
     def run(self) -> BuildResult:
@@ -177,6 +181,7 @@ class Builder:
             manifest=manifest,
             out=self.out,
             warnings=self.warnings,
+            notes=sorted(self.notes),
             files=len(products),
             bytes=sum(p.size for p in products.values()),
             written=written,
@@ -262,7 +267,7 @@ class Builder:
         return rest
 
     def _resolve(self, sources: dict[str, _Source]):
-        """Edges of the reference graph, and per file the pending edits (ref row, Target or None)."""
+        """Edges of the reference graph, and per file the pending edits (ref row, LocalRef or None)."""
         edges: dict[str, list[str]] = {}
         pending: dict[str, list] = {}
         missing: list[str] = []
@@ -314,6 +319,7 @@ class Builder:
                 minifier.versions(),
                 compress.version(),
                 f"minify={c.minify}",
+                f"minify_js={minifier.js_minifier(c.minify_js)}",
                 f"gzip={c.gzip}",
                 f"brotli={c.brotli}:{c.brotli_quality}",
                 f"base_path={self.base_path}",
@@ -360,16 +366,19 @@ class Builder:
         for product in results:
             products[product.name] = product
             processed.append(product.name)
+            if product.note:
+                self.notes.append(f"{sources[product.name].file.path}: {product.note}")
         return dict(sorted(products.items())), processed, reused
 
     def _job(self, source: _Source, out_name: str, pending: list, out_names: dict[str, str]) -> Job:
         edits = []
-        has_map = False
+        # a file that names a source map is left as it is (the map's columns must match),
+        # even when the map is missing and its comment is dropped
+        has_map = any(row[3] == "sourcemap" for row in source.scan.refs)
         for row, target in pending:
             if target is None:  # a missing source map: drop its comment
                 edits.append((row[4], row[5], ""))
                 continue
-            has_map = has_map or row[3] == "sourcemap"
             new = rewritten(target, out_names[target.name])
             if new != row[0]:
                 edits.append((row[1], row[2], new))
@@ -381,7 +390,9 @@ class Builder:
             path=str(source.file.path),
             sha=source.scan.sha,
             edits=tuple(edits),
-            minify=self.config.minify and minifier.should_minify(name, source.kind, has_map),
+            minify=self.config.minify
+            and minifier.should_minify(name, source.kind, has_map)
+            and (source.kind != "js" or minifier.js_minifier(self.config.minify_js) is not None),
             compressible=media_types.is_compressible(name) and (self.config.gzip or self.config.brotli),
             use_brotli=self.config.brotli,
             use_gzip=self.config.gzip,
@@ -511,4 +522,4 @@ def _product_from_entry(name: str, entry: Mapping[str, Any]) -> Product:
     )
 
 
-__all__ = ["build", "Builder", "BuildResult", "Target"]
+__all__ = ["build", "Builder", "BuildResult"]

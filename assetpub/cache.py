@@ -35,6 +35,9 @@ FORMAT = 1
 CACHE_NAME = f"{STATE_DIR}/cache.json"
 
 
+MAX_SCAN_REFS = 20_000
+
+
 class BuildCache:
     def __init__(self, out: Path, pipeline: str):
         self.path = out / CACHE_NAME
@@ -99,7 +102,11 @@ class BuildCache:
         return None
 
     def remember_scan(self, key: str, value: list) -> None:
-        self.scans[key] = value
+        """Kept unless the file has more references than MAX_SCAN_REFS: a generated file
+        with millions of url() would bloat the cache for every later build; it is
+        scanned again instead."""
+        if len(value[0]) <= MAX_SCAN_REFS:
+            self.scans[key] = value
 
     # -- products --------------------------------------------------------------
     def product(self, name: str, digest: str, out: Path) -> dict[str, Any] | None:

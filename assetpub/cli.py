@@ -49,13 +49,16 @@ class Setting(click.Option):
     by the config's rules, config.check, not by click), or one whose default depends on
     the input. The help shows `default_text` the way click shows every default: `[default: …]`."""
 
-    def __init__(self, *args, default_text: str, **kwargs):
+    def __init__(self, *args, default_text: str, range_text: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.default_text = default_text
+        self.range_text = range_text
 
     def get_help_extra(self, ctx: click.Context):
         extra = super().get_help_extra(ctx)
         extra["default"] = self.default_text
+        if self.range_text:
+            extra["range"] = self.range_text  # as click shows an IntRange's
         return extra
 
 
@@ -79,6 +82,7 @@ COMMANDS = {
     "deploys": "publish:deploys",
     "nginx-config": "edge:nginx_config",
     "publish": "publish:publish",
+    "report": "report:report",
     "rollback": "publish:rollback",
     "serve": "watch:serve",
     "watch": "watch:watch",
@@ -103,6 +107,10 @@ class _Commands(click.Group):
         click's own usage errors exit 2 on their way out of here, as UsageError does."""
         try:
             return super().invoke(ctx)
+        except click.UsageError as e:  # click's own: one line too, in the same words
+            where = e.ctx.command_path if e.ctx is not None else "assetpub"
+            click.echo(f"error: {e.format_message()} (see '{where} --help')", err=True)
+            ctx.exit(ExitStatus.USAGE)
         except AssetpubError as e:
             for line in (str(e), *e.details):
                 click.echo(f"error: {line}", err=True)
@@ -162,33 +170,37 @@ def paused_gc():
             gc.enable()
 
 
-class TerminalProgress:
-    """`phase: done/total [####    ]` on stderr, only on a terminal, only once work has
-    taken longer than a moment (CI logs and pipes get the summary line only)."""
+class Progress:
+    """The one progress bar of every command: click's, on stderr, only on a terminal, and
+    only once the work has taken longer than a moment (CI logs and pipes get the summary
+    line alone). Called as `progress(phase, done, total)`; a new phase starts a new bar.
+    `delay`: seconds of work before a bar is worth drawing."""
 
-    DELAY = 0.5
-    WIDTH = 30
-
-    def __init__(self, *, enabled: bool | None = None, stream=None):
+    def __init__(self, *, enabled: bool | None = None, stream=None, delay: float = 0.5):
         self.stream = stream or sys.stderr
         self.enabled = self.stream.isatty() if enabled is None else enabled
+        self.delay = delay
         self.started = time.monotonic()
-        self.last = 0.0
-        self.shown = False
+        self._bar = None
+        self._phase: str | None = None
 
     def __call__(self, phase: str, done: int, total: int) -> None:
-        if not self.enabled:
+        if not self.enabled or time.monotonic() - self.started < self.delay:
             return
-        now = time.monotonic()
-        if now - self.started < self.DELAY or (done < total and now - self.last < 0.1):
-            return
-        self.last = now
-        filled = self.WIDTH * done // max(total, 1)
-        self.stream.write(f"\r{phase}: {done}/{total} [{'#' * filled}{' ' * (self.WIDTH - filled)}]")
-        self.shown = True
-        if done == total:
-            self.stream.write("\n")
-        self.stream.flush()
+        if phase != self._phase:
+            self.close()
+            self._phase = phase
+            self._bar = click.progressbar(length=total, label=phase, file=self.stream, show_pos=True)
+            self._bar.__enter__()
+        if self._bar is not None:
+            self._bar.update(done - self._bar.pos)
+            if done >= total:
+                self.close()
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
+            self._bar = None
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -49,6 +49,7 @@ class Config:
     exclude: tuple[str, ...] = ()
     keep_names: tuple[str, ...] = DEFAULT_KEEP_NAMES
     minify: bool = True
+    minify_js: str | bool = "auto"  # "auto" | "rjsmin" | False (see docs/minify.md)
     gzip: bool = True
     brotli: bool = True
     brotli_quality: int = 11
@@ -69,7 +70,16 @@ class Config:
     grace: str = "7d"
     max_deletes: int | None = None  # 500, and at most half the live deploy retired (publish.prune.retire_limit)
     cloudfront_distribution: str | None = None
+    budgets: tuple = ()  # budgets.Budget rules (docs/report.md)
     config_file: Path | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        """Values given to Config(...) or replace() directly follow the same rules as
+        load_config's (which names the file, flag or keyword a bad value came from)."""
+        for key in _SCHEMA:
+            value = getattr(self, key)
+            if value is not None:
+                check(key, value, f"Config({key}=...)")
 
     def replace(self, **changes: Any) -> Config:
         return dataclasses.replace(self, **changes)
@@ -120,6 +130,12 @@ def _header_rules(value: list) -> bool:
     )
 
 
+def _budget_rules(value: list) -> bool:
+    from .budgets import problem
+
+    return all(problem(rule) is None for rule in value)
+
+
 @dataclass(frozen=True)
 class _Rule:
     types: tuple[type, ...]
@@ -134,34 +150,37 @@ _STRINGS = (list, tuple)
 # Every setting's one rule, whatever the value comes from: a config file, a command-line
 # flag or a Python keyword argument (`check()` says which in its message).
 _SCHEMA: dict[str, _Rule] = {
-    "sources": _Rule(_STRINGS, "a list of directories", items=_PATH),
-    "out": _Rule(_PATH, "a directory", lambda v: str(v) != ""),
+    "sources": _Rule(_STRINGS, "a list of directories", lambda v: all(str(x).strip() for x in v), items=_PATH),
+    "out": _Rule(_PATH, "a directory", lambda v: str(v).strip() != ""),
     "base_url": _Rule((str,), "a path from the site root ('/assets/') or an http(s) URL", _base_url),
     "strict": _Rule((bool,), "a boolean"),
     "exclude": _Rule(_STRINGS, "a list of globs", items=str),
     "keep_names": _Rule(_STRINGS, "a list of globs", items=str),
     "minify": _Rule((bool,), "a boolean"),
+    "minify_js": _Rule((str, bool), '"auto", "rjsmin" or false (docs/minify.md)', lambda v: v in ("auto", "rjsmin", False)),
     "gzip": _Rule((bool,), "a boolean"),
     "brotli": _Rule((bool,), "a boolean"),
     "brotli_quality": _Rule((int,), "an integer from 0 to 11", lambda v: 0 <= v <= 11),
-    "jobs": _Rule((int,), "a non-negative integer (0: all cores)", lambda v: v >= 0),
+    "jobs": _Rule((int,), "an integer from 0 to 256 (0: all cores)", lambda v: 0 <= v <= 256),
     "cache_control": _Rule((str,), "a header value (printable ASCII, no line breaks)", _header_value),
     "cache_control_keep_name": _Rule((str,), "a header value (printable ASCII, no line breaks)", _header_value),
     "headers": _Rule(_STRINGS, "a list of tables with 'match' and 'cache_control' strings"
                      " (a header value: printable ASCII, no line breaks)", _header_rules),
-    "pages": _Rule(_PATH, "a directory", lambda v: str(v) != ""),
-    "importmap": _Rule((dict,), "a table of bare module names to logical names",
-                       lambda v: all(isinstance(k, str) and isinstance(x, str) for k, x in v.items())),
+    "pages": _Rule(_PATH, "a directory", lambda v: str(v).strip() != ""),
+    "importmap": _Rule((dict, tuple), "a table of bare module names to logical names",
+                       lambda v: all(isinstance(k, str) and isinstance(x, str) for k, x in dict(v).items())),
     "target": _Rule((str,), "a target (s3://bucket/prefix, file:///path or a directory)", lambda v: v.strip() != ""),
     "endpoint_url": _Rule((str,), "an http(s) URL", _http_url),
     "region": _Rule((str,), "an AWS region name", lambda v: v.strip() != ""),
     "profile": _Rule((str,), "an AWS profile name", lambda v: v.strip() != ""),
     "acl": _Rule((str,), "a canned ACL (" + ", ".join(CANNED_ACLS) + ")", lambda v: v in CANNED_ACLS),
-    "workers": _Rule((int,), "a non-negative integer (0: 16)", lambda v: v >= 0),
+    "workers": _Rule((int,), "an integer from 0 to 1024 (0: 16)", lambda v: 0 <= v <= 1024),
     "keep": _Rule((int,), "a positive integer", lambda v: v >= 1),
     "grace": _Rule((str,), "a duration such as '7d', '12h', '1d12h', '30m' or '0s'", _duration),
     "max_deletes": _Rule((int,), "a non-negative integer", lambda v: v >= 0),
     "cloudfront_distribution": _Rule((str,), "a CloudFront distribution ID", lambda v: v.isalnum()),
+    "budgets": _Rule(_STRINGS, "a list of [[budgets]] tables: match = \"glob\", one or more of max_raw, max_gz,"
+                     " max_br (a size such as \"150 KB\", or bytes), total = true to limit the sum", _budget_rules),
 }
 
 
@@ -194,7 +213,7 @@ def check(key: str, value: Any, where: str) -> None:
 
 
 def _flag(key: str) -> str:
-    return {"sources": "SOURCES", "target": "--to", "config_file": "--config"}.get(key, "--" + key.replace("_", "-"))
+    return {"sources": "SOURCES", "target": "--to"}.get(key, "--" + key.replace("_", "-"))
 
 
 def find_config_file(cwd: Path | None = None) -> Path | None:
@@ -217,6 +236,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: config file not found") from None
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"{path}: not valid TOML: {e}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not valid TOML: not UTF-8 text") from None
     except OSError as e:
         raise ConfigError(f"{path}: cannot read: {e.strerror}") from None
 
@@ -267,8 +288,7 @@ def _from_raw(raw: Mapping[str, Any], base: Path) -> dict[str, Any]:
 
 def _normalise(key: str, value: Any, base: Path) -> Any:
     if key == "sources":
-        items = [value] if isinstance(value, (str, os.PathLike)) else list(value)
-        return tuple(base / Path(v) for v in items)
+        return tuple(base / Path(v) for v in value)
     if key in ("out", "pages"):
         return base / Path(value)
     if key == "target" and "://" not in value:
@@ -277,6 +297,10 @@ def _normalise(key: str, value: Any, base: Path) -> Any:
         return tuple(value)
     if key == "headers":
         return tuple(r if isinstance(r, HeaderRule) else HeaderRule(**r) for r in value)
+    if key == "budgets":
+        from .budgets import Budget
+
+        return tuple(r if isinstance(r, Budget) else Budget.from_table(r) for r in value)
     if key == "base_url":
         return normalise_base_url(value)
     if key == "importmap":

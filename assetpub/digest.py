@@ -20,12 +20,13 @@ import re
 
 FINGERPRINT_LENGTH = 12  # hex characters in file names (48 bits), as Django's ManifestStaticFilesStorage
 
-# Propshaft's convention: `name-<digest>.digested.ext` already carries a digest.
-_PRE_DIGESTED = re.compile(r"-[0-9A-Za-z_-]{7,128}\.digested")
-
-
-def sha256_hex(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+# A name that carries a fingerprint (`app.<12 hex>.css`, or its `.br`/`.gz` variant), and
+# Propshaft's convention, `name-<digest>.digested.ext`, a name that carries a digest already.
+# Regexes for Python and for nginx (PCRE), matched against the end of a path or URI.
+FINGERPRINTED_NAME = rf"\.[0-9a-f]{{{FINGERPRINT_LENGTH}}}(\.[^./]+)?(\.br|\.gz)?$"
+PRE_DIGESTED_NAME = r"-[0-9A-Za-z_-]{7,128}\.digested[^/]*$"
+_PRE_DIGESTED = re.compile(PRE_DIGESTED_NAME)
+_IMMUTABLE_NAME = re.compile(f"{FINGERPRINTED_NAME}|{PRE_DIGESTED_NAME}")
 
 
 def combine(*parts: str) -> str:
@@ -43,6 +44,13 @@ def integrity(data: bytes) -> str:
 
 def is_pre_digested(name: str) -> bool:
     return bool(_PRE_DIGESTED.search(posixpath.basename(name)))
+
+
+def is_fingerprinted(path: str) -> bool:
+    """Whether a name's bytes can never change: it carries a fingerprint of ours (a variant's
+    included: 'css/app.0123456789ab.css.br') or a pre-digested one. What the dev server,
+    the edge configs and the audit treat as immutable."""
+    return bool(_IMMUTABLE_NAME.search(path))
 
 
 def split_extension(basename: str) -> tuple[str, str]:

@@ -28,8 +28,6 @@ from .errors import ConfigError
 from .manifest import MANIFEST_NAME, Manifest
 from .resolver import Resolver
 
-GLOBALS = ("asset_url", "asset_tag", "asset_integrity", "asset_preload", "asset_importmap")
-
 
 def install(
     env: Environment,

@@ -156,8 +156,9 @@ def clean(out: str | os.PathLike, *, keep: int = 3, dry_run: bool = False) -> li
     wrote is never removed. Returns the removed paths (relative to `out`), sorted.
     """
     out = Path(out)
-    if keep < 1:
-        raise ValueError("keep must be at least 1")
+    from .config import check
+
+    check("keep", keep, "keyword argument keep")
     entries = _history(out)
     current = out / MANIFEST_NAME
     kept, old = entries[-keep:], entries[:-keep]

@@ -18,7 +18,7 @@ import jinja2
 from jinja2.loaders import split_template_path
 
 from .config import Config
-from .errors import AssetpubError, BuildError
+from .errors import AssetpubError, BuildError, ConfigError
 from .jinja import install
 from .manifest import Manifest
 from .safe_path import UnsafePath, within
@@ -32,7 +32,7 @@ def render_pages(config: Config, manifest: Manifest) -> dict[str, str]:
     if root is None:
         return {}
     if not root.is_dir():
-        raise BuildError("pages directory not found", file=str(root))
+        raise ConfigError(f"{root}: pages directory not found")
     env = environment(config, manifest)
     return {name: _render(env, root, name) for name in page_names(root)}
 

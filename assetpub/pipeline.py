@@ -12,6 +12,7 @@ from pathlib import Path
 from . import compress
 from . import minify as minifier
 from .compilers import rewrite, scanner_for
+from .compilers.jslex import LexError
 from .digest import integrity
 from .errors import BuildError
 from .hashes import written_entry
@@ -44,7 +45,10 @@ def scan(path: str, kind: str, want_refs: bool = True) -> Scan:
     except UnicodeDecodeError as e:
         line = data[: e.start].count(b"\n") + 1
         return Scan(sha, error=(f"not valid UTF-8 (byte 0x{data[e.start]:02x}); save the file as UTF-8", line))
-    refs, notes = scanner(text)
+    try:
+        refs, notes = scanner(text)
+    except LexError as e:  # nesting no engine would run
+        return Scan(sha, error=(f"cannot scan: {e}", text.count("\n", 0, e.pos) + 1))
     lines = _LineCounter(text)
     rows = [
         [r.url, r.start, r.end, r.kind, *(r.comment or (None, None)), lines.at(r.start)]
@@ -95,6 +99,7 @@ class Product:
     written: int = 0
     files: dict[str, bytes] = field(default_factory=dict)  # deferred only: out path -> bytes
     hashes: dict[str, list] = field(default_factory=dict)  # out path -> publish hash-cache entry
+    note: str | None = None  # why a file meant to be minified was not
 
     def entry(self) -> dict:
         return {"path": self.out_name, "integrity": self.integrity, "size": self.size, "encodings": self.encodings}
@@ -112,6 +117,7 @@ class ChangedDuringBuild(BuildError):
 
 def produce(job: Job, out_dir: str) -> Product:
     data = job.data if job.data is not None else _source_bytes(job)
+    note = None
     if job.edits or job.minify:
         try:
             text = data.decode("utf-8")
@@ -121,7 +127,7 @@ def produce(job: Job, out_dir: str) -> Product:
         if job.edits:
             text = rewrite(text, job.edits)
         if job.minify:
-            text = minifier.minify(text, job.kind)
+            text, note = minifier.minify(text, job.kind)
         data = text.encode("utf-8")
     variants = (
         compress.variants(data, use_brotli=job.use_brotli, use_gzip=job.use_gzip, brotli_quality=job.brotli_quality)
@@ -143,7 +149,7 @@ def produce(job: Job, out_dir: str) -> Product:
             written += write_if_changed(path, body)
             hashes[rel] = written_entry(path, body)  # publish need not read it again
         files = {}
-    return Product(job.name, job.out_name, integrity(data), len(data), encodings, written, files, hashes)
+    return Product(job.name, job.out_name, integrity(data), len(data), encodings, written, files, hashes, note)
 
 
 def _source_bytes(job: Job) -> bytes:

@@ -113,8 +113,7 @@ class Rebuild:
         """How many assets this build actually processed (the rest came from the build cache)."""
         if self.result is None:
             return 0
-        processed = self.result.processed
-        return processed if isinstance(processed, int) else len(processed)
+        return len(self.result.processed)
 
     def line(self) -> str | None:
         """The one line to print for this rebuild, or None when there is nothing new to say."""

@@ -32,10 +32,30 @@ def read_tree(root: Path) -> dict[str, bytes]:
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
+def missing(what: str) -> None:
+    """A tool or fixture tree a test needs is not here: skip the test on a developer's
+    machine, fail it in CI (CI=true), where .ci/run installs everything and a skip would
+    hide a missing install step."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{what} (CI=true: .ci/run must provide it)", pytrace=False)
+    pytest.skip(what)
+
+
+@pytest.fixture
+def node() -> str:
+    """Node.js, which runs built JavaScript and the CloudFront function (.ci/run installs it)."""
+    import shutil
+
+    found = shutil.which("node")
+    if found is None:
+        missing("node not found (apt-get install nodejs)")
+    return found
+
+
 @pytest.fixture
 def conformance() -> Path:
     if not CONFORMANCE.is_dir():
-        pytest.skip(f"conformance fixtures not found at {CONFORMANCE}")
+        missing(f"conformance fixtures not found at {CONFORMANCE}")
     return CONFORMANCE
 
 

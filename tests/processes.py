@@ -92,22 +92,42 @@ def _live_members(pgid: int) -> list[int]:
     return members
 
 
+# multiprocessing's own helpers, started once per process that uses a pool (the in-process
+# builds of the tests do): they end with the pytest process, whose children they are.
+_OWN_HELPERS = ("multiprocessing.resource_tracker", "multiprocessing.forkserver")
+
+
 def leftovers(marker_value: str) -> list[tuple[int, str]]:
-    """(pid, command line) of every process other than this one whose environment carries
-    MARKER=marker_value."""
+    """(pid, command line) of every live process this run started and left running: those
+    whose environment carries MARKER=marker_value (exec'd children and everything below
+    them, even once orphaned) and the descendants of this process (children forked without
+    exec), except multiprocessing's own helpers of this process."""
     needle = f"{MARKER}={marker_value}".encode()
-    found = []
+    me = os.getpid()
+    table = {}
     for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+        if not entry.name.isdigit() or int(entry.name) == me:
             continue
         try:
-            if needle not in (entry / "environ").read_bytes().split(b"\0"):
-                continue
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            marked = needle in (entry / "environ").read_bytes().split(b"\0")
             cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
-            status = (entry / "status").read_text()
-        except OSError:
+        except (OSError, IndexError):
             continue  # gone, or not ours to read
-        if "\nState:\tZ" in status:
-            continue  # a zombie holds nothing; its parent reaps it
-        found.append((int(entry.name), cmdline))
-    return found
+        if fields[0] != "Z":  # a zombie holds nothing; its parent reaps it
+            table[int(entry.name)] = (int(fields[1]), marked, cmdline)
+    helpers = {pid for pid, (ppid, _, cmd) in table.items() if ppid == me and any(h in cmd for h in _OWN_HELPERS)}
+
+    def descends_from_me(pid: int) -> bool:
+        seen = set()
+        while pid in table and pid not in seen:
+            seen.add(pid)
+            pid = table[pid][0]
+            if pid == me:
+                return True
+        return False
+
+    return sorted(
+        (pid, cmd) for pid, (_, marked, cmd) in table.items()
+        if pid not in helpers and (marked or descends_from_me(pid))
+    )

@@ -10,6 +10,6 @@ Only GET requests, bounded in number (`max_requests`) and concurrency; no creden
 from .checks import Check
 from .errors import AuditUsageError
 from .report import render_table, to_dict
-from .runner import AssetResult, AuditReport, Target, audit
+from .runner import AssetResult, AuditReport, AuditTarget, audit
 
-__all__ = ["AssetResult", "AuditReport", "AuditUsageError", "Check", "Target", "audit", "render_table", "to_dict"]
+__all__ = ["AssetResult", "AuditReport", "AuditUsageError", "Check", "AuditTarget", "audit", "render_table", "to_dict"]

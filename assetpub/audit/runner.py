@@ -40,7 +40,7 @@ MAX_CONCURRENCY = 32
 
 
 @dataclass(frozen=True)
-class Target:
+class AuditTarget:
     name: str  # logical name
     entry: Mapping[str, Any]
     url: str
@@ -69,7 +69,7 @@ class Target:
 
 @dataclass
 class AssetResult:
-    target: Target
+    target: AuditTarget
     checks: list[Check]
     requests: list[tuple[str, Response]] = field(default_factory=list)  # (kind, response)
 
@@ -152,12 +152,12 @@ def audit(
     return AuditReport(base, source, results, fetcher.sent, len(loaded))
 
 
-def select(manifest: Manifest, base: str, *, sample: int | None, seed: int | None) -> list[Target]:
+def select(manifest: Manifest, base: str, *, sample: int | None, seed: int | None) -> list[AuditTarget]:
     """Every entry, or a random sample of `sample` fingerprinted ones plus every file that keeps its name."""
     for name, entry in manifest.assets.items():
         if not isinstance(entry, dict) or not isinstance(entry.get("path"), str):
             raise AuditUsageError(f"{manifest.source or 'manifest'}: entry {name!r} has no 'path'")
-    targets = [Target(name, entry, base + url_path(entry["path"])) for name, entry in sorted(manifest.assets.items())]
+    targets = [AuditTarget(name, entry, base + url_path(entry["path"])) for name, entry in sorted(manifest.assets.items())]
     if sample is None:
         return targets
     if sample < 0:
@@ -168,7 +168,7 @@ def select(manifest: Manifest, base: str, *, sample: int | None, seed: int | Non
     return sorted(keep + picked, key=lambda t: t.name)
 
 
-def audit_one(fetcher: Fetcher, target: Target, previous: Mapping[str, Any] | None = None) -> AssetResult:
+def audit_one(fetcher: Fetcher, target: AuditTarget, previous: Mapping[str, Any] | None = None) -> AssetResult:
     """The requests and checks for one file."""
     primary = fetcher.request(target.url, {"Accept-Encoding": BROWSER_ACCEPT_ENCODING})
     result = AssetResult(target, [], [("browser", primary)])
@@ -255,4 +255,4 @@ def _ms(seconds: float) -> float:
     return round(seconds * 1000, 2)
 
 
-__all__ = ["AssetResult", "AuditReport", "Target", "audit", "audit_one", "cache_status", "select"]
+__all__ = ["AssetResult", "AuditReport", "AuditTarget", "audit", "audit_one", "cache_status", "select"]

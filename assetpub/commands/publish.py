@@ -7,15 +7,16 @@ from pathlib import Path
 
 import click
 
-from ..cli import Setting, human_bytes, json_text, paused_gc
+from ..cli import Progress, Setting, human_bytes, json_text, paused_gc
 from ..config import load_config
 from .build import CONFIG, QUIET, build_options, config_from_options, options
 
-_KEEP = click.option("--keep", type=int, cls=Setting, default_text="3",
-                     help="Keep objects that the last N deploys reference (1 or more).")
+_KEEP = click.option("--keep", type=int, cls=Setting, default_text="3", range_text="x>=1",
+                     help="Keep objects that the last N deploys reference.")
 _GRACE = click.option("--grace", metavar="DURATION", cls=Setting, default_text="7d",
                       help="Delete an unreferenced object only after this long (30m, 12h, 1d12h, 0s).")
-_MAX_DELETES = click.option("--max-deletes", type=int, cls=Setting, default_text="500",
+_MAX_DELETES = click.option("--max-deletes", type=int, cls=Setting, default_text="500, and half the live deploy",
+                            range_text="x>=0",
                             help="Refuse the whole publish, before changing anything, if it would delete more"
                             " objects, or retire more than half of the live deploy's (the wrong folder published).")
 _DELETE_UNKNOWN = click.option("--delete-unknown", is_flag=True,
@@ -34,7 +35,8 @@ _target_options = options(
     _TO,
     _DRY_RUN,
     click.option("--json", "as_json", is_flag=True, help="Print plan and result as JSON."),
-    click.option("--workers", type=int, cls=Setting, default_text="0: 16", help="Concurrent uploads, 0 or more."),
+    click.option("--workers", type=int, cls=Setting, default_text="0 = 16", range_text="0<=x<=1024",
+                 help="Concurrent uploads."),
     click.option("--verify", is_flag=True, help="List the target, compare hashes and headers, repair drift."),
     click.option("--yes", "-y", is_flag=True, help="Confirm --delete-unknown without asking."),
     _ENDPOINT_URL,
@@ -70,7 +72,9 @@ def publish(build_dir, config_file, dry_run, as_json, verify, yes, quiet, delete
 @build_options
 @_target_options
 @_retention_options
-def deploy(dry_run, as_json, verify, yes, quiet, delete_unknown, **options):
+@click.option("--report", "report_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the HTML report of what was published (`assetpub report`) to this file.")
+def deploy(dry_run, as_json, verify, yes, quiet, delete_unknown, report_file, **options):
     """Build SOURCES, then publish to TARGET (settings from the config's `target = ...` or flags).
 
     Assets whose fingerprint the target already holds are not built again, so a fresh CI
@@ -86,6 +90,24 @@ def deploy(dry_run, as_json, verify, yes, quiet, delete_unknown, **options):
             click.echo(f"warning: {warning}", err=True)
     result.extra["build"] = built.summary()
     reporter.report(result)
+    if report_file is not None:
+        _deploy_report(config, built, result, report_file, dry_run=dry_run, quiet=quiet or as_json)
+
+
+def _deploy_report(config, built, result, path: Path, *, dry_run: bool, quiet: bool) -> None:
+    """The report of the deploy just published (nothing to publish: the live one), against
+    the deploy before it; a dry run's: the build's, against the live deploy."""
+    from ..report.collect import collect
+    from ..report.snapshot import Snapshot
+    from .report import write_report
+
+    record = result.plan.record
+    snapshot = Snapshot(f"build for {config.target}", built.manifest.assets, lambda key: None) if dry_run else None
+    data, _ = collect(target=_open(config), deploy=record.id if record and not dry_run else None,
+                      snapshot=snapshot, budgets=config.budgets)
+    write_report(data, path)
+    if not quiet:
+        click.echo(f"wrote {path}")
 
 
 def _run_options(config, reporter, dry_run: bool, verify: bool, delete_unknown: bool, options: dict) -> dict:
@@ -138,14 +160,14 @@ class _Reporter:
         self.quiet = quiet
         self.dry_run = dry_run
         self.yes = yes
-        self.bar = None
+        self.bar = Progress(enabled=None if not (dry_run or as_json or quiet) else False, delay=0)
+        self.todo = self.done = 0
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
-        if self.bar is not None:
-            self.bar.__exit__(None, None, None)
+        self.bar.close()
         return False
 
     def on_plan(self, plan) -> None:
@@ -162,14 +184,11 @@ class _Reporter:
                 from ..publish.errors import PublishError
 
                 raise PublishError("cancelled; nothing was changed")
-        todo = sum(1 for a in plan.files if a.kind != "skip")
-        if not self.dry_run and not self.as_json and not self.quiet and todo and sys.stderr.isatty():
-            self.bar = click.progressbar(length=todo, label="publishing", file=sys.stderr)
-            self.bar.__enter__()
+        self.todo = sum(1 for a in plan.files if a.kind != "skip")
 
     def progress(self, action) -> None:
-        if self.bar is not None:
-            self.bar.update(1)
+        self.done += 1
+        self.bar("publishing", self.done, self.todo)
 
     def report(self, result) -> None:
         if self.as_json:
@@ -189,7 +208,8 @@ class _Reporter:
             click.echo(
                 f"dry run: would upload {c['upload'] + c['overwrite']} ({human_bytes(upload_bytes)}), "
                 f"update {c['update-headers']}, skip {c['skip']}, delete {c['delete']}"
-                + (f" and {c['delete-records']} deploy records" if c["delete-records"] else "")
+                + (f" and {c['delete-records']} of assetpub's own (old deploy records, rollback copies)"
+                   if c["delete-records"] else "")
                 + f" -> {result.target}"
             )
             return

@@ -27,7 +27,8 @@ _live_reload = click.option("--live-reload", is_flag=True,
 
 @click.command(short_help="Build, then rebuild whenever a source file changes.")
 @options(SOURCES, OUT, BASE_URL, STRICT, MINIFY)
-@click.option("--brotli-quality", type=click.IntRange(0, 11), default=WATCH_BROTLI_QUALITY, show_default=True,
+@click.option("--brotli-quality", type=int, default=WATCH_BROTLI_QUALITY, show_default=True, cls=Setting,
+              default_text=str(WATCH_BROTLI_QUALITY), range_text="0<=x<=11",
               help="Brotli quality while watching, at most the config's (11 gives the same output as `assetpub build`).")
 @options(JOBS, CONFIG)
 @click.option("--debounce", type=click.IntRange(0, 10000), default=50, show_default=True,
@@ -45,11 +46,12 @@ def watch(sources, out, base_url, strict, minify, brotli_quality, jobs, debounce
     one line. A file that fails to build is reported once, with file and line; the last
     good build stays in place (and keeps being served) until the file is fixed.
     With --serve, the output is also served as `assetpub serve` would. Ctrl-C stops."""
-    from ..config import load_config
+    from ..config import check, load_config
+    from ..devserver import make_server
     from ..load_path import require_source_dirs
-    from ..serve import make_server
     from ..watch import Watcher, watch_config
 
+    check("brotli_quality", brotli_quality, "--brotli-quality")
     config = load_config(config_file, overrides_from="flag", sources=tuple(sources), out=out, base_url=base_url,
                          strict=strict, minify=minify, jobs=jobs)
     config = watch_config(config, brotli_quality=brotli_quality)
@@ -92,10 +94,10 @@ def serve(directory, host, port, prefix, live_reload):
     build's assetpub-manifest.json; ETag and Last-Modified from the files; 304 for
     conditional requests; the .br/.gz variant the client accepts, with Vary:
     Accept-Encoding. Dotfiles, _assetpub/ and paths outside DIRECTORY are never served."""
+    from ..devserver import make_server
     from ..devserver.follow import follow_manifest
     from ..devserver.headers import SIDECAR
     from ..manifest import MANIFEST_NAME
-    from ..serve import make_server
 
     server = make_server(directory, host=host, port=port, prefix=prefix, live_reload=live_reload)
     if server.headers_table.base_path is None and not (directory / SIDECAR).is_file():

@@ -38,7 +38,7 @@ class Note:
 # Part of every fingerprint (the builder's pipeline id): bump it whenever scanning,
 # rewriting or minifying changes the bytes produced from the same sources, so that
 # earlier caches are discarded and changed outputs get new names.
-REVISION = 7
+REVISION = 8
 
 Scanner = Callable[[str], "tuple[list[Ref], list[Note]]"]
 

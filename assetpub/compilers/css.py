@@ -1,75 +1,55 @@
 """CSS references: url() in all its forms, @import with a string, image-set() strings,
 and a trailing `/*# sourceMappingURL=… */`. Comments and ordinary strings are skipped,
-so `/* url(x.png) */` and `content: "url(x.png)"` are not references."""
+so `/* url(x.png) */` and `content: "url(x.png)"` are not references.
+
+The text is tokenized by csslex (the tokenizer the minifier's check uses too); functions
+are tracked on an explicit stack, so nesting costs no recursion. Nesting deeper than
+MAX_DEPTH is an error (the file cannot mean anything sensible)."""
 
 from __future__ import annotations
 
 import re
 
 from . import Note, Ref
+from .csslex import tokens, url_span
+from .jslex import LexError
 
-_DQ = r'"(?:\\.|[^"\\\n])*"'
-_SQ = r"'(?:\\.|[^'\\\n])*'"
-_TOKEN = re.compile(
-    rf"""
-    (?=[/uU@iI\-"'])  # every token starts with one of these: lets the engine skip the rest fast
-    (?:
-      (?P<comment>/\*.*?(?:\*/|\Z))
-    | (?P<url>(?<![\w-])url\(\s*(?:"(?P<dq>(?:\\.|[^"\\\n])*)"|'(?P<sq>(?:\\.|[^'\\\n])*)'|(?P<uq>[^)"'\s]*))\s*\))
-    | (?P<import>@import\s*(?:"(?P<idq>(?:\\.|[^"\\\n])*)"|'(?P<isq>(?:\\.|[^'\\\n])*)'))
-    | (?P<imageset>(?<![\w-])(?:-webkit-)?image-set\()
-    | (?P<string>{_DQ}|{_SQ})
-    )
-    """,
-    re.S | re.X | re.I,
-)
-# url(…) is consumed whole here (its string is not a bare image-set string); the rescan
-# below finds it as a url() reference.
-_IMAGESET_TOKEN = re.compile(
-    rf"""(?P<comment>/\*.*?(?:\*/|\Z))
-    | (?P<url>(?<![\w-])url\(\s*(?:{_DQ}|{_SQ}|[^)"'\s]*)\s*\))
-    | (?P<string>{_DQ}|{_SQ}) | (?P<open>\() | (?P<close>\))""",
-    re.S | re.X | re.I,
-)
+MAX_DEPTH = 1000
+
 # Case-sensitive on purpose: browsers ignore `sOuRcEMaPpInGURL`.
 _SOURCE_MAP = re.compile(r"/\*[#@][ \t]+sourceMappingURL=([^\s*]+)\s*\*/\Z")
-_URL_GROUPS = ("dq", "sq", "uq", "idq", "isq")
+_IMAGE_SET = ("image-set(", "-webkit-image-set(")
 
 
 def references(text: str) -> tuple[list[Ref], list[Note]]:
     refs: list[Ref] = []
-    pos = 0
-    while (m := _TOKEN.search(text, pos)) is not None:
-        pos = m.end()
-        kind = m.lastgroup
+    lower = text.lower()
+    if "url" not in lower and "@import" not in lower and "image-set" not in lower and "sourceMappingURL" not in text:
+        return refs, []
+    functions: list[str] = []  # the open functions and parens, innermost last
+    after: str = ""  # the previous token that was not white space or a comment
+    for kind, start, end in tokens(text):
+        if kind == "ws":
+            continue
         if kind == "comment":
-            sm = _SOURCE_MAP.match(m.group())
-            if sm and not text[m.end():].strip():
-                refs.append(Ref(sm.group(1), m.start() + sm.start(1), m.start() + sm.end(1), "sourcemap", m.span()))
-        elif kind in ("url", "import"):
-            for g in _URL_GROUPS:
-                if m.group(g) is not None:
-                    refs.append(Ref(m.group(g), m.start(g), m.end(g), "import" if kind == "import" else "url"))
-                    break
-        elif kind == "imageset":
-            pos = _image_set(text, pos, refs)
+            sm = _SOURCE_MAP.match(text, start, end)
+            if sm and not text[end:].strip():
+                refs.append(Ref(sm.group(1), sm.start(1), sm.end(1), "sourcemap", (start, end)))
+            continue
+        if kind == "url":
+            body, stop = url_span(text, start, end)
+            refs.append(Ref(text[body:stop], body, stop))
+        elif kind == "str":
+            if after == "url(" or after == "@import":
+                refs.append(Ref(text[start + 1 : end - 1], start + 1, end - 1, "import" if after == "@import" else "url"))
+            elif functions and functions[-1] in _IMAGE_SET:
+                # strings given directly to image-set(), not inside type("image/avif")
+                refs.append(Ref(text[start + 1 : end - 1], start + 1, end - 1))
+        elif kind == "function" or (kind == "punct" and text[start] in "(["):
+            functions.append(text[start:end].lower())
+            if len(functions) > MAX_DEPTH:
+                raise LexError(start, f"functions nested more than {MAX_DEPTH} levels deep")
+        elif kind == "punct" and text[start] in ")]" and functions:
+            functions.pop()
+        after = text[start:end].lower() if kind in ("function", "at") else ""
     return refs, []
-
-
-def _image_set(text: str, pos: int, refs: list[Ref]) -> int:
-    """Strings given directly to image-set( … ) are URLs, not those inside a nested
-    function (`type("image/avif")`); url() inside is found by the main scan."""
-    depth = 1
-    start = pos
-    while depth and (m := _IMAGESET_TOKEN.search(text, pos)) is not None:
-        pos = m.end()
-        if m.lastgroup == "string" and depth == 1:
-            refs.append(Ref(m.group()[1:-1], m.start() + 1, m.end() - 1))
-        elif m.lastgroup == "open":
-            depth += 1
-        elif m.lastgroup == "close":
-            depth -= 1
-    # rescan the body for url() forms with the main scanner
-    body_refs, _ = references(text[start:pos])
-    refs.extend(Ref(r.url, r.start + start, r.end + start, r.kind) for r in body_refs if r.kind == "url")
-    return pos

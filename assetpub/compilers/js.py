@@ -2,10 +2,13 @@
 `export … from`, `import("x")`), assets named relative to the module with
 `new URL("./x.png", import.meta.url)`, and `//# sourceMappingURL=`.
 
-A light tokenizer skips comments, strings, the text of template literals and regex
-literals, so an `import` inside any of them is not a reference; the code inside a
-template's `${…}` is scanned like any other. Only string-literal specifiers are
+The text is tokenized by jslex (the lexer the minifier's check uses too), so an `import`
+inside a comment, a string, a template's text or a regex is not a reference, and the code
+inside a template's `${…}` is scanned like any other. Only string-literal specifiers are
 references; `import(\\`./${name}.js\\`)` is left alone with a note.
+
+Each pattern reads a bounded run of tokens from its keyword, and scanning resumes after
+what a pattern consumed: linear in the number of tokens.
 """
 
 from __future__ import annotations
@@ -13,182 +16,177 @@ from __future__ import annotations
 import re
 
 from . import Note, Ref
+from .jslex import lex
 
-_TOKEN = re.compile(
-    r"""
-    (?=[/"'`ieU])  # every token starts with one of these: lets the engine skip the rest fast
-    (?:
-      (?P<lc>//[^\n\r]*)
-    | (?P<bc>/\*.*?(?:\*/|\Z))
-    | (?P<str>"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*')
-    | (?P<tpl>`)
-    | (?P<slash>/)
-    | (?P<kw>(?<![\w$.])(?:import(?![\w$])|export(?=\s*[*{])))
-    | (?P<url>(?<![\w$.])URL(?=\s*\())
-    )
-    """,
-    re.S | re.X,
-)
-# where a reference can start: `import`, `export *` / `export {` (re-exports), a source map
-# (`new URL(…, import.meta.url)` needs no entry: its `import` comes after it)
-_CANDIDATE = re.compile(r"(?<![\w$.])(?:import|export\s*[*{])|sourceMappingURL")
-_SPEC = r"""(?P<q>["'])(?P<spec>[^"'\n]*)(?P=q)"""
-_DYNAMIC = re.compile(r"import\s*\(\s*(?:" + _SPEC + r"|(?P<tpl>`(?:\\.|[^`\\])*`))\s*[,)]", re.S)
-_FROM = re.compile(
-    r"import\s*(?:[\w$]+(?:\s*,\s*)?)?(?:\*\s*as\s+[\w$]+|\{[^}]*\})?\s*from\s*" + _SPEC, re.S
-)
-_BARE = re.compile(r"import\s*" + _SPEC)
-# new URL("./x.png", import.meta.url): a URL (not a module specifier) relative to the module
-_NEW_URL = re.compile(
-    r"URL\s*\(\s*(?:" + _SPEC + r"|`(?P<tpl>[^`$\\]*)`)\s*,\s*import\s*\.\s*meta\s*\.\s*url\s*(?:,\s*)?\)"
-)
-_NEW_BEFORE = re.compile(r"(?<![\w$.])new\s+\Z")
-_EXPORT = re.compile(r"export\s*(?:\*(?:\s*as\s+[\w$]+)?|\{[^}]*\})\s*from\s*" + _SPEC, re.S)
 _SOURCE_MAP_LINE = re.compile(r"//[#@][ \t]+sourceMappingURL=(\S+)[ \t]*\Z")
 _SOURCE_MAP_BLOCK = re.compile(r"/\*[#@][ \t]+sourceMappingURL=([^\s*]+)\s*\*/\Z")
-_REGEX = re.compile(r"/(?:\\.|\[(?:\\.|[^\]\\\n])*\]|[^/\\\n\[])+/[a-z]*")
-_REGEX_AFTER_WORD = frozenset(
-    "return typeof instanceof in of new delete void throw case do else yield await".split()
-)
-_REGEX_AFTER_CHAR = frozenset("(,=:[!&|?{};+-*%<>~^")
-_TPL_CHUNK = re.compile(r"[^`\\$]+")
-_EXPR_TOKEN = re.compile(
-    r"""(?P<str>"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*')|(?P<tpl>`)|(?P<c>/\*.*?\*/|//[^\n]*)"""
-    r"""|(?P<open>\{)|(?P<close>\})""",
-    re.S,
-)
+# tokens that may stand between `import`/`export {` and `from` (bindings and their lists)
+_CLAUSE_PUNCT = frozenset(("{", "}", ",", "*"))
+_CLAUSE_STOP = frozenset(("import", "export"))
+_META_URL = (",", "import", ".", "meta", ".", "url")
+
+
+# where a reference can start: `import`, `export *` / `export {`, `URL`, a source map
+_CANDIDATE = re.compile(r"(?<![\w$])(?:import|export\s*[*{]|URL)|sourceMappingURL")
+
+
+class _NeedMore(Exception):
+    """A pattern read past the tokens lexed so far."""
+
+
+class _Tokens:
+    """The significant tokens of a text (their texts and, for literals, their offsets):
+    only up to `stop` when given (most modules import at the top, and no reference can
+    start after the last place `import`, `export` or `URL` is written)."""
+
+    def __init__(self, text: str, stop: int | None = None):
+        lexed = lex(text, stop)
+        self.complete = lexed.complete
+        self.text = text
+        self.values = lexed.values
+        self.starts = lexed.starts
+        self.comments = lexed.comments
+        self.errors = set(lexed.errors)
+        self.n = len(self.values)
+
+    def value(self, i: int) -> str:
+        if i < self.n:
+            return self.values[i]
+        if not self.complete:
+            raise _NeedMore
+        return ""
+
+    def keyword(self, i: int, word: str) -> bool:
+        """Token i is the name `word`, not a property (`x.import`)."""
+        return self.values[i] == word and not (i and self.values[i - 1] in (".", "?."))
+
+    def literal(self, i: int) -> str:
+        """'str', 'tpl' (no substitutions), 'tpl_head' or '' for token i."""
+        v = self.value(i)
+        if not v or i in self.errors:
+            return ""
+        if v[0] in "'\"":
+            return "str"
+        if v[0] == "`":
+            return "tpl_head" if v.endswith("${") else "tpl"
+        return ""
 
 
 def references(text: str) -> tuple[list[Ref], list[Note]]:
+    last = -1
+    for m in _CANDIDATE.finditer(text):
+        last = m.end()
+    if last < 0:
+        return [], []
+    try:  # lexed a little past the last candidate; in full when a pattern reads further
+        return _references(_Tokens(text, last + 256))
+    except _NeedMore:
+        return _references(_Tokens(text))
+
+
+def _references(t: _Tokens) -> tuple[list[Ref], list[Note]]:
     refs: list[Ref] = []
     notes: list[Note] = []
-    # Only tokens up to the last place a reference could start matter; past it, no need
-    # to tokenize (most modules import at the top and export functions below).
-    last = -1
-    for candidate in _CANDIDATE.finditer(text):
-        last = candidate.start()
-    if last < 0:
-        return refs, notes
-    pos = 0
-    n = len(text)
-    while pos <= last and (m := _TOKEN.search(text, pos)) is not None:
-        pos = m.end()
-        kind = m.lastgroup
-        if kind == "lc":
-            sm = _SOURCE_MAP_LINE.match(m.group())
-            if sm:
-                refs.append(Ref(sm.group(1), m.start() + sm.start(1), m.start() + sm.end(1), "sourcemap", m.span()))
-        elif kind == "bc":
-            sm = _SOURCE_MAP_BLOCK.match(m.group())
-            if sm and not text[m.end():].strip():
-                refs.append(Ref(sm.group(1), m.start() + sm.start(1), m.start() + sm.end(1), "sourcemap", m.span()))
-        elif kind == "tpl":
-            expressions: list[tuple[int, int]] = []
-            pos, _ = _skip_template(text, pos, expressions)
-            for start, end in expressions:  # `${…}` holds code: html`<img src=${new URL(…)}>`
-                _add_shifted(references(text[start:end]), start, refs, notes)
-        elif kind == "slash":
-            if _regex_allowed(text, m.start()):
-                rm = _REGEX.match(text, m.start())
-                if rm:
-                    pos = rm.end()
-        elif kind == "kw":
-            pos = _module_reference(text, m.start(), refs, notes)
-        elif kind == "url":
-            pos = _new_url(text, m.start(), refs)
-        if pos > n:
-            break
+    _source_maps(t, refs)
+    values = t.values
+    i = 0
+    while i < t.n:
+        v = values[i]
+        if v == "import" and t.keyword(i, "import"):
+            i = _import(t, i, refs, notes)
+        elif v == "export" and t.keyword(i, "export"):
+            i = _export(t, i, refs)
+        elif v == "URL" and i and t.keyword(i - 1, "new"):
+            i = _new_url(t, i, refs)
+        else:
+            i += 1
     return refs, notes
 
 
-def _module_reference(text: str, at: int, refs: list[Ref], notes: list[Note]) -> int:
-    for pattern in (_DYNAMIC, _FROM, _BARE, _EXPORT):
-        m = pattern.match(text, at)
-        if not m:
-            continue
-        if m.group("spec") is not None:
-            refs.append(Ref(m.group("spec"), m.start("spec"), m.end("spec"), "module"))
-        else:  # template literal in import()
-            tpl = m.group("tpl")
-            if "${" in tpl:
-                notes.append(Note(at, f"import() with a computed template literal {tpl} is left as written"))
-            else:
-                refs.append(Ref(tpl[1:-1], m.start("tpl") + 1, m.end("tpl") - 1, "module"))
-        return m.end()
-    return at + 6  # len("import") == len("export")
+def _source_maps(t: _Tokens, refs: list[Ref]) -> None:
+    text = t.text
+    for start, end in t.comments:
+        if text.startswith("//", start):
+            sm = _SOURCE_MAP_LINE.match(text, start, end)
+        else:
+            sm = _SOURCE_MAP_BLOCK.match(text, start, end)
+            if sm and text[end:].strip():
+                sm = None
+        if sm:
+            refs.append(Ref(sm.group(1), sm.start(1), sm.end(1), "sourcemap", (start, end)))
 
 
-def _new_url(text: str, at: int, refs: list[Ref]) -> int:
-    """`URL` at `at`: a reference when it reads `new URL("…", import.meta.url)`."""
-    m = _NEW_URL.match(text, at)
-    if m is None or not _NEW_BEFORE.search(text, max(0, at - 64), at):
-        return at + 3
-    group = "spec" if m.group("spec") is not None else "tpl"  # a backtick string without ${}
-    refs.append(Ref(m.group(group), m.start(group), m.end(group), "url"))
-    return m.end()
-
-
-def _regex_allowed(text: str, at: int) -> bool:
-    """Is a `/` at `at` the start of a regex literal (rather than division)?"""
-    i = at - 1
-    while i >= 0 and text[i] in " \t\r\n":
-        i -= 1
-    if i < 0:
+def _specifier(t: _Tokens, i: int, refs: list[Ref], kind: str = "module") -> bool:
+    """Token i is a plain string (or a backtick string without `${}`): a reference."""
+    if t.literal(i) in ("str", "tpl"):
+        start = t.starts[i] + 1
+        value = t.values[i][1:-1]
+        if "\\" not in value and "\n" not in value:
+            refs.append(Ref(value, start, start + len(value), kind))
         return True
-    c = text[i]
-    if c in _REGEX_AFTER_CHAR or c == "}":
-        return True
-    if c.isalnum() or c in "_$":
-        j = i
-        while j >= 0 and (text[j].isalnum() or text[j] in "_$"):
-            j -= 1
-        return text[j + 1 : i + 1] in _REGEX_AFTER_WORD
     return False
 
 
-def _add_shifted(found: tuple[list[Ref], list[Note]], offset: int, refs: list[Ref], notes: list[Note]) -> None:
-    """References and notes found in a slice of the text, at their places in the whole."""
-    sub_refs, sub_notes = found
-    for r in sub_refs:
-        if r.kind != "sourcemap":  # only a file's last comment can be its source map
-            refs.append(Ref(r.url, r.start + offset, r.end + offset, r.kind))
-    notes.extend(Note(n.pos + offset, n.message) for n in sub_notes)
+def _import(t: _Tokens, i: int, refs: list[Ref], notes: list[Note]) -> int:
+    j = i + 1
+    if t.value(j) == "(":  # import("x"), import("x", { with: … })
+        if t.literal(j + 1) == "tpl_head":
+            head = t.values[j + 1]
+            notes.append(Note(t.starts[j + 1], f"import() with a computed template literal {head}…}}` is left as written"))
+            return j + 1
+        if t.literal(j + 1) in ("str", "tpl") and t.value(j + 2) in (",", ")"):
+            _specifier(t, j + 1, refs)
+            return j + 3
+        return j + 1
+    if _specifier(t, j, refs):  # import "x"
+        return j + 1
+    if t.value(j) == ".":  # import.meta
+        return j
+    return _clause_from(t, j, refs)
 
 
-def _skip_template(text: str, i: int, expressions: list[tuple[int, int]] | None = None) -> tuple[int, bool]:
-    """From just after an opening backtick to just after the closing one. With
-    `expressions`, the (start, end) of each complete `${…}` body is appended to it."""
-    n = len(text)
-    has_expr = False
-    while i < n:
-        m = _TPL_CHUNK.match(text, i)
-        if m:
-            i = m.end()
-            continue
-        c = text[i]
-        if c == "\\":
-            i += 2
-        elif c == "`":
-            return i + 1, has_expr
-        elif text.startswith("${", i):
-            has_expr = True
-            end = _skip_expression(text, i + 2)
-            if expressions is not None and text[end - 1 : end] == "}":
-                expressions.append((i + 2, end - 1))
-            i = end
-        else:
-            i += 1
-    return n, has_expr
+def _export(t: _Tokens, i: int, refs: list[Ref]) -> int:
+    j = i + 1
+    if t.value(j) in ("*", "{"):
+        return _clause_from(t, j, refs)
+    return j
 
 
-def _skip_expression(text: str, i: int) -> int:
-    depth = 1
-    while depth and (m := _EXPR_TOKEN.search(text, i)) is not None:
-        i = m.end()
-        if m.lastgroup == "tpl":
-            i, _ = _skip_template(text, i)
-        elif m.lastgroup == "open":
-            depth += 1
-        elif m.lastgroup == "close":
-            depth -= 1
-    return i if depth == 0 else len(text)
+def _clause_from(t: _Tokens, j: int, refs: list[Ref]) -> int:
+    """From the first token of an import clause (`a, { b as c }`, `* as ns`) or an export
+    list: a reference when `from "x"` ends it. Returns where to resume: the clause's tokens
+    (names, braces, commas, strings) hold no reference themselves."""
+    while True:
+        v = t.value(j)
+        if not v:
+            return j
+        if v == "from" and t.literal(j + 1) == "str":
+            _specifier(t, j + 1, refs)
+            return j + 2
+        if v in _CLAUSE_STOP:
+            return j
+        if not (v in _CLAUSE_PUNCT or t.literal(j) == "str" or _is_name(v)):
+            return j
+        j += 1
+
+
+def _is_name(v: str) -> bool:
+    return v[0].isalpha() or v[0] in "_$\\#" or v[0] > "\x7f"
+
+
+def _new_url(t: _Tokens, i: int, refs: list[Ref]) -> int:
+    """`new URL("…", import.meta.url)` (a trailing comma allowed): a URL relative to the module."""
+    j = i + 1
+    if not (t.value(j) == "(" and t.literal(j + 1) in ("str", "tpl")):
+        return j
+    k = j + 2
+    for expected in _META_URL:
+        if t.value(k) != expected:
+            return j
+        k += 1
+    if t.value(k) == ",":
+        k += 1
+    if t.value(k) != ")":
+        return j
+    _specifier(t, j + 1, refs, "url")
+    return k + 1

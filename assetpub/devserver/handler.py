@@ -24,7 +24,7 @@ from .headers import Headers
 from .paths import BadRequest, relative_name, resolve, url_path
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..serve import DevServer
+    from .server import DevServer
 
 log = logging.getLogger(__name__)
 _LIVE_RELOAD_TAG = "-lr"  # the injected page is another representation: another ETag
@@ -114,7 +114,8 @@ class Handler(BaseHTTPRequestHandler):
             self._head(status, fields)
             if send_body:
                 f.seek(first)
-                _copy(f, self.wfile, length)
+                if _copy(f, self.wfile, length) < length:
+                    self.close_connection = True  # the file shrank: fewer bytes than promised, end the exchange
 
     def _range(self, etag: str, mtime: int, size: int) -> tuple[int, int] | None:
         """The one byte range a GET asks for and may have, or None for the whole file."""
@@ -186,11 +187,14 @@ class Handler(BaseHTTPRequestHandler):
             pass
 
 
-def _copy(src: BinaryIO, dst: BinaryIO, size: int) -> None:
-    """Exactly `size` bytes (the Content-Length sent), even if someone appends meanwhile."""
+def _copy(src: BinaryIO, dst: BinaryIO, size: int) -> int:
+    """At most `size` bytes (the Content-Length sent), even if someone appends meanwhile;
+    how many were sent (fewer if the file shrank or the client went away)."""
+    sent = 0
     try:
-        while size > 0 and (chunk := src.read(min(size, 256 * 1024))):
+        while sent < size and (chunk := src.read(min(size - sent, 256 * 1024))):
             dst.write(chunk)
-            size -= len(chunk)
+            sent += len(chunk)
     except (BrokenPipeError, ConnectionResetError):  # the client stopped reading; nothing to report
         pass
+    return sent

@@ -17,7 +17,6 @@ import json
 import logging
 import os
 import posixpath
-import re
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -28,13 +27,12 @@ from urllib.parse import urlsplit
 from .. import media_types
 from ..compress import EXTENSIONS
 from ..config import IMMUTABLE, REVALIDATE
-from ..digest import FINGERPRINT_LENGTH, is_pre_digested
+from ..digest import is_fingerprinted
 from ..manifest import MANIFEST_NAME
+from ..origin import SIDECAR
 
 log = logging.getLogger(__name__)
 
-SIDECAR = "_assetpub/headers.json"
-_FINGERPRINTED = re.compile(rf"\.[0-9a-f]{{{FINGERPRINT_LENGTH}}}(?:\.[^./]*)?$")
 _CODING_OF_EXTENSION = {ext: coding for coding, ext in EXTENSIONS.items()}
 
 
@@ -55,12 +53,6 @@ class _Snapshot:
     base_path: str | None
 
 
-def looks_fingerprinted(rel: str) -> bool:
-    """'css/app.0123456789ab.css' (assetpub) or 'x-abcdef1.digested.css' (pre-digested)."""
-    base = posixpath.basename(rel)
-    return bool(_FINGERPRINTED.search(base)) or is_pre_digested(base)
-
-
 class HeaderTable:
     """Headers for every servable path of a build output or directory origin."""
 
@@ -77,7 +69,7 @@ class HeaderTable:
             return listed
         base, ext = posixpath.splitext(rel)
         coding = _CODING_OF_EXTENSION.get(ext)
-        if coding and looks_fingerprinted(base):  # an older build's variant
+        if coding and is_fingerprinted(base):  # an older build's variant
             return self._unlisted(base, coding)
         return self._unlisted(rel, None)
 
@@ -88,7 +80,7 @@ class HeaderTable:
 
     # -- loading -------------------------------------------------------------------
     def _unlisted(self, rel: str, coding: str | None) -> Headers:
-        fingerprinted = looks_fingerprinted(rel)
+        fingerprinted = is_fingerprinted(rel)
         return Headers(
             content_type=media_types.content_type(rel),
             cache_control=IMMUTABLE if fingerprinted else self.keep_name_policy,

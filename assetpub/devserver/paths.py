@@ -14,8 +14,7 @@ import os
 from urllib.parse import unquote, urlsplit
 
 from ..load_path import PUBLIC_DOT_DIRS
-
-RESERVED = "_assetpub"  # a directory origin's deploy records and header sidecar
+from ..origin import STATE_DIR
 
 
 class BadRequest(Exception):
@@ -60,7 +59,7 @@ def resolve(root_real: str, rel: str) -> str | None:
 
 
 def _servable(parts: list[str]) -> bool:
-    if not parts or parts[0] == RESERVED:
+    if not parts or parts[0] == STATE_DIR:
         return False
     if parts[0] in PUBLIC_DOT_DIRS and len(parts) > 1:  # RFC 8615, built and published like any file
         parts = parts[1:]

@@ -29,6 +29,8 @@ def byte_range(header: str | None, size: int) -> tuple[int, int] | None:
         n = int(last)
         if n == 0:
             raise Unsatisfiable
+        if size == 0:
+            return None  # satisfiable, but no 206 can say "bytes 0--1": the whole (empty) file
         return max(size - n, 0), size - 1
     start = int(first)
     end = min(int(last), size - 1) if last else size - 1

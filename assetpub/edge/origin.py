@@ -13,7 +13,6 @@ import dataclasses
 import json
 import logging
 import os
-import re
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -22,15 +21,14 @@ from pathlib import Path
 from .. import media_types
 from ..compress import EXTENSIONS
 from ..config import IMMUTABLE, REVALIDATE
-from ..digest import FINGERPRINT_LENGTH
+from ..digest import is_fingerprinted
 from ..errors import AssetpubError
 from ..manifest import MANIFEST_NAME, Manifest
+from ..origin import SIDECAR, STATE_DIR
 from ..safe_path import is_safe_key
 
 log = logging.getLogger(__name__)
 
-STATE_DIR = "_assetpub"  # deploy records, locks, the headers sidecar: never served
-SIDECAR = f"{STATE_DIR}/headers.json"
 _SEARCH_DEPTH = 3
 
 
@@ -42,17 +40,6 @@ class OriginError(AssetpubError):
 class Headers:
     content_type: str
     cache_control: str
-
-
-# A name that carries a fingerprint (`app.<12 hex>.css`, its `.br`/`.gz` variant) or a
-# Propshaft-style digest (`x-<7+ chars>.digested.css`): the same patterns digest.py writes.
-# One regex for Python and nginx (PCRE), matched against the end of the path or URI.
-FINGERPRINTED_NAME = rf"\.[0-9a-f]{{{FINGERPRINT_LENGTH}}}(\.[^./]+)?(\.br|\.gz)?$"
-PRE_DIGESTED_NAME = r"-[0-9A-Za-z_-]{7,128}\.digested[^/]*$"
-
-
-def looks_fingerprinted(path: str) -> bool:
-    return bool(re.search(FINGERPRINTED_NAME, path) or re.search(PRE_DIGESTED_NAME, path))
 
 
 @dataclass(frozen=True)
@@ -75,7 +62,7 @@ class Origin:
 
     def rule(self, path: str) -> str:
         """The Cache-Control the name rule gives `path`."""
-        return self.immutable_policy if looks_fingerprinted(path) else self.revalidate_policy
+        return self.immutable_policy if is_fingerprinted(path) else self.revalidate_policy
 
 
 def load_origin(directory: str | os.PathLike, *, manifest: str | os.PathLike | None = None) -> Origin:

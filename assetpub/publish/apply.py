@@ -14,7 +14,9 @@ from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
+from ..origin import is_reserved
 from .plan import DELETE, OVERWRITE, PUT, SKIP, STASH, UPDATE_HEADERS, UPLOAD, Action, Plan
+from .record import DEPLOYS_PREFIX
 from .state import Headers
 from .target import Target
 
@@ -102,12 +104,12 @@ def _run_concurrently(pool, actions, target, result, progress) -> None:
 
 def _prune(actions: list[Action], target: Target, result: ApplyResult) -> None:
     # objects first, then the records that listed them: a record outlives its objects
-    objects = [a.key for a in actions if not a.key.startswith("_assetpub/deploys/")]
-    records = [a.key for a in actions if a.key.startswith("_assetpub/deploys/")]
+    objects = [a.key for a in actions if not a.key.startswith(DEPLOYS_PREFIX)]
+    records = [a.key for a in actions if a.key.startswith(DEPLOYS_PREFIX)]
     for keys in (objects, records):
         for start in range(0, len(keys), DELETE_BATCH):
             target.delete_many(keys[start : start + DELETE_BATCH])
-    result.deleted = sum(1 for k in objects if not k.startswith("_assetpub/"))
+    result.deleted = sum(1 for k in objects if not is_reserved(k))
 
 
 def _run(action: Action, target: Target) -> None:

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from ..header_value import header_problem
+from ..origin import SIDECAR
 from ..output import copy_atomic, fsync_dir, fsync_file, remove_empty_parents, write_atomic
 from ..safe_path import UnsafePath, inside, key_problem
 from ..stamps import sha256_file
@@ -35,7 +36,7 @@ from .errors import PublishError
 from .state import RESERVED, Headers, LocalObject, RemoteObject, is_publishable
 
 log = logging.getLogger(__name__)
-HEADERS_KEY = RESERVED + "headers.json"
+HEADERS_KEY = SIDECAR
 HEADERS_VERSION = 1
 
 

@@ -9,8 +9,9 @@ class PublishError(AssetpubError):
     """The publish cannot go on: bad build directory, bad target, or the target refused."""
 
 
-class TargetUsageError(PublishError, UsageError):
-    """The target was named wrongly (no target, a bad URL, an option that does not apply): exit 2."""
+class PublishUsageError(PublishError, UsageError):
+    """The build directory or the target was named wrongly (not there, a bad URL, an option
+    that does not apply): exit 2."""
 
 
 class TargetError(PublishError):

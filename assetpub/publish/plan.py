@@ -20,7 +20,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Iterator, Mapping
 
-from .prune import Retention, plan_prune, record_keys, retired_keys, stash_key, too_many, too_many_retired
+from .prune import (
+    STASH_PREFIX,
+    Retention,
+    plan_prune,
+    record_keys,
+    retired_keys,
+    stash_key,
+    too_many,
+    too_many_retired,
+)
 from .record import CURRENT_KEY, JOURNAL_KEY, DeployRecord, deploy_key, journal_json, next_record
 from .state import RESERVED, LocalObject, LocalState, RemoteObject, RemoteState
 
@@ -185,7 +194,7 @@ def _stashes(local: LocalState, actions: list[Action], remote: RemoteState, opti
     stashed = set()
     for record in (options.previous, *options.records):
         if record is not None:
-            stashed |= {k for k in record_keys(record) if k.startswith("_assetpub/objects/")}
+            stashed |= {k for k in record_keys(record) if k.startswith(STASH_PREFIX)}
     out: dict[str, Action] = {}
     for a in actions:
         if a.obj is not None and not a.obj.fingerprinted and a.obj.sha256 and a.kind in (UPLOAD, OVERWRITE):

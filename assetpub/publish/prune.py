@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Iterable, Mapping, Sequence
 
 from ..compress import EXTENSIONS
-from ..durations import parse_duration  # noqa: F401  (re-exported: callers import it from here)
+from ..config import check
 from ..errors import ConfigError
 from .record import DeployRecord, deploy_key
 from .state import RESERVED
@@ -36,12 +36,9 @@ class Retention:
     delete_unknown: bool = False
 
     def __post_init__(self) -> None:
-        if isinstance(self.keep, bool) or not isinstance(self.keep, int) or self.keep < 1:
-            raise ConfigError(f"keep must be at least 1, not {self.keep!r}")
-        if self.max_deletes is not None and (
-            isinstance(self.max_deletes, bool) or not isinstance(self.max_deletes, int) or self.max_deletes < 0
-        ):
-            raise ConfigError(f"max_deletes must be 0 or more, not {self.max_deletes!r}")
+        check("keep", self.keep, "Retention(keep=...)")
+        if self.max_deletes is not None:
+            check("max_deletes", self.max_deletes, "Retention(max_deletes=...)")
         if not isinstance(self.grace, timedelta) or self.grace < timedelta(0):
             raise ConfigError(f"grace must be a duration of 0 or more, not {self.grace!r}")
 
@@ -135,11 +132,11 @@ def retired_keys(previous: DeployRecord | None, record: DeployRecord) -> list[st
 def retire_limit(max_deletes: int | None, *, live: int) -> int:
     """How many of the live deploy's objects one publish may retire. A `max_deletes` that
     was given is the limit; by default it is the smaller of 500 and half the live deploy
-    (never below RETIRE_SHARE_FLOOR), so the guard works for a 60-file site as for a
-    60,000-file one."""
+    (or RETIRE_SHARE_FLOOR, but never the whole of it), so the guard works for a 5-file
+    site as for a 60,000-file one."""
     if max_deletes is not None:
         return max_deletes
-    return min(DEFAULT_MAX_DELETES, max(live // 2, RETIRE_SHARE_FLOOR))
+    return min(DEFAULT_MAX_DELETES, max(live // 2, min(RETIRE_SHARE_FLOOR, live - 1)))
 
 
 def too_many_retired(retired: Sequence[str], live: int, max_deletes: int | None) -> str | None:

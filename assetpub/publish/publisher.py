@@ -40,7 +40,7 @@ from .record import (
     new_deploy_id,
 )
 from .state import RESERVED, LocalState, RemoteState, load_local
-from .target import Target
+from .target import Target, open_target
 
 log = logging.getLogger(__name__)
 _UNREAD = object()
@@ -121,7 +121,7 @@ def read_records(target: Target, current: DeployRecord | None) -> list[DeployRec
 def publish(
     build_dir: str | os.PathLike,
     *,
-    target: Target,
+    target: Target | str | os.PathLike,
     dry_run: bool = False,
     verify: bool = False,
     workers: int = DEFAULT_WORKERS,
@@ -133,13 +133,15 @@ def publish(
     progress: Callable[[Action], None] | None = None,
     on_plan: Callable[[Plan], None] | None = None,
 ) -> PublishResult:
-    """Publish BUILD_DIR to `target` (see open_target).
+    """Publish BUILD_DIR to `target`: a Target, or a URL or directory for open_target.
 
     `previous` may pass a record the caller already read (deploy does), saving the GET.
     `retention=None` disables pruning. `now` is the clock (tests inject it). `on_plan`
     sees the final plan before it is applied (the CLI sizes its progress bar from it)."""
     check("workers", workers, "keyword argument workers")
     workers = workers or DEFAULT_WORKERS
+    if isinstance(target, (str, os.PathLike)):
+        target = open_target(os.fspath(target), workers=workers)
     started = time.perf_counter()
     local = load_local(build_dir, cached=not verify)
     if previous is _UNREAD:

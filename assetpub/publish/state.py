@@ -15,10 +15,10 @@ from ..errors import ManifestError
 from ..hashes import HashCache
 from ..header_value import header_problem
 from ..manifest import MANIFEST_NAME, Manifest
+from ..origin import RESERVED
 from ..safe_path import key_problem
-from .errors import PublishError
+from .errors import PublishError, PublishUsageError
 
-RESERVED = "_assetpub/"  # keys under this prefix belong to assetpub (records, journal, sidecar)
 MANIFEST_CONTENT_TYPE = "application/json; charset=utf-8"
 
 
@@ -123,9 +123,9 @@ def load_local(build_dir: str | os.PathLike, *, cached: bool = True) -> LocalSta
     is False: then every file is read, and the cache is rewritten from what was read)."""
     root = Path(build_dir)
     if not root.exists():
-        raise PublishError(f"{root}: build directory not found")
+        raise PublishUsageError(f"{root}: build directory not found")
     if not root.is_dir():
-        raise PublishError(f"{root}: not a directory")
+        raise PublishUsageError(f"{root}: not a directory")
     try:
         manifest = Manifest.load(root / MANIFEST_NAME)
     except ManifestError as e:

@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Iterator, Protocol
 from urllib.parse import unquote, urlsplit
 
-from .errors import TargetUsageError
+from ..config import check
+from .errors import PublishUsageError
 from .network import NetworkLimits
 from .state import Headers, LocalObject, RemoteObject
 
@@ -89,20 +90,24 @@ def open_target(
     limits: NetworkLimits | None = None,
 ) -> Target:
     """`s3://bucket[/prefix]` -> S3Target; `file:///path` or a plain path -> DirectoryTarget."""
+    for key, value in (("endpoint_url", endpoint_url), ("region", region), ("profile", profile), ("acl", acl),
+                       ("workers", workers)):
+        if value is not None:
+            check(key, value, f"keyword argument {key}")
     if not url:
-        raise TargetUsageError("no target given (pass --to s3://bucket/prefix or --to DIR, or set 'target' in the config)")
+        raise PublishUsageError("no target given (pass --to s3://bucket/prefix or --to DIR, or set 'target' in the config)")
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme == "s3":
         if not parts.netloc:
-            raise TargetUsageError(f"{url}: no bucket name (expected s3://bucket[/prefix])")
+            raise PublishUsageError(f"{url}: no bucket name (expected s3://bucket[/prefix])")
         if not _BUCKET.fullmatch(parts.netloc):
-            raise TargetUsageError(
+            raise PublishUsageError(
                 f"{url}: invalid bucket name {parts.netloc!r} (expected s3://bucket[/prefix]; "
                 "an endpoint's host and port go in --endpoint-url)"
             )
         if parts.query or parts.fragment:
-            raise TargetUsageError(f"{url}: an s3:// target takes no query string or fragment")
+            raise PublishUsageError(f"{url}: an s3:// target takes no query string or fragment")
         from .s3 import S3Target
 
         return S3Target(
@@ -117,16 +122,16 @@ def open_target(
         )
     if scheme == "file":
         if parts.netloc not in ("", "localhost"):
-            raise TargetUsageError(f"{url}: only local file:// URLs are supported")
+            raise PublishUsageError(f"{url}: only local file:// URLs are supported")
         path = Path(unquote(parts.path))
     elif scheme and len(scheme) > 1:  # 'C:' on Windows is a drive, not a scheme
-        raise TargetUsageError(
+        raise PublishUsageError(
             f"{url}: unknown target scheme {scheme!r} (use s3://bucket/prefix, file:///path or a directory)"
         )
     else:
         path = Path(url)
     if acl:
-        raise TargetUsageError("an ACL (--acl, or 'acl' in the config) applies to S3 targets only")
+        raise PublishUsageError("an ACL (--acl, or 'acl' in the config) applies to S3 targets only")
     from .directory import DirectoryTarget
 
     return DirectoryTarget(path)

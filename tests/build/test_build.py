@@ -10,7 +10,7 @@ import pytest
 
 import assetpub
 from tests.build.conftest import output_text
-from tests.conftest import SHARED, read_tree
+from tests.conftest import SHARED, missing, read_tree
 
 SITE = {
     "css/app.css": '@import "base.css";\n.logo { background: url(../img/logo.png) }\n',
@@ -228,8 +228,9 @@ def test_missing_source_directory_is_an_error(tmp_path):
         assetpub.build([tmp_path / "nope"], out=tmp_path / "out")
 
 
-@pytest.mark.skipif(not (SHARED / "bench/make_site.py").exists(), reason="shared/bench not present")
 def test_synthetic_site_with_cycles_and_traps_builds(tmp_path):
+    if not (SHARED / "bench/make_site.py").exists():
+        missing(f"shared/bench not present at {SHARED}")
     subprocess.run([sys.executable, str(SHARED / "bench/make_site.py"), str(tmp_path / "site"), "--files", "1000", "--scale", "0.1"], check=True, capture_output=True)
     result = assetpub.build([tmp_path / "site"], out=tmp_path / "out", strict=True)
     assert len(result.manifest) > 900

@@ -122,19 +122,24 @@ def test_no_color_env_independent(tmp_path):
     assert proc.returncode == 0, proc.stderr
 
 
-def test_terminal_progress_draws_only_when_enabled():
+def test_one_progress_bar_drawn_only_on_a_terminal():
     import io
 
-    from assetpub.cli import TerminalProgress
+    from assetpub.cli import Progress
 
-    stream = io.StringIO()
-    progress = TerminalProgress(enabled=True, stream=stream)
-    progress.DELAY = 0
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    stream = Terminal()
+    progress = Progress(enabled=True, stream=stream, delay=0)
+    progress("scan", 10, 10)
     progress("build", 5, 10)
     progress("build", 10, 10)
-    assert "build: 10/10 [" + "#" * 30 + "]\n" in stream.getvalue()
+    drawn = stream.getvalue()
+    assert "scan  [" in drawn and "build  [" in drawn and "5/10" in drawn and "10/10" in drawn
     quiet = io.StringIO()
-    TerminalProgress(stream=quiet)("build", 10, 10)  # StringIO is not a terminal
+    Progress(stream=quiet)("build", 10, 10)  # StringIO is not a terminal
     assert quiet.getvalue() == ""
 
 
@@ -280,3 +285,19 @@ def test_strict_lists_every_missing_reference(tmp_path):
     assert "(and 2 more, listed below)" in lines[0]
     assert sorted(re.search(r"missing reference '([^']+)'", line).group(1) for line in lines) == [
         "gone1.png", "gone2.png", "gone3.css"]
+
+
+def test_build_notes_files_shipped_unminified_one_line_each(tmp_path):
+    """A file rjsmin would break ships as written: one `note:` line naming the file and
+    the construct (not a warning: --strict passes), and a count in --json."""
+    files = {"js/a.js": "function* g() { yield / a /.source }\n", "js/b.js": "const s = `a ${`, ${1}`}`;\n", "js/ok.js": "const  x = 1;\n"}
+    src = write_tree(tmp_path / "src", files)
+    result = CliRunner().invoke(main, ["build", str(src), "--out", str(tmp_path / "out"), "--strict"])
+    assert result.exit_code == 0, result.output
+    notes = [line for line in result.output.splitlines() if line.startswith("note: ")]
+    assert len(notes) == 2 and "0 warnings" in result.output
+    assert notes[0].endswith("a.js: not minified (rjsmin): `/ a /` (line 1) would become `/a/`")
+    assert "b.js: not minified (rjsmin): ``, ${` (line 1) would become ``,${`" in notes[1]
+    as_json = CliRunner().invoke(main, ["build", str(src), "--out", str(tmp_path / "out2"), "--json"])
+    summary = json.loads(as_json.output)
+    assert summary["not_minified"] == 2 and len(summary["notes"]) == 2 and summary["warnings"] == []

@@ -9,6 +9,7 @@ import subprocess
 import pytest
 
 from assetpub.globs import matches
+from tests.conftest import missing
 
 # (patterns, name, matched)
 CASES = [
@@ -67,7 +68,7 @@ def test_matches(patterns, name, matched):
 def test_git_agrees_with_every_case(tmp_path):
     git = shutil.which("git")
     if git is None:
-        pytest.skip("git not found")
+        missing("git not found")
     for n, (patterns, name, matched) in enumerate(CASES):
         repo = tmp_path / str(n)
         repo.mkdir()
@@ -86,7 +87,7 @@ def test_git_agrees_on_generated_patterns(tmp_path):
 
     git = shutil.which("git")
     if git is None:
-        pytest.skip("git not found")
+        missing("git not found")
     rng = random.Random(20261130)
     pieces = ["a", "b", "*", "?", "**", "[ab]", "[!a]", ".x", "/"]
     segments = ["a", "b", "ab", "a.x", "b.x", "ba"]

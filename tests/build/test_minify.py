@@ -53,7 +53,7 @@ console.log(JSON.stringify([greeting, slashes, division, arr, obj.value, obj.com
 """
 
 
-@pytest.mark.skipif(NODE is None, reason="node not installed")
+@pytest.mark.usefixtures("node")
 def test_minified_module_runs_identically_under_node(make_site, build, tmp_path):
     src = make_site({"js/app.js": REAL_WORLD_MODULE, "js/helper.js": "export function helper() { return 'h'; }\n"})
     result = build(src)
@@ -76,7 +76,7 @@ def test_minified_module_runs_identically_under_node(make_site, build, tmp_path)
     assert '"Hello, world!  Two  spaces nested 2 stay"' in built.stdout
 
 
-@pytest.mark.skipif(NODE is None, reason="node not installed")
+@pytest.mark.usefixtures("node")
 def test_minified_module_via_input_type_module(make_site, build):
     result = build(make_site({"js/solo.js": "const t = `a  b`;\nconst r = /x  y/;\nconsole.log(t, r.source)\n"}))
     code = output_text(result, "js/solo.js")

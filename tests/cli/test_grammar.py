@@ -32,11 +32,20 @@ def test_the_command_list_shows_each_summary_whole():
 def test_defaults_are_shown_one_way(command):
     text = _help(command)
     assert "(default" not in text, text  # every default as `[default: …]`, as click shows them
+    options = text.split("Options:\n", 1)[1]
+    assert "or more" not in options and "0-11" not in options, text  # and every range as `[…; x>=1]`
 
 
 @pytest.mark.parametrize("command", COMMANDS)
 def test_an_unknown_option_is_a_usage_error(command):
     assert CliRunner().invoke(main, [command, "--bogus"]).exit_code == ExitStatus.USAGE
+
+
+def test_click_usage_errors_are_one_line_like_ours():
+    result = CliRunner().invoke(main, ["build", "--bogus"])
+    assert result.exit_code == ExitStatus.USAGE
+    assert result.output.strip().splitlines() == [result.output.strip()]
+    assert result.output.startswith("error: No such option '--bogus'") and "(see 'main build --help')" in result.output
 
 
 def test_quiet_means_the_same_everywhere():

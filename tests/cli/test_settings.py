@@ -16,8 +16,11 @@ from tests.conftest import write_tree
 # key, a bad value as TOML / as Python, the flag, the command to try it with, what the message says
 BAD = [
     ("brotli_quality", "99", 99, ["--brotli-quality", "99"], "build", "must be an integer from 0 to 11, not 99"),
-    ("jobs", "-5", -5, ["--jobs", "-5"], "build", "must be a non-negative integer (0: all cores), not -5"),
-    ("workers", "-1", -1, ["--workers", "-1"], "publish", "must be a non-negative integer (0: 16), not -1"),
+    ("jobs", "-5", -5, ["--jobs", "-5"], "build", "must be an integer from 0 to 256 (0: all cores), not -5"),
+    ("jobs", "99999999999999999999", 10**20, ["--jobs", "5000"], "build", "must be an integer from 0 to 256"),
+    ("workers", "-1", -1, ["--workers", "-1"], "publish", "must be an integer from 0 to 1024 (0: 16), not -1"),
+    ("grace", '"99999999999999999999d"', "99999999999999999999d", ["--grace", "9999999999d"], "publish",
+     "must be a duration such as '7d'"),
     ("keep", "0", 0, ["--keep", "0"], "publish", "must be a positive integer, not 0"),
     ("grace", '"banana"', "banana", ["--grace", "banana"], "publish", "must be a duration such as '7d'"),
     ("grace", '"7 days"', "7 days", None, "build", "not string '7 days'"),  # build checks it too
@@ -94,7 +97,7 @@ def test_library_publish_checks_its_keywords(project):
     from assetpub.publish import open_target, publish
     from assetpub.publish.errors import PublishError
 
-    with pytest.raises(ConfigError, match="keyword argument workers must be a non-negative integer"):
+    with pytest.raises(ConfigError, match="keyword argument workers must be an integer from 0 to 1024"):
         publish(project / "built", target=open_target(str(project / "origin")), workers=-1)
     with pytest.raises(ConfigError, match="keyword argument workers must be"):
         publish(project / "built", target=open_target(str(project / "origin")), workers="8")
@@ -102,3 +105,29 @@ def test_library_publish_checks_its_keywords(project):
         open_target("")
     assert isinstance(raised.value, ConfigError.__mro__[1]) and raised.value.exit_status == 2
     assert not (project / "origin").exists()
+
+
+def test_the_package_docstring_example_works_after_a_build(tmp_path):
+    """`assetpub.publish` is the function, whatever was imported before it (a submodule
+    import once made it the `assetpub.publish` package)."""
+    code = (
+        "import assetpub, pathlib, sys\n"
+        "root = pathlib.Path(sys.argv[1])\n"
+        "(root / 'src').mkdir()\n"
+        "(root / 'src/a.css').write_text('a{}')\n"
+        "assetpub.build([root / 'src'], out=root / 'out')\n"
+        "result = assetpub.publish(root / 'out', target=assetpub.open_target(str(root / 'origin')))\n"
+        "print(result.applied.uploaded)\n"
+    )
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert int(proc.stdout.strip()) > 0
+
+
+def test_a_config_file_that_is_not_utf8_is_one_line(project):
+    (project / "bad.toml").write_bytes(b"\xff\xfe")
+    result = _cli("build", config="bad.toml")
+    assert result.exit_code == 2 and result.output.strip() == "error: bad.toml: not valid TOML: not UTF-8 text"

@@ -19,6 +19,7 @@ import pytest
 
 import assetpub
 from assetpub.manifest import url_path
+from tests.conftest import missing
 from tests.edge.servers import Nginx, free_port, get, nginx_binary, start_nginx
 
 REPO = Path(__file__).resolve().parents[2]
@@ -41,7 +42,7 @@ _LOG_LINE = re.compile(r'"(?P<method>[A-Z]+) (?P<path>\S+) HTTP/[\d.]+" (?P<stat
 def chromium() -> str:
     found = shutil.which("chromium") or shutil.which("chromium-browser")
     if not found:
-        pytest.skip("chromium not found (.ci/run installs Debian's chromium)")
+        missing("chromium not found (.ci/run installs Debian's chromium)")
     return found
 
 

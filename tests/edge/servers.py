@@ -11,9 +11,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
-
 from tests import processes
+from tests.conftest import missing
 
 HOST = "127.0.0.1"
 
@@ -22,7 +21,7 @@ def nginx_binary() -> str:
     """The nginx executable, or skip the test with the reason."""
     found = shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if Path(p).exists()), None)
     if not found:
-        pytest.skip("nginx not found (install nginx and libnginx-mod-http-brotli-static; .ci/run does)")
+        missing("nginx not found (install nginx and libnginx-mod-http-brotli-static; .ci/run does)")
     return found
 
 

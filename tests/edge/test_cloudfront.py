@@ -17,6 +17,7 @@ from assetpub.edge.cloudfront import (
     FunctionTooLarge,
     cloudfront_function,
 )
+from tests.conftest import missing
 from tests.edge.sites import make_site
 
 HERE = Path(__file__).parent
@@ -45,7 +46,7 @@ def event(name: str, uri: str) -> dict:
 
 def run_handler(code: str, events: list[dict], tmp_path: Path) -> list[dict]:
     if not Path(NODE).exists():
-        pytest.skip("node not found (apt-get install nodejs)")
+        missing("node not found (apt-get install nodejs)")
     (tmp_path / "function.js").write_text(code)
     (tmp_path / "events.json").write_text(json.dumps(events))
     proc = subprocess.run([NODE, str(HERE / "run_function.js"), str(tmp_path / "function.js"), str(tmp_path / "events.json")],

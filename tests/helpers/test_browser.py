@@ -17,6 +17,7 @@ import pytest
 import assetpub
 from assetpub.config import load_config
 from assetpub.media_types import content_type
+from tests.conftest import missing
 
 pytestmark = pytest.mark.e2e
 HOST = "127.0.0.1"
@@ -69,7 +70,7 @@ def serve():
 def _chromium() -> str:
     found = shutil.which("chromium") or shutil.which("chromium-browser")
     if not found:
-        pytest.skip("chromium not found (.ci/run installs it)")
+        missing("chromium not found (.ci/run installs it)")
     return found
 
 

@@ -10,7 +10,9 @@ import pytest
 from markupsafe import Markup
 
 import assetpub
-from assetpub.jinja import GLOBALS, AssetPubExtension, install
+from assetpub.jinja import AssetPubExtension, install
+
+GLOBALS = ("asset_url", "asset_tag", "asset_integrity", "asset_preload", "asset_importmap")
 from assetpub.resolver import Resolver
 
 

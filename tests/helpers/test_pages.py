@@ -152,7 +152,7 @@ def test_non_utf8_template_is_a_build_error(site, pages):
 
 
 def test_missing_pages_directory(site, tmp_path):
-    with pytest.raises(assetpub.BuildError, match="pages directory not found"):
+    with pytest.raises(assetpub.ConfigError, match="pages directory not found"):
         site.build(pages=tmp_path / "nowhere")
 
 

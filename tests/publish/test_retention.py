@@ -8,11 +8,12 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 import assetpub
+from assetpub.durations import parse_duration
 from assetpub.errors import ConfigError
 from assetpub.manifest import Manifest
 from assetpub.publish import PublishError, publish
 from assetpub.publish.lock import LOCK_KEY, LockedError
-from assetpub.publish.prune import Retention, parse_duration, plan_prune
+from assetpub.publish.prune import Retention, plan_prune
 from assetpub.publish.record import CURRENT_KEY, DeployRecord
 from assetpub.publish.rollback import deploys, rollback
 from tests.conftest import write_tree
@@ -338,6 +339,9 @@ def test_retire_limit_is_half_with_a_floor_unless_given():
     from assetpub.publish.prune import retire_limit
 
     assert retire_limit(None, live=60) == 30
-    assert retire_limit(None, live=4) == 10  # small sites: a handful of renames is no wrong folder
+    assert retire_limit(None, live=40) == 20
+    assert retire_limit(None, live=19) == 10  # small sites: a handful of renames is no wrong folder,
+    assert retire_limit(None, live=4) == 3  # but retiring all of it is
+    assert retire_limit(None, live=1) == 0 and retire_limit(None, live=0) == 0
     assert retire_limit(None, live=100_000) == 500  # the absolute default
     assert retire_limit(25, live=60) == 25 and retire_limit(1000, live=60) == 1000  # given: used as is

@@ -12,6 +12,7 @@ import subprocess
 import pytest
 
 import assetpub
+from assetpub.devserver import make_server
 from assetpub.edge import load_origin
 from assetpub.edge.cloudfront import cloudfront_function
 from assetpub.edge.nginx import nginx_config
@@ -19,8 +20,7 @@ from assetpub.errors import AssetpubError
 from assetpub.manifest import Manifest
 from assetpub.publish import PublishError, open_target, publish
 from assetpub.publish.directory import sidecar_headers
-from assetpub.serve import make_server
-from tests.conftest import write_tree
+from tests.conftest import missing, write_tree
 
 INJECTED = "public, max-age=60\r\nSet-Cookie: injected=1"
 
@@ -75,7 +75,7 @@ HOSTILE_DIR = "build\nvar PWNED = 1; //\u2028PWNED2 = 2; //"
 def test_cloudfront_function_comment_cannot_carry_code(tmp_path):
     node = shutil.which("node")
     if node is None:
-        pytest.skip("node not found")
+        missing("node not found (apt-get install nodejs)")
     src = write_tree(tmp_path / "src", {"css/a.css": ".a{color:red}\n" * 100})
     out = tmp_path / HOSTILE_DIR
     assetpub.build([src], out=out)

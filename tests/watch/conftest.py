@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from assetpub.config import load_config
-from assetpub.serve import make_server
+from assetpub.devserver import make_server
 from assetpub.watch import Rebuild, Watcher
 from tests.conftest import write_tree
 

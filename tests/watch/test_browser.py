@@ -12,10 +12,10 @@ import pytest
 
 import assetpub
 from assetpub.config import load_config
-from assetpub.serve import make_server
+from assetpub.devserver import make_server
 from assetpub.watch import Watcher
 from tests import processes
-from tests.conftest import write_tree
+from tests.conftest import missing, write_tree
 from tests.watch.conftest import TIMEOUT
 
 pytestmark = pytest.mark.e2e
@@ -54,7 +54,7 @@ def request_log():
 def test_page_reloads_after_a_rebuild(tmp_path, request_log):
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if not chromium:
-        pytest.skip("chromium not found (.ci/run installs it)")
+        missing("chromium not found (.ci/run installs it)")
     src = write_tree(tmp_path / "src", {"index.html": "<!doctype html><html><body><p>one</p></body></html>\n"})
     config = load_config(None, discover=False, sources=(src,), out=tmp_path / "out")
     watcher = Watcher(config, on_rebuild=lambda r: server.reload() if r.ok and r.number else None)
@@ -85,7 +85,7 @@ def test_a_stylesheet_edit_restyles_without_reloading(tmp_path, request_log):
     state: only the stylesheet link is swapped to the new fingerprinted URL."""
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if not chromium:
-        pytest.skip("chromium not found (.ci/run installs it)")
+        missing("chromium not found (.ci/run installs it)")
     src = write_tree(tmp_path / "src", {"css/base.css": ".a { color: red; }\n", "css/app.css": '@import "base.css";\n'})
     config = load_config(None, discover=False, sources=(src,), out=tmp_path / "out")
     manifests = {}

@@ -192,6 +192,16 @@ def test_byte_ranges_of_identity_responses(site, serve):
     assert head.status == 200 and head.headers["Content-Length"] == str(size)
 
 
+def test_a_suffix_range_of_an_empty_file_is_the_whole_empty_file(tmp_path, serve):
+    (tmp_path / "plain").mkdir()
+    (tmp_path / "plain/empty.txt").write_bytes(b"")
+    _, client = serve(tmp_path / "plain")
+    for asked, status in (("bytes=-5", 200), ("bytes=0-", 416), ("bytes=0-0", 416)):
+        r = client.get("/empty.txt", Range=asked)
+        assert r.status == status, asked
+        assert r.headers.get("Content-Range") == (None if status == 200 else "bytes */0"), asked
+
+
 def test_encoded_variants_are_sent_whole(site, serve):
     out, m = site
     _, client = serve(out)
@@ -382,7 +392,7 @@ def test_live_reload_is_off_by_default(site, serve):
 
 
 def test_serve_errors_are_one_line(tmp_path):
-    from assetpub.serve import ServeError, make_server
+    from assetpub.devserver import ServeError, make_server
 
     with pytest.raises(ServeError, match="not a directory"):
         make_server(tmp_path / "missing", port=0)
@@ -497,7 +507,7 @@ def test_a_client_that_resets_the_connection_is_no_traceback(site, serve, capfd)
     """Browsers cancel requests (navigation, reload); the console must not fill with tracebacks."""
     out, _ = site
     server, client = serve(out)
-    logger = logging.getLogger("assetpub.serve")
+    logger = logging.getLogger("assetpub.devserver.server")
     records, level = _Records(), logger.level
     logger.addHandler(records)
     logger.setLevel(logging.DEBUG)

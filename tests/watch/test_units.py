@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from assetpub.devserver import negotiate
-from assetpub.devserver.headers import looks_fingerprinted
 from assetpub.devserver.paths import BadRequest, relative_name, url_path
 
 
@@ -78,18 +77,3 @@ def test_relative_name(path, prefix, rel):
     assert relative_name(path, prefix) == rel
 
 
-@pytest.mark.parametrize(
-    "rel, expected",
-    [
-        ("css/app.0123456789ab.css", True),
-        ("js/x.js.0123456789ab.map", True),
-        ("LICENSE.0123456789ab", True),
-        ("vendor/x-abcdef1234.digested.css", True),
-        ("css/app.css", False),
-        ("css/app.0123456789AB.css", False),
-        ("css/app.0123456789a.css", False),
-        ("robots.txt", False),
-    ],
-)
-def test_looks_fingerprinted(rel, expected):
-    assert looks_fingerprinted(rel) is expected

@@ -19,12 +19,12 @@ from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .devserver import livereload
-from .devserver.handler import Handler
-from .devserver.headers import HeaderTable
-from .devserver.livereload import ReloadHub
-from .errors import AssetpubError
-from .manifest import Manifest
+from ..errors import AssetpubError
+from ..manifest import Manifest
+from . import livereload
+from .handler import Handler
+from .headers import HeaderTable
+from .livereload import ReloadHub
 
 if TYPE_CHECKING:  # pragma: no cover
     from typing_extensions import Self

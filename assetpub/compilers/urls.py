@@ -1,6 +1,7 @@
-"""Resolving a reference as written (`../img/a.png?v=2#x`) to a logical name, and
+"""Build time: resolving a reference as written (`../img/a.png?v=2#x`) to a logical name, and
 rewriting it to the fingerprinted name while keeping its form (relative stays
-relative, the author's percent-encoding is kept, query and fragment are kept)."""
+relative, the author's percent-encoding is kept, query and fragment are kept). (Template
+time, a logical name to its URL: resolver.py.)"""
 
 from __future__ import annotations
 
@@ -10,21 +11,23 @@ from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import unquote
 
-from .digest import split_extension
-from .manifest import split_suffix, url_path
+from ..digest import split_extension
+from ..manifest import split_suffix, url_path
 
 _SCHEME = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*:")
 # 'http-diagram.jpg' or 'database.jpg' are files: a scheme needs a colon.
 
 
 @dataclass(frozen=True)
-class Target:
+class LocalRef:
+    """A reference to one of our own assets, resolved."""
+
     name: str  # the logical name it points to (may not exist)
     path: str  # the path part as written
     suffix: str  # '?query#fragment' as written
 
 
-def local_target(url: str, referrer: str, base_path: str, *, kind: str = "url") -> Target | None:
+def local_target(url: str, referrer: str, base_path: str, *, kind: str = "url") -> LocalRef | None:
     """The logical name a reference points to, or None when it is not ours to rewrite
     (external, data:, fragment-only, empty, outside the base path, bare module specifier)."""
     # The same reference appears many times in one directory (every stylesheet in css/
@@ -33,7 +36,7 @@ def local_target(url: str, referrer: str, base_path: str, *, kind: str = "url") 
 
 
 @lru_cache(maxsize=65536)
-def _resolve(url: str, directory: str, base_path: str, module: bool) -> Target | None:
+def _resolve(url: str, directory: str, base_path: str, module: bool) -> LocalRef | None:
     url = url.strip()
     if not url or url.startswith("#") or url.startswith("//") or _SCHEME.match(url):
         return None
@@ -49,10 +52,10 @@ def _resolve(url: str, directory: str, base_path: str, module: bool) -> Target |
         name = posixpath.normpath(decoded[len(base_path):])
     else:
         name = posixpath.normpath(posixpath.join(directory, decoded))
-    return Target(name, path, suffix)
+    return LocalRef(name, path, suffix)
 
 
-def rewritten(target: Target, out_name: str) -> str:
+def rewritten(target: LocalRef, out_name: str) -> str:
     """The written path with its last segment replaced by the output file's name."""
     head, _, written_base = target.path.rpartition("/")
     stem, ext = split_extension(posixpath.basename(target.name))

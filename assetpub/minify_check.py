@@ -1,0 +1,173 @@
+"""Is a minified file the same program as its source? Shown, not assumed.
+
+JavaScript: the significant tokens (jslex) must be equal, text for text, and no line
+break may be removed where automatic semicolon insertion could apply (nor added
+anywhere). CSS: the tokens (csslex) must be equal, and white space may go only where it
+cannot separate two selectors' parts. Each check returns None when the output is shown
+to be the same, else a short description of the first difference, for the build's note.
+"""
+
+from __future__ import annotations
+
+from .compilers import csslex, jslex
+
+# A line break after these may go: the statement cannot end there (operators, openers, `,`
+# and `;`, keywords that need an operand).
+_JS_CONTINUES_AFTER = frozenset(
+    "; , { ( [ . ?. => ... ? : = += -= *= /= %= **= <<= >>= >>>= &= |= ^= &&= ||= ??= == === != !== "
+    "< > <= >= + - * / % ** << >> >>> & | ^ ! ~ && || ?? @".split()
+    + "else new typeof void delete in instanceof case var const function class extends do try finally export import".split()
+)
+# A line break before these may go: after any token they either continue what comes
+# before (binary operators) or close it (where ASI would insert the same semicolon).
+# Not `(`, `[`, a template or a regex: after `a++` they are not allowed, so ASI applies.
+_JS_CONTINUES_BEFORE = frozenset(
+    ") ] } ; , . ?. ? : + - = += -= *= /= %= **= <<= >>= >>>= &= |= ^= &&= ||= ??= == === != !== "
+    "< > <= >= * / % ** << >> >>> & | ^ && || ??".split()
+)
+# No line break is allowed after these where an operand follows (restricted productions).
+_JS_RESTRICTED = frozenset(("return", "break", "continue", "throw", "yield", "async", "let"))
+
+
+def js_difference(source: str, minified: str) -> str | None:
+    try:
+        a = jslex.lex(source)
+        b = jslex.lex(minified)
+    except jslex.LexError as e:
+        return f"{e} (line {_line(source, e.pos)})"
+    if a.errors:
+        i = a.errors[0]
+        return f"{_show(a.values[i])} (line {_line(source, a.position(i))}) is unterminated: not valid JavaScript"
+    va, vb = a.values, b.values
+    if va != vb:
+        i = next((i for i, (x, y) in enumerate(zip(va, vb, strict=False)) if x != y), min(len(va), len(vb)))
+        if i == len(va):
+            return f"{_show(vb[i])} would be added at the end"
+        return _changed(source, va[i], a.position(i), vb[i] if i < len(vb) else "")
+    # the same tokens: now the line breaks between them (before the first, they mean nothing)
+    added = set(b.newlines) - set(a.newlines) - {0, len(va)}
+    if added:
+        i = min(added)
+        return f"a line break would be added before {_show(va[i])} (line {_line(source, a.position(i))})"
+    kept = set(b.newlines)
+    for i in sorted(set(a.newlines) - kept - {0, len(va)}):
+        if not _js_break_removable(va, i):
+            return (
+                f"the line break between {_show(va[i - 1])} and {_show(va[i])} (line {_line(source, a.position(i))})"
+                " would be removed"
+            )
+    return None
+
+
+def _js_break_removable(values: list[str], i: int) -> bool:
+    """May the line break before token i go? Not where ASI could insert a semicolon."""
+    a, b = values[i - 1], values[i]
+    if i > 1 and values[i - 2] in (".", "?."):  # a property (`x.return`), not a keyword
+        a = "x"
+    if a in _JS_RESTRICTED and b not in (";", "}"):
+        return False
+    if a in _JS_CONTINUES_AFTER:
+        return True
+    if b in ("++", "--"):
+        return False
+    return b in _JS_CONTINUES_BEFORE
+
+
+def css_difference(source: str, minified: str) -> str | None:
+    a, a_starts, a_errors = _css_stream(source)
+    b, _, _ = _css_stream(minified)
+    if a_errors:
+        i = a_errors[0]
+        return f"{_show(a[i])} (line {_line(source, a_starts[i])}) is unterminated: not valid CSS"
+    if a != b:
+        i = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+        if i == len(a):
+            return f"{_show(b[i])} would be added at the end"
+        return _changed(source, a[i], a_starts[i], b[i] if i < len(b) else "")
+    return None
+
+
+# White space next to these never separates two parts of a selector or a value (`+`
+# only outside parentheses: calc() needs the space around it, and `-` there too).
+_CSS_WS_NEUTRAL = frozenset("{ } ; , > ~ ( ) ! =".split())
+_CSS_SIGN = ("+", "-")
+
+
+def _css_stream(text: str) -> tuple[list[str], list[int], list[int]]:
+    """The tokens' texts, their offsets, and the indexes of unterminated ones. White space
+    is kept (as " ") where it could be a descendant combinator (`a .b`, `a :hover`),
+    dropped where it cannot be. White space before the `:` of a declaration
+    (`color : red`) goes too, but not before the `:` of a nested rule's selector
+    (`a { b :hover { … } }`): the item decides, at its end. Custom property values follow
+    the same rules: their tokens, and so every var() use, stay the same."""
+    out: list[str] = []
+    starts: list[int] = []
+    errors: list[int] = []
+    kinds: list[str] = []
+    pending_ws = False
+    parens = 0
+    colon_ws: list[int] = []  # indexes in out of white space before a declaration's `:`
+    dropped: set[int] = set()
+    neutral = _CSS_WS_NEUTRAL
+    for kind, start, end in csslex.tokens(text):
+        if kind == "ws":
+            pending_ws = True
+            continue
+        if kind == "comment":
+            continue
+        value = text[start:end]
+        if pending_ws and out:
+            before = out[-1]
+            if parens and (before in _CSS_SIGN or value in _CSS_SIGN):  # calc(a + b) needs both
+                keep = True
+            else:
+                keep = not (
+                    before in neutral or value in neutral or before == ":" or before[-1] == "("
+                    or (parens == 0 and (before == "+" or value == "+"))
+                )
+            if keep:
+                if value == ":" and kinds[-1] == "ident" and (len(out) == 1 or out[-2] in ("{", ";")):
+                    colon_ws.append(len(out))
+                out.append(" ")
+                starts.append(start)
+                kinds.append("ws")
+        pending_ws = False
+        if kind == "function" or value == "(":
+            parens += 1
+        elif value == ")":
+            parens -= 1 if parens else 0
+        elif value == "{" or value == "}" or value == ";":
+            if value != "{":
+                dropped.update(colon_ws)  # the item was a declaration
+                while out and out[-1] == ";":  # `;` before `}` or another `;`: an empty declaration
+                    out.pop()
+                    starts.pop()
+                    kinds.pop()
+            colon_ws.clear()
+            if value == ";" and out and out[-1] == "{":
+                continue
+        elif kind == "error":
+            errors.append(len(out))
+        out.append(value)
+        starts.append(start)
+        kinds.append(kind)
+    if dropped:
+        keep_index = [i for i in range(len(out)) if i not in dropped]
+        errors = [keep_index.index(i) for i in errors] if errors else errors
+        out = [out[i] for i in keep_index]
+        starts = [starts[i] for i in keep_index]
+    return out, starts, errors
+
+
+def _changed(source: str, value: str, pos: int, became: str) -> str:
+    return f"{_show(value)} (line {_line(source, pos)}) would become {_show(became) if became else 'nothing'}"
+
+
+def _show(value: str) -> str:
+    if not value.strip():
+        return "a space"
+    return "`" + (value if len(value) <= 40 else value[:37] + "...") + "`"
+
+
+def _line(text: str, pos: int) -> int:
+    return text.count("\n", 0, pos) + 1
