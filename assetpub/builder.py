@@ -472,11 +472,11 @@ class Builder:
         for name in sorted(fresh):
             cache.remember_product(name, digests[name], products[name].entry(), self.out)
         data = manifest.to_json()
-        write_if_changed(self.out / MANIFEST_NAME, data)
+        manifest_written = write_if_changed(self.out / MANIFEST_NAME, data)
         hashes[MANIFEST_NAME] = written_entry(self.out / MANIFEST_NAME, data)
         record_history(self.out, data)
-        if self.record_hashes:
-            record_written(self.out, hashes)
+        if self.record_hashes and (written or fresh or manifest_written):
+            record_written(self.out, hashes)  # a build that made nothing has nothing to add
         return written
 
 
