@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 from . import __version__, compilers, compress, media_types
 from . import minify as minifier
-from .cache import BuildCache
+from .cache import CACHE_NAME, BuildCache
 from .compilers.urls import local_target, rewritten
 from .config import Config, load_config
 from .digest import combine, fingerprinted_name, is_pre_digested
@@ -70,6 +70,32 @@ class BuildResult:
 
 
 @dataclass
+class BuildMemo:
+    """What a build leaves for the next one in the same process (watch mode), so that an
+    edit costs what it changes: the build cache stays in memory (not re-read, and saved
+    at most every `save_every` seconds and by `flush()`), and when the next build is told
+    exactly which files were modified (`build(..., changed=names)`, no file created,
+    deleted or moved) the tree is not walked again, unchanged sources are not stat()ed
+    and products the previous build made or checked are not stat()ed either."""
+
+    save_every: float = 5.0
+    cache: BuildCache | None = None
+    files: dict[str, SourceFile] | None = None  # the last walk; None: walk again
+    walk_warnings: list[str] = field(default_factory=list)
+    sources: dict[str, _Source] = field(default_factory=dict)
+    products: dict[str, tuple[str, Product]] = field(default_factory=dict)  # name -> (digest, product)
+    live: tuple | None = None  # the last save() arguments
+    saved_at: float = 0.0
+    stats: dict[str, int] = field(default_factory=dict)  # what the last build skipped (tests)
+
+    def flush(self) -> None:
+        """Write the build cache if a save was deferred."""
+        if self.cache is not None and self.live is not None:
+            self.cache.save(live_sources=self.live[0], live_scans=self.live[1], live_names=self.live[2])
+            self.saved_at = time.monotonic()
+
+
+@dataclass
 class _Source:
     file: SourceFile
     kind: str
@@ -87,6 +113,8 @@ def build(
     pool: Pool | None = None,
     progress: Progress | None = None,
     record_hashes: bool = True,
+    memo: BuildMemo | None = None,
+    changed: Any = None,
     **options: Any,
 ) -> BuildResult:
     """Build assets: `build(["assets"], out="build", base_url="/static/")`, or `build(config=cfg)`.
@@ -100,7 +128,9 @@ def build(
     across builds (watch mode). `progress(phase, done, total)` is called as work finishes.
     `record_hashes` keeps the SHA-256 of every file written in OUT/.assetpub, so that
     publishing the build does not read it again (watch mode, which never publishes,
-    turns it off).
+    turns it off). `memo` (a BuildMemo kept by the caller) and `changed` (the logical
+    names of the only files modified since the last build with that memo, or None when
+    unknown) make repeated builds in one process cost what changed (watch mode).
     """
     if config is None:
         if isinstance(sources, (str, Path)):
@@ -109,7 +139,13 @@ def build(
     own_pool = pool is None
     pool = pool or Pool(config.jobs)
     try:
-        return Builder(config, reuse=reuse, pool=pool, progress=progress, record_hashes=record_hashes).run()
+        builder = Builder(config, reuse=reuse, pool=pool, progress=progress, record_hashes=record_hashes)
+        try:
+            return builder.run(memo=memo, changed=changed)
+        except BaseException:
+            if memo is not None:
+                memo.files = None  # the failed build's changes are not in the memo: walk again
+            raise
     finally:
         if own_pool:
             pool.close()
@@ -137,21 +173,33 @@ class Builder:
         self.progress = progress
         self.record_hashes = record_hashes
         self.warnings: list[str] = []
+        self._known: dict[str, Product] = {}
 
     # -- the steps, in order -------------------------------------------------
-    def run(self) -> BuildResult:
+    def run(self, *, memo: BuildMemo | None = None, changed: Any = None) -> BuildResult:
         started = time.perf_counter()
-        skip = [self.out] + ([self.config.pages] if self.config.pages is not None else [])
-        files, walk_warnings = discover(self.config.sources, exclude=self.config.exclude, skip=skip)
+        trusted = _trusted_sources(memo, changed)
+        if trusted is not None:
+            files, walk_warnings = memo.files, memo.walk_warnings
+        else:
+            skip = [self.out] + ([self.config.pages] if self.config.pages is not None else [])
+            files, walk_warnings = discover(self.config.sources, exclude=self.config.exclude, skip=skip)
         self.warnings.extend(walk_warnings)
         _check_reserved(files)
         self._check_out()
-        cache = BuildCache(self.out, self.pipeline_id())
-        if cache.discarded:
-            self.warnings.append(f"{cache.path}: build cache {cache.discarded}; rebuilding it")
-        sources = self._scan(files, cache)
+        pipeline = self.pipeline_id()
+        if memo is not None and memo.cache is not None and memo.cache.pipeline == pipeline and memo.cache.path == self.out / CACHE_NAME:
+            cache = memo.cache
+        else:
+            cache = BuildCache(self.out, pipeline)
+            if cache.discarded:
+                self.warnings.append(f"{cache.path}: build cache {cache.discarded}; rebuilding it")
+            if memo is not None:
+                memo.products.clear()
+        sources = self._scan(files, cache, trusted or {})
         edges, pending = self._resolve(sources)
         out_names, digests = self._name(sources, edges)
+        self._known = {n: p for n, (d, p) in (memo.products.items() if trusted is not None else ()) if digests.get(n) == d}
         try:
             products, processed, reused = self._produce_or_forget(sources, pending, out_names, digests, cache, files)
             manifest = self._manifest(products, digests)
@@ -162,11 +210,21 @@ class Builder:
                 processed += [p.name for p in pages]
                 manifest = self._manifest(products, digests)
             written = self._write(products, manifest, cache, digests, fresh=set(processed))
-            cache.save(
-                live_sources={str(f.path) for f in files.values()},
-                live_scans={f"{s.kind}:{s.scan.sha}" for s in sources.values()},
-                live_names=set(products),
+            live = (
+                {str(f.path) for f in files.values()},
+                {f"{s.kind}:{s.scan.sha}" for s in sources.values()},
+                set(products),
             )
+            if memo is None:
+                cache.save(live_sources=live[0], live_scans=live[1], live_names=live[2])
+            else:
+                memo.cache, memo.live = cache, live
+                if time.monotonic() - memo.saved_at >= memo.save_every:
+                    memo.flush()
+                memo.files, memo.walk_warnings = files, walk_warnings
+                memo.sources = sources
+                memo.products = {n: (digests[n], p) for n, p in products.items() if n in digests}
+                memo.stats = {"trusted_sources": len(trusted or {}), "trusted_products": len(self._known)}
         except OSError as e:  # a full disk, a read-only or vanished directory: no traceback
             where = str(e.filename) if e.filename else str(self.out)
             inside = where == str(self.out) or where.startswith(str(self.out) + os.sep)
@@ -205,12 +263,16 @@ class Builder:
                 return
 
     # -- reading and scanning ------------------------------------------------
-    def _scan(self, files: dict[str, SourceFile], cache: BuildCache) -> dict[str, _Source]:
-        """Hash and scan every source; unchanged files (same stat) cost one stat()."""
+    def _scan(self, files: dict[str, SourceFile], cache: BuildCache, trusted: dict[str, _Source]) -> dict[str, _Source]:
+        """Hash and scan every source; unchanged files (same stat) cost one stat(), and
+        `trusted` ones (known unchanged, watch mode) nothing."""
         reference = cache.reference()
         known: dict[str, _Source] = {}
         todo: list[tuple[SourceFile, str, os.stat_result]] = []
         for name, f in files.items():
+            if name in trusted:
+                known[name] = trusted[name]
+                continue
             kind = media_types.kind(name)
             try:
                 st = f.path.stat()
@@ -349,6 +411,10 @@ class Builder:
                 products[name] = _product_from_entry(name, published)
                 reused.append(name)
                 continue
+            made = self._known.get(name)
+            if made is not None and made.out_name == out_name:  # made or checked by the last build (watch)
+                products[name] = _product_from_entry(name, made.entry())
+                continue
             cached = cache.product(name, digest, self.out)
             if cached is not None:
                 products[name] = _product_from_entry(name, cached)
@@ -478,6 +544,16 @@ class Builder:
         if self.record_hashes and (written or fresh or manifest_written):
             record_written(self.out, hashes)  # a build that made nothing has nothing to add
         return written
+
+
+def _trusted_sources(memo: BuildMemo | None, changed: Any) -> dict[str, _Source] | None:
+    """The sources the last build saw that are known unchanged, or None: walk and stat all."""
+    if memo is None or changed is None or memo.files is None:
+        return None
+    changed = set(changed)
+    if not changed <= set(memo.files):
+        return None  # a name the last walk did not see: walk again
+    return {n: s for n, s in memo.sources.items() if n not in changed}
 
 
 def _check_reserved(files: dict[str, SourceFile]) -> None:

@@ -47,7 +47,7 @@ try:  # watchdog >= 5 reports chmod/touch as its own event; 4 reports it as modi
 except ImportError:  # pragma: no cover - watchdog 4
     EVENT_TYPE_ATTRIB, FileAttribEvent = None, None
 
-from .builder import BuildResult, build
+from .builder import BuildMemo, BuildResult, build
 from .config import Config
 from .errors import AssetpubError, ConfigError
 from .globs import matches
@@ -165,6 +165,7 @@ class Watcher:
         self._observer: Observer | None = None
         self._thread: threading.Thread | None = None
         self._pool: Pool | None = None  # worker processes kept across rebuilds
+        self._memo = BuildMemo()  # what one build leaves for the next (builder.BuildMemo)
 
     # -- the public surface --------------------------------------------------------
     def start(self) -> Rebuild:
@@ -190,6 +191,10 @@ class Watcher:
             self._cond.notify_all()
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join()
+        try:
+            self._memo.flush()  # the build cache save that watch defers
+        except OSError as e:
+            log.debug("cannot save the build cache: %s", e)
         self._stop_observer()
         if self._pool is not None:
             self._pool.close()
@@ -276,7 +281,8 @@ class Watcher:
         started = time.perf_counter()
         result, error = None, None
         try:
-            result = build(config=self.config, pool=self._pool, record_hashes=False)  # watch never publishes
+            result = build(config=self.config, pool=self._pool, record_hashes=False,  # watch never publishes
+                           memo=self._memo, changed=_modified_only(changes) if number else None)
         except AssetpubError as e:
             if number == 0 and isinstance(e, ConfigError):
                 raise
@@ -379,3 +385,10 @@ def watch_config(config: Config, *, brotli_quality: int | None) -> Config:
         return config
     return config.replace(brotli_quality=brotli_quality)
 
+
+def _modified_only(changes: tuple[Change, ...]) -> set[str] | None:
+    """The names of a batch that only modified existing files, else None (the build then
+    walks the tree again: a file came, went or moved)."""
+    if not changes or any(c.kind != "modified" for c in changes):
+        return None
+    return {c.name for c in changes}
