@@ -188,8 +188,9 @@ class Builder:
         _check_reserved(files)
         self._check_out()
         pipeline = self.pipeline_id()
-        if memo is not None and memo.cache is not None and memo.cache.pipeline == pipeline and memo.cache.path == self.out / CACHE_NAME:
-            cache = memo.cache
+        kept = memo.cache if memo is not None else None
+        if kept is not None and kept.pipeline == pipeline and kept.path == self.out / CACHE_NAME:
+            cache = kept
         else:
             cache = BuildCache(self.out, pipeline)
             if cache.discarded:
