@@ -27,7 +27,7 @@ from .config import Config, load_config
 from .digest import combine, fingerprinted_name, is_pre_digested
 from .errors import BuildError, ConfigError
 from .globs import matches
-from .graph import closure_hashes
+from .graph import closure_hashes, reaching
 from .hashes import record_written, written_entry
 from .load_path import SourceFile, discover
 from .manifest import MANIFEST_NAME, Manifest
@@ -84,15 +84,32 @@ class BuildMemo:
     walk_warnings: list[str] = field(default_factory=list)
     sources: dict[str, _Source] = field(default_factory=dict)
     products: dict[str, tuple[str, Product]] = field(default_factory=dict)  # name -> (digest, product)
-    live: tuple | None = None  # the last save() arguments
+    naming: tuple | None = None  # (closure hashes, digests, output names) of the last build
+    live: _Live | None = None  # what the last build used (the save's arguments, computed when saving)
     saved_at: float = 0.0
     stats: dict[str, int] = field(default_factory=dict)  # what the last build skipped (tests)
 
     def flush(self) -> None:
         """Write the build cache if a save was deferred."""
         if self.cache is not None and self.live is not None:
-            self.cache.save(live_sources=self.live[0], live_scans=self.live[1], live_names=self.live[2])
+            live = self.live
+            self.cache.save(live_sources=live.sources(), live_scans=live.scans(), live_names=set(live.products))
             self.saved_at = time.monotonic()
+
+
+@dataclass(frozen=True)
+class _Live:
+    """What a build used, for BuildCache.save (computed only when the cache is saved)."""
+
+    files: Mapping[str, SourceFile]
+    sources_by_name: Mapping[str, _Source]
+    products: Mapping[str, Any]
+
+    def sources(self) -> set[str]:
+        return {str(f.path) for f in self.files.values()}
+
+    def scans(self) -> set[str]:
+        return {f"{s.kind}:{s.scan.sha}" for s in self.sources_by_name.values()}
 
 
 @dataclass
@@ -197,9 +214,13 @@ class Builder:
                 self.warnings.append(f"{cache.path}: build cache {cache.discarded}; rebuilding it")
             if memo is not None:
                 memo.products.clear()
+                memo.naming = None
         sources = self._scan(files, cache, trusted or {})
         edges, pending = self._resolve(sources)
-        out_names, digests = self._name(sources, edges)
+        previous = memo.naming if trusted is not None and memo.naming is not None else None
+        out_names, digests, closure = self._name(sources, edges, previous, changed=set(files) - set(trusted or ()))
+        if memo is not None:
+            memo.naming = (dict(closure), dict(digests), dict(out_names))
         self._known = {n: p for n, (d, p) in (memo.products.items() if trusted is not None else ()) if digests.get(n) == d}
         try:
             products, processed, reused = self._produce_or_forget(sources, pending, out_names, digests, cache, files)
@@ -211,13 +232,9 @@ class Builder:
                 processed += [p.name for p in pages]
                 manifest = self._manifest(products, digests)
             written = self._write(products, manifest, cache, digests, fresh=set(processed))
-            live = (
-                {str(f.path) for f in files.values()},
-                {f"{s.kind}:{s.scan.sha}" for s in sources.values()},
-                set(products),
-            )
+            live = _Live(files, sources, products)
             if memo is None:
-                cache.save(live_sources=live[0], live_scans=live[1], live_names=live[2])
+                cache.save(live_sources=live.sources(), live_scans=live.scans(), live_names=set(products))
             else:
                 memo.cache, memo.live = cache, live
                 if time.monotonic() - memo.saved_at >= memo.save_every:
@@ -360,12 +377,21 @@ class Builder:
     def _keeps_name(self, name: str) -> bool:
         return matches(name, self.config.keep_names) or is_pre_digested(name)
 
-    def _name(self, sources: dict[str, _Source], edges: dict[str, list[str]]):
-        closure = closure_hashes(edges, {n: s.scan.sha for n, s in sources.items()})
+    def _name(self, sources: dict[str, _Source], edges: dict[str, list[str]], previous=None, *, changed=()):
+        """(output names, digests, closure hashes). With `previous` (the last build's three
+        maps, same files: watch mode) only the names that reach a `changed` one are hashed."""
+        own = {n: s.scan.sha for n, s in sources.items()}
         pipeline = self.pipeline_id()
-        digests = {n: combine(pipeline, n, closure[n]) for n in sources}
-        out_names = {n: n if self._keeps_name(n) else fingerprinted_name(n, digests[n]) for n in sources}
-        return out_names, digests
+        if previous is None:
+            todo, closure, digests, out_names = sources, closure_hashes(edges, own), {}, {}
+        else:
+            todo = reaching(edges, set(changed))
+            closure, digests, out_names = (dict(m) for m in previous)
+            closure.update(closure_hashes(edges, own, only=todo, known=closure))
+        for n in todo:
+            digests[n] = combine(pipeline, n, closure[n])
+            out_names[n] = n if self._keeps_name(n) else fingerprinted_name(n, digests[n])
+        return out_names, digests, closure
 
     def pipeline_id(self) -> str:
         """Everything besides the sources that changes output bytes or names."""

@@ -16,6 +16,7 @@ one build runs. Changes made while a build runs are collected for the next one.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import threading
@@ -280,6 +281,8 @@ class Watcher:
     def _build(self, changes: tuple[Change, ...], *, number: int) -> Rebuild:
         started = time.perf_counter()
         result, error = None, None
+        collecting = gc.isenabled()
+        gc.disable()  # no collection walks the memo's large heap during a rebuild: one follows it
         try:
             result = build(config=self.config, pool=self._pool, record_hashes=False,  # watch never publishes
                            memo=self._memo, changed=_modified_only(changes) if number else None)
@@ -310,6 +313,9 @@ class Watcher:
         with self._cond:
             self._last = rebuild
             self._cond.notify_all()
+        if collecting:
+            gc.enable()
+            gc.collect()  # after the rebuild is out, while the user looks at it
         return rebuild
 
 

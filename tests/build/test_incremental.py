@@ -255,3 +255,26 @@ def test_fresh_checkout_with_a_kept_cache_scans_nothing_again(make_site, build, 
     (src / "css/lonely.css").write_text(".l { color: teal }\n")  # new content is scanned
     build(src, jobs=1)
     assert scanned == [str(src / "css/lonely.css")]
+
+
+def test_closure_hashes_of_the_names_that_reach_a_change_equal_a_full_pass():
+    """Watch mode hashes only what reaches an edited file (graph.reaching); the result must
+    be what hashing the whole graph gives, cycles included."""
+    import random
+
+    from assetpub.graph import closure_hashes, reaching
+
+    rng = random.Random(7)
+    names = [f"n{i}" for i in range(200)]
+    deps = {n: sorted(rng.sample(names, rng.randint(0, 3))) for n in names}  # cycles, self-loops
+    own = {n: f"sha-{n}" for n in names}
+    before = closure_hashes(deps, own)
+    for changed in ({"n3"}, {"n10", "n150"}, set(rng.sample(names, 20))):
+        own = {**own, **{n: own[n] + "'" for n in changed}}
+        full = closure_hashes(deps, own)
+        only = reaching(deps, changed)
+        assert only < set(names) or len(changed) == 20
+        partial = {**before, **closure_hashes(deps, own, only=only, known=before)}
+        assert partial == full
+        assert any(full[n] != before[n] for n in changed)
+        before = full
