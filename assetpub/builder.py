@@ -75,8 +75,12 @@ class BuildMemo:
     edit costs what it changes: the build cache stays in memory (not re-read, and saved
     at most every `save_every` seconds and by `flush()`), and when the next build is told
     exactly which files were modified (`build(..., changed=names)`, no file created,
-    deleted or moved) the tree is not walked again, unchanged sources are not stat()ed
-    and products the previous build made or checked are not stat()ed either."""
+    deleted or moved) the tree is not walked again, unchanged sources are not stat()ed,
+    products the previous build made or checked are not stat()ed either, and only the
+    names that reach a modified file get their fingerprints computed again.
+
+    A build with a memo does not write the build cache: the caller does, with `flush()`
+    (when `due()`, after the result is out, and at the end)."""
 
     save_every: float = 5.0
     cache: BuildCache | None = None
@@ -89,12 +93,15 @@ class BuildMemo:
     saved_at: float = 0.0
     stats: dict[str, int] = field(default_factory=dict)  # what the last build skipped (tests)
 
+    def due(self) -> bool:
+        return self.live is not None and time.monotonic() - self.saved_at >= self.save_every
+
     def flush(self) -> None:
         """Write the build cache if a save was deferred."""
         if self.cache is not None and self.live is not None:
             live = self.live
             self.cache.save(live_sources=live.sources(), live_scans=live.scans(), live_names=set(live.products))
-            self.saved_at = time.monotonic()
+            self.saved_at, self.live = time.monotonic(), None
 
 
 @dataclass(frozen=True)
@@ -236,9 +243,7 @@ class Builder:
             if memo is None:
                 cache.save(live_sources=live.sources(), live_scans=live.scans(), live_names=set(products))
             else:
-                memo.cache, memo.live = cache, live
-                if time.monotonic() - memo.saved_at >= memo.save_every:
-                    memo.flush()
+                memo.cache, memo.live = cache, live  # saved by the caller: memo.flush()
                 memo.files, memo.walk_warnings = files, walk_warnings
                 memo.sources = sources
                 memo.products = {n: (digests[n], p) for n, p in products.items() if n in digests}

@@ -313,10 +313,20 @@ class Watcher:
         with self._cond:
             self._last = rebuild
             self._cond.notify_all()
+        self._after(number, collecting)
+        return rebuild
+
+    def _after(self, number: int, collecting: bool) -> None:
+        """Housekeeping once a rebuild is out: the deferred cache save, young garbage (and
+        every 50 rebuilds all of it), so that none of it delays the next rebuild much."""
         if collecting:
             gc.enable()
-            gc.collect()  # after the rebuild is out, while the user looks at it
-        return rebuild
+            gc.collect(2 if number % 50 == 0 else 1)
+        if self._memo.due():
+            try:
+                self._memo.flush()
+            except OSError as e:  # a full disk: the cache is only an accelerator
+                log.debug("cannot save the build cache: %s", e)
 
 
 class _Filter:
