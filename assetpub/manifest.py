@@ -16,6 +16,7 @@ from .errors import AssetNotFound, ManifestError
 from .header_value import header_problem
 from .safe_path import key_problem
 
+_ENCODER = json.JSONEncoder(sort_keys=True, ensure_ascii=False)
 MANIFEST_NAME = "assetpub-manifest.json"
 FORMAT_VERSION = 1
 
@@ -101,9 +102,7 @@ class Manifest:
 
         One line per asset keeps diffs readable and lets the C encoder do the work (an
         indented dump runs the pure-Python encoder, a third of a no-op rebuild)."""
-        def dump(value: Any) -> str:
-            return json.dumps(value, sort_keys=True, ensure_ascii=False)
-
+        dump = _ENCODER.encode  # one encoder: json.dumps(**options) would build one per call
         data = self.to_dict()
         assets = data.pop("assets")
         lines = [f"  {dump(key)}: {dump(value)}," for key, value in sorted(data.items())]
