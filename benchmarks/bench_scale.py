@@ -213,13 +213,18 @@ def main() -> None:
     try:
         moto.bucket(BUCKET)
         results = {n: bench_size(n, args.scale, root, args, moto, counter) for n in sizes}
+        print()
+        print(table(results), flush=True)
     finally:
         counter.stop()
-        moto.stop()
+        moto.proc.terminate()
+        try:
+            moto.proc.wait(60)  # a server holding 100k objects takes a while to go
+        except subprocess.TimeoutExpired:
+            moto.proc.kill()
+            moto.proc.wait()
         if not args.keep:
             shutil.rmtree(root, ignore_errors=True)
-    print()
-    print(table(results))
 
 
 if __name__ == "__main__":
