@@ -89,6 +89,8 @@ class BuildMemo:
     sources: dict[str, _Source] = field(default_factory=dict)
     products: dict[str, tuple[str, Product]] = field(default_factory=dict)  # name -> (digest, product)
     naming: tuple | None = None  # (closure hashes, digests, output names) of the last build
+    manifest_lines: dict = field(default_factory=dict)  # name -> (digest, its manifest line)
+    resolved: dict = field(default_factory=dict)  # name -> (edges, pending edits, warnings, misses)
     live: _Live | None = None  # what the last build used (the save's arguments, computed when saving)
     saved_at: float = 0.0
     stats: dict[str, int] = field(default_factory=dict)  # what the last build skipped (tests)
@@ -198,6 +200,7 @@ class Builder:
         self.record_hashes = record_hashes
         self.warnings: list[str] = []
         self._known: dict[str, Product] = {}
+        self._manifest_lines: dict | None = None  # the memo's, in watch mode
 
     # -- the steps, in order -------------------------------------------------
     def run(self, *, memo: BuildMemo | None = None, changed: Any = None) -> BuildResult:
@@ -222,8 +225,12 @@ class Builder:
             if memo is not None:
                 memo.products.clear()
                 memo.naming = None
+                memo.manifest_lines.clear()
         sources = self._scan(files, cache, trusted or {})
-        edges, pending = self._resolve(sources)
+        if memo is not None and trusted is None:
+            memo.resolved = {}  # the files may have changed: resolved afresh
+        edges, pending = self._resolve(sources, memo.resolved if memo is not None else None, trusted or {})
+        self._manifest_lines = memo.manifest_lines if memo is not None else None
         previous = memo.naming if trusted is not None and memo.naming is not None else None
         out_names, digests, closure = self._name(sources, edges, previous, changed=set(files) - set(trusted or ()))
         if memo is not None:
@@ -346,14 +353,23 @@ class Builder:
             cache.remember_source(str(f.path), st, sha, reference)
         return rest
 
-    def _resolve(self, sources: dict[str, _Source]):
-        """Edges of the reference graph, and per file the pending edits (ref row, LocalRef or None)."""
+    def _resolve(self, sources: dict[str, _Source], resolved: dict | None = None, trusted=()):
+        """Edges of the reference graph, and per file the pending edits (ref row, LocalRef or None).
+
+        `resolved` (watch mode: name -> what this found for it, kept across builds of the
+        same files) is reused for the `trusted` names and refreshed for the others."""
         edges: dict[str, list[str]] = {}
         pending: dict[str, list] = {}
         missing: list[str] = []
         for name, source in sources.items():
+            if resolved is not None and name in trusted and name in resolved:
+                edges[name], pending[name], notes, misses = resolved[name]
+                self.warnings.extend(notes)
+                missing.extend(misses)
+                continue
             targets: set[str] = set()
             todo = pending[name] = []
+            notes, misses = [], []
             for row in source.scan.refs:
                 url, kind, line = row[0], row[3], row[6]
                 target = local_target(url, name, self.base_path, kind=kind)
@@ -365,11 +381,15 @@ class Builder:
                 elif kind == "navigation":
                     continue  # a link to a page that is not an asset
                 elif kind == "sourcemap":
-                    self.warnings.append(f"{source.file.path}:{line}: source map '{url}' not found; comment removed")
+                    notes.append(f"{source.file.path}:{line}: source map '{url}' not found; comment removed")
                     todo.append((row, None))
                 else:
-                    missing.append(f"{source.file.path}:{line}: missing reference '{url}'")
+                    misses.append(f"{source.file.path}:{line}: missing reference '{url}'")
             edges[name] = sorted(targets)
+            self.warnings.extend(notes)
+            missing.extend(misses)
+            if resolved is not None:
+                resolved[name] = (edges[name], todo, notes, misses)
         if missing and self.config.strict:
             more = f" (and {len(missing) - 1} more, listed below)" if len(missing) > 1 else ""
             error = BuildError(missing[0] + more)
@@ -569,7 +589,7 @@ class Builder:
                 hashes[rel] = written_entry(path, data)
         for name in sorted(fresh):
             cache.remember_product(name, digests[name], products[name].entry(), self.out)
-        data = manifest.to_json()
+        data = manifest.to_json(lines=self._manifest_lines)
         manifest_written = write_if_changed(self.out / MANIFEST_NAME, data)
         hashes[MANIFEST_NAME] = written_entry(self.out / MANIFEST_NAME, data)
         record_history(self.out, data)
