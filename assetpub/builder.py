@@ -91,6 +91,7 @@ class BuildMemo:
     naming: tuple | None = None  # (closure hashes, digests, output names) of the last build
     manifest_lines: dict = field(default_factory=dict)  # name -> (digest, its manifest line)
     resolved: dict = field(default_factory=dict)  # name -> (edges, pending edits, warnings, misses)
+    entries: dict = field(default_factory=dict)  # name -> (digest, output name, manifest entry)
     live: _Live | None = None  # what the last build used (the save's arguments, computed when saving)
     saved_at: float = 0.0
     stats: dict[str, int] = field(default_factory=dict)  # what the last build skipped (tests)
@@ -201,6 +202,7 @@ class Builder:
         self.warnings: list[str] = []
         self._known: dict[str, Product] = {}
         self._manifest_lines: dict | None = None  # the memo's, in watch mode
+        self._entries: dict | None = None  # the memo's, in watch mode
 
     # -- the steps, in order -------------------------------------------------
     def run(self, *, memo: BuildMemo | None = None, changed: Any = None) -> BuildResult:
@@ -226,11 +228,13 @@ class Builder:
                 memo.products.clear()
                 memo.naming = None
                 memo.manifest_lines.clear()
+                memo.entries.clear()
         sources = self._scan(files, cache, trusted or {})
         if memo is not None and trusted is None:
             memo.resolved = {}  # the files may have changed: resolved afresh
         edges, pending = self._resolve(sources, memo.resolved if memo is not None else None, trusted or {})
         self._manifest_lines = memo.manifest_lines if memo is not None else None
+        self._entries = memo.entries if memo is not None else None
         previous = memo.naming if trusted is not None and memo.naming is not None else None
         out_names, digests, closure = self._name(sources, edges, previous, changed=set(files) - set(trusted or ()))
         if memo is not None:
@@ -253,7 +257,11 @@ class Builder:
                 memo.cache, memo.live = cache, live  # saved by the caller: memo.flush()
                 memo.files, memo.walk_warnings = files, walk_warnings
                 memo.sources = sources
-                memo.products = {n: (digests[n], p) for n, p in products.items() if n in digests}
+                fresh = set(processed)
+                memo.products = {
+                    n: (digests[n], _product_from_entry(n, p.entry()) if n in fresh or p.files or p.hashes else p)
+                    for n, p in products.items() if n in digests
+                }
                 memo.stats = {"trusted_sources": len(trusted or {}), "trusted_products": len(self._known)}
         except OSError as e:  # a full disk, a read-only or vanished directory: no traceback
             where = str(e.filename) if e.filename else str(self.out)
@@ -465,7 +473,7 @@ class Builder:
                 continue
             made = self._known.get(name)
             if made is not None and made.out_name == out_name:  # made or checked by the last build (watch)
-                products[name] = _product_from_entry(name, made.entry())
+                products[name] = made  # holds no bytes: see the memo's update in run()
                 continue
             cached = cache.product(name, digest, self.out)
             if cached is not None:
@@ -552,7 +560,13 @@ class Builder:
     # -- manifest and output -------------------------------------------------------
     def _manifest(self, products: dict[str, Product], digests: dict[str, str]) -> Manifest:
         assets = {}
+        known = self._entries  # watch mode: name -> (digest, out name, entry) of the last build
         for name, p in sorted(products.items()):
+            if known is not None:
+                seen = known.get(name)
+                if seen is not None and seen[0] == digests[name] and seen[1] == p.out_name:
+                    assets[name] = seen[2]
+                    continue
             fingerprinted = p.out_name != name or is_pre_digested(name)
             assets[name] = {
                 **p.entry(),
@@ -561,6 +575,8 @@ class Builder:
                 "digest": digests[name],
                 "fingerprinted": fingerprinted,
             }
+            if known is not None:
+                known[name] = (digests[name], p.out_name, assets[name])
         return Manifest(
             base_url=self.config.base_url,
             assets=assets,
