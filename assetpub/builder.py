@@ -21,13 +21,13 @@ from urllib.parse import urlsplit
 
 from . import __version__, compilers, compress, media_types
 from . import minify as minifier
-from .cache import BuildCache
+from .cache import CACHE_NAME, BuildCache
 from .compilers.urls import local_target, rewritten
 from .config import Config, load_config
 from .digest import combine, fingerprinted_name, is_pre_digested
 from .errors import BuildError, ConfigError
 from .globs import matches
-from .graph import closure_hashes
+from .graph import closure_hashes, reaching
 from .hashes import record_written, written_entry
 from .load_path import SourceFile, discover
 from .manifest import MANIFEST_NAME, Manifest
@@ -73,6 +73,59 @@ class BuildResult:
 
 
 @dataclass
+class BuildMemo:
+    """What a build leaves for the next one in the same process (watch mode), so that an
+    edit costs what it changes: the build cache stays in memory (not re-read, and saved
+    at most every `save_every` seconds and by `flush()`), and when the next build is told
+    exactly which files were modified (`build(..., changed=names)`, no file created,
+    deleted or moved) the tree is not walked again, unchanged sources are not stat()ed,
+    products the previous build made or checked are not stat()ed either, and only the
+    names that reach a modified file get their fingerprints computed again.
+
+    A build with a memo does not write the build cache: the caller does, with `flush()`
+    (when `due()`, after the result is out, and at the end)."""
+
+    save_every: float = 5.0
+    cache: BuildCache | None = None
+    files: dict[str, SourceFile] | None = None  # the last walk; None: walk again
+    walk_warnings: list[str] = field(default_factory=list)
+    sources: dict[str, _Source] = field(default_factory=dict)
+    products: dict[str, tuple[str, Product]] = field(default_factory=dict)  # name -> (digest, product)
+    naming: tuple | None = None  # (closure hashes, digests, output names) of the last build
+    manifest_lines: dict = field(default_factory=dict)  # name -> (digest, its manifest line)
+    resolved: dict = field(default_factory=dict)  # name -> (edges, pending edits, warnings, misses)
+    entries: dict = field(default_factory=dict)  # name -> (digest, output name, manifest entry)
+    live: _Live | None = None  # what the last build used (the save's arguments, computed when saving)
+    saved_at: float = 0.0
+    stats: dict[str, int] = field(default_factory=dict)  # what the last build skipped (tests)
+
+    def due(self) -> bool:
+        return self.live is not None and time.monotonic() - self.saved_at >= self.save_every
+
+    def flush(self) -> None:
+        """Write the build cache if a save was deferred."""
+        if self.cache is not None and self.live is not None:
+            live = self.live
+            self.cache.save(live_sources=live.sources(), live_scans=live.scans(), live_names=set(live.products))
+            self.saved_at, self.live = time.monotonic(), None
+
+
+@dataclass(frozen=True)
+class _Live:
+    """What a build used, for BuildCache.save (computed only when the cache is saved)."""
+
+    files: Mapping[str, SourceFile]
+    sources_by_name: Mapping[str, _Source]
+    products: Mapping[str, Any]
+
+    def sources(self) -> set[str]:
+        return {str(f.path) for f in self.files.values()}
+
+    def scans(self) -> set[str]:
+        return {f"{s.kind}:{s.scan.sha}" for s in self.sources_by_name.values()}
+
+
+@dataclass
 class _Source:
     file: SourceFile
     kind: str
@@ -90,6 +143,8 @@ def build(
     pool: Pool | None = None,
     progress: Progress | None = None,
     record_hashes: bool = True,
+    memo: BuildMemo | None = None,
+    changed: Any = None,
     **options: Any,
 ) -> BuildResult:
     """Build assets: `build(["assets"], out="build", base_url="/static/")`, or `build(config=cfg)`.
@@ -103,7 +158,9 @@ def build(
     across builds (watch mode). `progress(phase, done, total)` is called as work finishes.
     `record_hashes` keeps the SHA-256 of every file written in OUT/.assetpub, so that
     publishing the build does not read it again (watch mode, which never publishes,
-    turns it off).
+    turns it off). `memo` (a BuildMemo kept by the caller) and `changed` (the logical
+    names of the only files modified since the last build with that memo, or None when
+    unknown) make repeated builds in one process cost what changed (watch mode).
     """
     if config is None:
         if isinstance(sources, (str, Path)):
@@ -112,7 +169,13 @@ def build(
     own_pool = pool is None
     pool = pool or Pool(config.jobs)
     try:
-        return Builder(config, reuse=reuse, pool=pool, progress=progress, record_hashes=record_hashes).run()
+        builder = Builder(config, reuse=reuse, pool=pool, progress=progress, record_hashes=record_hashes)
+        try:
+            return builder.run(memo=memo, changed=changed)
+        except BaseException:
+            if memo is not None:
+                memo.files = None  # the failed build's changes are not in the memo: walk again
+            raise
     finally:
         if own_pool:
             pool.close()
@@ -141,21 +204,46 @@ class Builder:
         self.record_hashes = record_hashes
         self.warnings: list[str] = []
         self.notes: list[str] = []
+        self._known: dict[str, Product] = {}
+        self._manifest_lines: dict | None = None  # the memo's, in watch mode
+        self._entries: dict | None = None  # the memo's, in watch mode
 
     # -- the steps, in order -------------------------------------------------
-    def run(self) -> BuildResult:
+    def run(self, *, memo: BuildMemo | None = None, changed: Any = None) -> BuildResult:
         started = time.perf_counter()
-        skip = [self.out] + ([self.config.pages] if self.config.pages is not None else [])
-        files, walk_warnings = discover(self.config.sources, exclude=self.config.exclude, skip=skip)
+        trusted = _trusted_sources(memo, changed)
+        if trusted is not None:
+            files, walk_warnings = memo.files, memo.walk_warnings
+        else:
+            skip = [self.out] + ([self.config.pages] if self.config.pages is not None else [])
+            files, walk_warnings = discover(self.config.sources, exclude=self.config.exclude, skip=skip)
         self.warnings.extend(walk_warnings)
         _check_reserved(files)
         self._check_out()
-        cache = BuildCache(self.out, self.pipeline_id())
-        if cache.discarded:
-            self.warnings.append(f"{cache.path}: build cache {cache.discarded}; rebuilding it")
-        sources = self._scan(files, cache)
-        edges, pending = self._resolve(sources)
-        out_names, digests = self._name(sources, edges)
+        pipeline = self.pipeline_id()
+        kept = memo.cache if memo is not None else None
+        if kept is not None and kept.pipeline == pipeline and kept.path == self.out / CACHE_NAME:
+            cache = kept
+        else:
+            cache = BuildCache(self.out, pipeline)
+            if cache.discarded:
+                self.warnings.append(f"{cache.path}: build cache {cache.discarded}; rebuilding it")
+            if memo is not None:
+                memo.products.clear()
+                memo.naming = None
+                memo.manifest_lines.clear()
+                memo.entries.clear()
+        sources = self._scan(files, cache, trusted or {})
+        if memo is not None and trusted is None:
+            memo.resolved = {}  # the files may have changed: resolved afresh
+        edges, pending = self._resolve(sources, memo.resolved if memo is not None else None, trusted or {})
+        self._manifest_lines = memo.manifest_lines if memo is not None else None
+        self._entries = memo.entries if memo is not None else None
+        previous = memo.naming if trusted is not None and memo.naming is not None else None
+        out_names, digests, closure = self._name(sources, edges, previous, changed=set(files) - set(trusted or ()))
+        if memo is not None:
+            memo.naming = (dict(closure), dict(digests), dict(out_names))
+        self._known = {n: p for n, (d, p) in (memo.products.items() if trusted is not None else ()) if digests.get(n) == d}
         try:
             products, processed, reused = self._produce_or_forget(sources, pending, out_names, digests, cache, files)
             manifest = self._manifest(products, digests)
@@ -166,11 +254,19 @@ class Builder:
                 processed += [p.name for p in pages]
                 manifest = self._manifest(products, digests)
             written = self._write(products, manifest, cache, digests, fresh=set(processed))
-            cache.save(
-                live_sources={str(f.path) for f in files.values()},
-                live_scans={f"{s.kind}:{s.scan.sha}" for s in sources.values()},
-                live_names=set(products),
-            )
+            live = _Live(files, sources, products)
+            if memo is None:
+                cache.save(live_sources=live.sources(), live_scans=live.scans(), live_names=set(products))
+            else:
+                memo.cache, memo.live = cache, live  # saved by the caller: memo.flush()
+                memo.files, memo.walk_warnings = files, walk_warnings
+                memo.sources = sources
+                fresh = set(processed)
+                memo.products = {
+                    n: (digests[n], _product_from_entry(n, p.entry()) if n in fresh or p.files or p.hashes else p)
+                    for n, p in products.items() if n in digests
+                }
+                memo.stats = {"trusted_sources": len(trusted or {}), "trusted_products": len(self._known)}
         except OSError as e:  # a full disk, a read-only or vanished directory: no traceback
             where = str(e.filename) if e.filename else str(self.out)
             inside = where == str(self.out) or where.startswith(str(self.out) + os.sep)
@@ -210,12 +306,16 @@ class Builder:
                 return
 
     # -- reading and scanning ------------------------------------------------
-    def _scan(self, files: dict[str, SourceFile], cache: BuildCache) -> dict[str, _Source]:
-        """Hash and scan every source; unchanged files (same stat) cost one stat()."""
+    def _scan(self, files: dict[str, SourceFile], cache: BuildCache, trusted: dict[str, _Source]) -> dict[str, _Source]:
+        """Hash and scan every source; unchanged files (same stat) cost one stat(), and
+        `trusted` ones (known unchanged, watch mode) nothing."""
         reference = cache.reference()
         known: dict[str, _Source] = {}
         todo: list[tuple[SourceFile, str, os.stat_result]] = []
         for name, f in files.items():
+            if name in trusted:
+                known[name] = trusted[name]
+                continue
             kind = media_types.kind(name)
             try:
                 st = f.path.stat()
@@ -266,14 +366,23 @@ class Builder:
             cache.remember_source(str(f.path), st, sha, reference)
         return rest
 
-    def _resolve(self, sources: dict[str, _Source]):
-        """Edges of the reference graph, and per file the pending edits (ref row, LocalRef or None)."""
+    def _resolve(self, sources: dict[str, _Source], resolved: dict | None = None, trusted=()):
+        """Edges of the reference graph, and per file the pending edits (ref row, LocalRef or None).
+
+        `resolved` (watch mode: name -> what this found for it, kept across builds of the
+        same files) is reused for the `trusted` names and refreshed for the others."""
         edges: dict[str, list[str]] = {}
         pending: dict[str, list] = {}
         missing: list[str] = []
         for name, source in sources.items():
+            if resolved is not None and name in trusted and name in resolved:
+                edges[name], pending[name], notes, misses = resolved[name]
+                self.warnings.extend(notes)
+                missing.extend(misses)
+                continue
             targets: set[str] = set()
             todo = pending[name] = []
+            notes, misses = [], []
             for row in source.scan.refs:
                 url, kind, line = row[0], row[3], row[6]
                 target = local_target(url, name, self.base_path, kind=kind)
@@ -285,11 +394,15 @@ class Builder:
                 elif kind == "navigation":
                     continue  # a link to a page that is not an asset
                 elif kind == "sourcemap":
-                    self.warnings.append(f"{source.file.path}:{line}: source map '{url}' not found; comment removed")
+                    notes.append(f"{source.file.path}:{line}: source map '{url}' not found; comment removed")
                     todo.append((row, None))
                 else:
-                    missing.append(f"{source.file.path}:{line}: missing reference '{url}'")
+                    misses.append(f"{source.file.path}:{line}: missing reference '{url}'")
             edges[name] = sorted(targets)
+            self.warnings.extend(notes)
+            missing.extend(misses)
+            if resolved is not None:
+                resolved[name] = (edges[name], todo, notes, misses)
         if missing and self.config.strict:
             more = f" (and {len(missing) - 1} more, listed below)" if len(missing) > 1 else ""
             error = BuildError(missing[0] + more)
@@ -302,12 +415,21 @@ class Builder:
     def _keeps_name(self, name: str) -> bool:
         return matches(name, self.config.keep_names) or is_pre_digested(name)
 
-    def _name(self, sources: dict[str, _Source], edges: dict[str, list[str]]):
-        closure = closure_hashes(edges, {n: s.scan.sha for n, s in sources.items()})
+    def _name(self, sources: dict[str, _Source], edges: dict[str, list[str]], previous=None, *, changed=()):
+        """(output names, digests, closure hashes). With `previous` (the last build's three
+        maps, same files: watch mode) only the names that reach a `changed` one are hashed."""
+        own = {n: s.scan.sha for n, s in sources.items()}
         pipeline = self.pipeline_id()
-        digests = {n: combine(pipeline, n, closure[n]) for n in sources}
-        out_names = {n: n if self._keeps_name(n) else fingerprinted_name(n, digests[n]) for n in sources}
-        return out_names, digests
+        if previous is None:
+            todo, closure, digests, out_names = sources, closure_hashes(edges, own), {}, {}
+        else:
+            todo = reaching(edges, set(changed))
+            closure, digests, out_names = (dict(m) for m in previous)
+            closure.update(closure_hashes(edges, own, only=todo, known=closure))
+        for n in todo:
+            digests[n] = combine(pipeline, n, closure[n])
+            out_names[n] = n if self._keeps_name(n) else fingerprinted_name(n, digests[n])
+        return out_names, digests, closure
 
     def pipeline_id(self) -> str:
         """Everything besides the sources that changes output bytes or names."""
@@ -354,6 +476,10 @@ class Builder:
             if published is not None and published.get("path") == out_name:
                 products[name] = _product_from_entry(name, published)
                 reused.append(name)
+                continue
+            made = self._known.get(name)
+            if made is not None and made.out_name == out_name:  # made or checked by the last build (watch)
+                products[name] = made  # holds no bytes: see the memo's update in run()
                 continue
             cached = cache.product(name, digest, self.out)
             if cached is not None:
@@ -445,7 +571,13 @@ class Builder:
     # -- manifest and output -------------------------------------------------------
     def _manifest(self, products: dict[str, Product], digests: dict[str, str]) -> Manifest:
         assets = {}
+        known = self._entries  # watch mode: name -> (digest, out name, entry) of the last build
         for name, p in sorted(products.items()):
+            if known is not None:
+                seen = known.get(name)
+                if seen is not None and seen[0] == digests[name] and seen[1] == p.out_name:
+                    assets[name] = seen[2]
+                    continue
             fingerprinted = p.out_name != name or is_pre_digested(name)
             assets[name] = {
                 **p.entry(),
@@ -454,6 +586,8 @@ class Builder:
                 "digest": digests[name],
                 "fingerprinted": fingerprinted,
             }
+            if known is not None:
+                known[name] = (digests[name], p.out_name, assets[name])
         return Manifest(
             base_url=self.config.base_url,
             assets=assets,
@@ -482,13 +616,23 @@ class Builder:
                 hashes[rel] = written_entry(path, data)
         for name in sorted(fresh):
             cache.remember_product(name, digests[name], products[name].entry(), self.out)
-        data = manifest.to_json()
-        write_if_changed(self.out / MANIFEST_NAME, data)
+        data = manifest.to_json(lines=self._manifest_lines)
+        manifest_written = write_if_changed(self.out / MANIFEST_NAME, data)
         hashes[MANIFEST_NAME] = written_entry(self.out / MANIFEST_NAME, data)
         record_history(self.out, data)
-        if self.record_hashes:
-            record_written(self.out, hashes)
+        if self.record_hashes and (written or fresh or manifest_written):
+            record_written(self.out, hashes)  # a build that made nothing has nothing to add
         return written
+
+
+def _trusted_sources(memo: BuildMemo | None, changed: Any) -> dict[str, _Source] | None:
+    """The sources the last build saw that are known unchanged, or None: walk and stat all."""
+    if memo is None or changed is None or memo.files is None:
+        return None
+    changed = set(changed)
+    if not changed <= set(memo.files):
+        return None  # a name the last walk did not see: walk again
+    return {n: s for n, s in memo.sources.items() if n not in changed}
 
 
 def _check_reserved(files: dict[str, SourceFile]) -> None:

@@ -47,6 +47,7 @@ class BuildCache:
         self.products: dict[str, dict[str, Any]] = {}
         self.discarded: str | None = None
         self._raw: bytes | None = None  # the file as read: a save that changes nothing writes nothing
+        self._dirty = False  # anything remembered or forgotten since it was read
         self._load()
 
     def _load(self) -> None:
@@ -70,6 +71,7 @@ class BuildCache:
             self.scans = data["scans"]
         if data.get("pipeline") == self.pipeline:
             self.products = data["products"]
+        self._dirty = data.get("scanners") != REVISION or data.get("pipeline") != self.pipeline
 
     # -- sources -------------------------------------------------------------
     def source_sha(self, path: str, st: os.stat_result) -> str | None:
@@ -85,6 +87,7 @@ class BuildCache:
         return Reference(state if state.is_dir() else None)
 
     def remember_source(self, path: str, st: os.stat_result, sha: str, reference: Reference) -> None:
+        self._dirty = True
         if reference.settled(st):
             self.sources[path] = [*stamp(st), sha]
         else:
@@ -92,6 +95,7 @@ class BuildCache:
 
     def forget_source(self, path: str) -> None:
         """The file is not what its stat entry says (it changed while being built)."""
+        self._dirty = True
         self.sources.pop(path, None)
 
     def scan(self, key: str) -> list | None:
@@ -106,6 +110,7 @@ class BuildCache:
         with millions of url() would bloat the cache for every later build; it is
         scanned again instead."""
         if len(value[0]) <= MAX_SCAN_REFS:
+            self._dirty = True
             self.scans[key] = value
 
     # -- products --------------------------------------------------------------
@@ -124,9 +129,10 @@ class BuildCache:
         expected = {entry.get("path")} | {v.get("path") for v in encodings.values()}
         if set(files) != expected or not all(is_safe_key(rel) for rel in files):
             return None  # a tampered cache never puts a path outside OUT into the manifest
+        root = os.fspath(out)
         for rel, recorded in files.items():
             try:
-                st = (out / rel).stat()
+                st = os.stat(os.path.join(root, rel))
             except OSError:
                 return None
             if [st.st_size, st.st_mtime_ns] != recorded:
@@ -139,10 +145,20 @@ class BuildCache:
         for rel in [entry["path"], *(v["path"] for v in entry.get("encodings", {}).values())]:
             st = (out / rel).stat()
             files[rel] = [st.st_size, st.st_mtime_ns]
+        self._dirty = True
         self.products[name] = {"digest": digest, "entry": entry, "files": files}
 
     def save(self, *, live_sources: set[str], live_scans: set[str], live_names: set[str]) -> None:
         """Write the cache, keeping only what the build that just ran used."""
+        if (
+            self._raw is not None
+            and not self._dirty
+            and self.discarded is None
+            and live_sources.issuperset(self.sources)
+            and live_scans.issuperset(self.scans)
+            and live_names.issuperset(self.products)
+        ):
+            return  # as read, nothing to drop: not even serialised again
         data = {
             "format": FORMAT,
             "pipeline": self.pipeline,

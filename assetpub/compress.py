@@ -1,4 +1,10 @@
-"""Precompressed variants: brotli and gzip, deterministic, kept only when they pay."""
+"""Precompressed variants: brotli and gzip, deterministic, for every compressible file.
+
+The rule is uniform (docs/fingerprints.md): every file of a compressible type gets a
+variant for each enabled encoding, even a tiny file or one that does not shrink. An
+edge can then know which variants exist from the extension alone, without a list of
+files (docs/edge.md: the CloudFront function needs no per-file table).
+"""
 
 from __future__ import annotations
 
@@ -7,8 +13,7 @@ import io
 
 import brotli
 
-MIN_SIZE = 128  # bytes: below this a variant is not worth a request/object
-MAX_RATIO = 0.95  # keep a variant only if it is at most 95% of the original
+RULE = "variants: every compressible file"  # part of the pipeline id (compress.version())
 
 
 def gzip_bytes(data: bytes, level: int = 9) -> bytes:
@@ -24,19 +29,12 @@ def brotli_bytes(data: bytes, quality: int = 11) -> bytes:
 
 
 def variants(data: bytes, *, use_brotli: bool, use_gzip: bool, brotli_quality: int = 11) -> dict[str, bytes]:
-    """{'br': …, 'gzip': …} for the encodings worth keeping."""
+    """{'br': …, 'gzip': …}: one variant per enabled encoding, whatever it saves."""
     out: dict[str, bytes] = {}
-    if len(data) < MIN_SIZE:
-        return out
-    limit = len(data) * MAX_RATIO
     if use_brotli:
-        br = brotli_bytes(data, brotli_quality)
-        if len(br) <= limit:
-            out["br"] = br
+        out["br"] = brotli_bytes(data, brotli_quality)
     if use_gzip:
-        gz = gzip_bytes(data)
-        if len(gz) <= limit:
-            out["gzip"] = gz
+        out["gzip"] = gzip_bytes(data)
     return out
 
 
@@ -44,4 +42,4 @@ EXTENSIONS = {"br": ".br", "gzip": ".gz"}
 
 
 def version() -> str:
-    return f"brotli {getattr(brotli, '__version__', '?')}"
+    return f"brotli {getattr(brotli, '__version__', '?')}; {RULE}"

@@ -56,16 +56,43 @@ def strongly_connected(deps: Mapping[str, Sequence[str]]) -> list[list[str]]:
     return out
 
 
-def closure_hashes(deps: Mapping[str, Sequence[str]], own: Mapping[str, str]) -> dict[str, str]:
-    """name -> hash of everything the name reaches (itself included), cycles included."""
+def closure_hashes(
+    deps: Mapping[str, Sequence[str]], own: Mapping[str, str], *, only: set[str] | None = None,
+    known: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """name -> hash of everything the name reaches (itself included), cycles included.
+
+    With `only` (every name that reaches a changed one) and `known` (the previous hashes,
+    still right for every other name, since nothing they reach changed), only the names
+    in `only` are hashed again (watch mode) and only those are returned."""
+    if only is not None:
+        sub = {n: [d for d in deps.get(n, ()) if d in only] for n in only}
+    else:
+        sub, known = deps, {}
     comp_of: dict[str, int] = {}
     comp_hash: list[str] = []
-    for i, component in enumerate(strongly_connected(deps)):
+    for i, component in enumerate(strongly_connected(sub)):
         for member in component:
             comp_of[member] = i
         outside = sorted(
-            {comp_hash[comp_of[d]] for m in component for d in deps.get(m, ()) if comp_of.get(d, i) != i}
+            {comp_hash[comp_of[d]] if d in comp_of else known[d]
+             for m in component for d in deps.get(m, ()) if comp_of.get(d, -1) != i}
         )
         members = [f"{m}\t{own[m]}" for m in component]
         comp_hash.append(combine("component", *members, "refs", *outside))
-    return {name: comp_hash[comp_of[name]] for name in deps}
+    return {name: comp_hash[comp_of[name]] for name in sub}
+
+
+def reaching(deps: Mapping[str, Sequence[str]], targets: set[str]) -> set[str]:
+    """The names that reach any of `targets` (the targets included)."""
+    importers: dict[str, list[str]] = {}
+    for name, ds in deps.items():
+        for d in ds:
+            importers.setdefault(d, []).append(name)
+    seen, todo = set(targets), list(targets)
+    while todo:
+        for importer in importers.get(todo.pop(), ()):
+            if importer not in seen:
+                seen.add(importer)
+                todo.append(importer)
+    return seen

@@ -16,6 +16,7 @@ from .errors import AssetNotFound, ManifestError
 from .header_value import header_problem
 from .safe_path import key_problem
 
+_ENCODER = json.JSONEncoder(sort_keys=True, ensure_ascii=False)
 MANIFEST_NAME = "assetpub-manifest.json"
 FORMAT_VERSION = 1
 
@@ -96,19 +97,29 @@ class Manifest:
     def to_dict(self) -> dict[str, Any]:
         return {"version": FORMAT_VERSION, "base_url": self.base_url, **self.extra, "assets": dict(self.assets)}
 
-    def to_json(self) -> bytes:
+    def to_json(self, *, lines: dict[str, tuple[str, str]] | None = None) -> bytes:
         """Deterministic JSON: header keys sorted, then one asset per line in name order.
 
         One line per asset keeps diffs readable and lets the C encoder do the work (an
-        indented dump runs the pure-Python encoder, a third of a no-op rebuild)."""
-        def dump(value: Any) -> str:
-            return json.dumps(value, sort_keys=True, ensure_ascii=False)
-
+        indented dump runs the pure-Python encoder, a third of a no-op rebuild).
+        `lines` ({name: (digest, line)}, kept by the caller across builds of one config:
+        watch mode) reuses the line of an entry whose digest is unchanged."""
+        dump = _ENCODER.encode  # one encoder: json.dumps(**options) would build one per call
         data = self.to_dict()
         assets = data.pop("assets")
-        lines = [f"  {dump(key)}: {dump(value)}," for key, value in sorted(data.items())]
-        entries = ",\n".join(f"    {dump(name)}: {dump(assets[name])}" for name in sorted(assets))
-        body = "\n".join(["{", *lines, '  "assets": {', *([entries] if entries else []), "  }", "}"])
+        header = [f"  {dump(key)}: {dump(value)}," for key, value in sorted(data.items())]
+        if lines is None:
+            entries = ",\n".join(f"    {dump(name)}: {dump(assets[name])}" for name in sorted(assets))
+        else:
+            for name in [n for n in lines if n not in assets]:
+                del lines[name]
+            for name, entry in assets.items():
+                digest = str(entry.get("digest", "")) if isinstance(entry, dict) else ""
+                known = lines.get(name)
+                if known is None or known[0] != digest or not digest:
+                    lines[name] = (digest, f"    {dump(name)}: {dump(entry)}")
+            entries = ",\n".join(lines[name][1] for name in sorted(assets))
+        body = "\n".join(["{", *header, '  "assets": {', *([entries] if entries else []), "  }", "}"])
         return (body + "\n").encode("utf-8")
 
     # -- lookups ------------------------------------------------------------

@@ -16,6 +16,7 @@ one build runs. Changes made while a build runs are collected for the next one.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import threading
@@ -47,7 +48,7 @@ try:  # watchdog >= 5 reports chmod/touch as its own event; 4 reports it as modi
 except ImportError:  # pragma: no cover - watchdog 4
     EVENT_TYPE_ATTRIB, FileAttribEvent = None, None
 
-from .builder import BuildResult, build
+from .builder import BuildMemo, BuildResult, build
 from .config import Config
 from .errors import AssetpubError, ConfigError
 from .globs import matches
@@ -165,6 +166,7 @@ class Watcher:
         self._observer: Observer | None = None
         self._thread: threading.Thread | None = None
         self._pool: Pool | None = None  # worker processes kept across rebuilds
+        self._memo = BuildMemo()  # what one build leaves for the next (builder.BuildMemo)
 
     # -- the public surface --------------------------------------------------------
     def start(self) -> Rebuild:
@@ -190,6 +192,10 @@ class Watcher:
             self._cond.notify_all()
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join()
+        try:
+            self._memo.flush()  # the build cache save that watch defers
+        except OSError as e:
+            log.debug("cannot save the build cache: %s", e)
         self._stop_observer()
         if self._pool is not None:
             self._pool.close()
@@ -275,8 +281,11 @@ class Watcher:
     def _build(self, changes: tuple[Change, ...], *, number: int) -> Rebuild:
         started = time.perf_counter()
         result, error = None, None
+        collecting = gc.isenabled()
+        gc.disable()  # no collection walks the memo's large heap during a rebuild: one follows it
         try:
-            result = build(config=self.config, pool=self._pool, record_hashes=False)  # watch never publishes
+            result = build(config=self.config, pool=self._pool, record_hashes=False,  # watch never publishes
+                           memo=self._memo, changed=_modified_only(changes) if number else None)
         except AssetpubError as e:
             if number == 0 and isinstance(e, ConfigError):
                 raise
@@ -304,7 +313,20 @@ class Watcher:
         with self._cond:
             self._last = rebuild
             self._cond.notify_all()
+        self._after(number, collecting)
         return rebuild
+
+    def _after(self, number: int, collecting: bool) -> None:
+        """Housekeeping once a rebuild is out: the deferred cache save, young garbage (and
+        every 50 rebuilds all of it), so that none of it delays the next rebuild much."""
+        if collecting:
+            gc.enable()
+            gc.collect(2 if number % 50 == 0 else 1)
+        if self._memo.due():
+            try:
+                self._memo.flush()
+            except OSError as e:  # a full disk: the cache is only an accelerator
+                log.debug("cannot save the build cache: %s", e)
 
 
 class _Filter:
@@ -379,3 +401,10 @@ def watch_config(config: Config, *, brotli_quality: int | None) -> Config:
         return config
     return config.replace(brotli_quality=brotli_quality)
 
+
+def _modified_only(changes: tuple[Change, ...]) -> set[str] | None:
+    """The names of a batch that only modified existing files, else None (the build then
+    walks the tree again: a file came, went or moved)."""
+    if not changes or any(c.kind != "modified" for c in changes):
+        return None
+    return {c.name for c in changes}

@@ -71,6 +71,8 @@ class Handler(BaseHTTPRequestHandler):
         if coding is not None and negotiate.choose(accept, [coding]) is None:
             # a variant asked for by name by a client that cannot decode it: plain bytes
             content_type, coding = media_types.content_type(rel), None
+        elif coding is None and self.server.live_reload and content_type.startswith("text/html"):
+            varies = bool(headers.variants)  # a page gets the script injected: always identity
         elif coding is None:
             available = {c: r for c, p in headers.variants.items() if (r := resolve(self.server.root_real, p))}
             coding = negotiate.choose(accept, available)

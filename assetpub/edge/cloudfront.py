@@ -4,10 +4,14 @@ precompressed variant a viewer accepts, and the cache-policy settings it relies 
 S3 does no content negotiation: publish stores identity bytes at NAME and the
 variants at NAME.br / NAME.gz with their own Content-Encoding. The function rewrites
 the URI of a request to NAME.br (or NAME.gz) when the viewer accepts that coding
-**and** the manifest says that variant exists; every other request passes untouched.
+**and** that variant exists; every other request passes untouched.
 
-Which files have variants is embedded, compactly, because a function may hold at
-most 10 KB of code (CloudFront quota):
+Which files have variants follows a rule (assetpub/compress.py): every file of a
+compressible type has one variant per encoding the build enabled. So the function
+carries the compressible extensions and the encodings, not a list of files: its size
+and its per-request cost do not grow with the site. Files that break the rule (a
+manifest built before it, the manifest itself) are listed as exceptions, compactly,
+because a function may hold at most 10 KB of code (CloudFront quota):
   * fingerprinted files by their 12-hex fingerprint plus one flag digit
     (`3f9a2c1d5e6b3` = fingerprint 3f9a2c1d5e6b, flag 3): 13 bytes a file;
   * files without a fingerprint in their name (keep-name, pre-digested) by path.
@@ -20,9 +24,10 @@ import json
 import re
 from typing import Any
 
+from .. import media_types
 from ..digest import FINGERPRINT_LENGTH, fingerprinted_name
 from ..errors import AssetpubError
-from ..manifest import Manifest, url_path
+from ..manifest import MANIFEST_NAME, Manifest, url_path
 from .embed import printable
 from .nginx import url_prefix
 
@@ -39,11 +44,13 @@ class FunctionTooLarge(AssetpubError):
 def cloudfront_function(manifest: Manifest, *, prefix: str | None = None) -> str:
     """The JavaScript source of the viewer-request function for this manifest."""
     prefix = url_prefix(prefix if prefix is not None else manifest.base_url)
-    fingerprints, paths = _variant_tables(manifest)
+    rule, fingerprints, paths = _variant_tables(manifest)
     code = _TEMPLATE.format(
         source=printable(manifest.source or "manifest"),
         count=len(fingerprints) + len(paths),
         prefix=json.dumps(prefix),
+        rule=rule,
+        extensions=json.dumps("," + ",".join(sorted(ext.lstrip(".") for ext in _compressible_extensions())) + ","),
         fp_len=FINGERPRINT_LENGTH,
         step=FINGERPRINT_LENGTH + 1,
         fingerprints=json.dumps("".join(f"{fp}{flag}" for fp, flag in sorted(fingerprints.items()))),
@@ -53,8 +60,8 @@ def cloudfront_function(manifest: Manifest, *, prefix: str | None = None) -> str
     if size > MAX_FUNCTION_BYTES:
         raise FunctionTooLarge(
             f"{manifest.source or 'manifest'}: the function would be {size} bytes, over CloudFront's "
-            f"{MAX_FUNCTION_BYTES}-byte limit ({len(paths)} files are listed by path; fingerprinted files cost "
-            f"{FINGERPRINT_LENGTH + 1} bytes each); publish fewer keep-name files with variants"
+            f"{MAX_FUNCTION_BYTES}-byte limit: {len(fingerprints) + len(paths)} files break the rule that every "
+            f"compressible file has every variant; rebuild with this version of assetpub"
         )
     return code
 
@@ -102,13 +109,27 @@ def cache_settings(*, name: str = "assetpub-precompressed") -> dict[str, Any]:
     }
 
 
-def _variant_tables(manifest: Manifest) -> tuple[dict[str, int], dict[str, int]]:
-    """({fingerprint: flags}, {url path below the prefix: flags}) for files with variants."""
+def _flags(encodings: Any) -> int:
+    return sum(FLAGS[enc] for enc in encodings if enc in FLAGS) if isinstance(encodings, dict) else 0
+
+
+def _compressible_extensions() -> list[str]:
+    return [t.extension for t in media_types.table() if t.compressible]
+
+
+def _variant_tables(manifest: Manifest) -> tuple[int, dict[str, int], dict[str, int]]:
+    """(the rule's flags for compressible files, {fingerprint: flags}, {url path below the
+    prefix: flags}): the exceptions are the files whose variants differ from the rule."""
+    entries = list(manifest.assets.items())
+    rule = 0
+    for _name, entry in entries:
+        if media_types.is_compressible(str(entry.get("path", ""))):
+            rule |= _flags(entry.get("encodings", {}))
     fingerprints: dict[str, int] = {}
     paths: dict[str, int] = {}
-    for name, entry in manifest.assets.items():
-        flags = sum(FLAGS[enc] for enc in entry.get("encodings", {}) if enc in FLAGS)
-        if not flags:
+    for name, entry in entries:
+        flags = _flags(entry.get("encodings", {}))
+        if flags == (rule if media_types.is_compressible(str(entry.get("path", ""))) else 0):
             continue
         digest = str(entry.get("digest", ""))
         short = digest[:FINGERPRINT_LENGTH]
@@ -116,28 +137,36 @@ def _variant_tables(manifest: Manifest) -> tuple[dict[str, int], dict[str, int]]
             fingerprints[short] = flags
         else:
             paths[url_path(entry["path"])] = flags
-    return fingerprints, paths
+    if rule and media_types.is_compressible(MANIFEST_NAME):
+        paths.setdefault(url_path(MANIFEST_NAME), 0)  # published as is, without variants
+    return rule, fingerprints, paths
 
 
 _TEMPLATE = """\
 // assetpub cloudfront-function (viewer request, cloudfront-js-2.0), from {source}
-// ({count} files with variants): rewrites PREFIX+path to path.br / path.gz when the
-// viewer accepts that coding and the variant was published. Regenerate after each
-// publish; cache policy: `assetpub cloudfront-function --settings`.
+// ({count} exceptions to the rule): rewrites PREFIX+path to path.br / path.gz when the
+// viewer accepts that coding and the variant was published. Every file with one of
+// the EXTS extensions has the RULE variants (1=.br 2=.gz); exceptions: FPS (12-hex
+// fingerprint + flags) and PATHS. Cache policy: `assetpub cloudfront-function --settings`.
 var PREFIX = {prefix};
-// 12-hex fingerprint + flags per fingerprinted file; PATHS: files without one. 1=.br 2=.gz
+var RULE = {rule};
+var EXTS = {extensions};
 var FPS = {fingerprints};
 var PATHS = {paths};
 var FP = /\\.([0-9a-f]{{{fp_len}}})(\\.[^.\\/]*)?$/;
 
 function flagsFor(path) {{
   if (Object.prototype.hasOwnProperty.call(PATHS, path)) return PATHS[path];
-  var m = FP.exec(path);
-  if (!m) return 0;
-  for (var i = FPS.indexOf(m[1]); i !== -1; i = FPS.indexOf(m[1], i + 1)) {{
-    if (i % {step} === 0) return +FPS.charAt(i + {fp_len});
+  var m = FPS ? FP.exec(path) : null;
+  if (m) {{
+    for (var i = FPS.indexOf(m[1]); i !== -1; i = FPS.indexOf(m[1], i + 1)) {{
+      if (i % {step} === 0) return +FPS.charAt(i + {fp_len});
+    }}
   }}
-  return 0;
+  // the extension as the build sees it (Python's splitext: leading dots are not one)
+  var base = path.substring(path.lastIndexOf('/') + 1).replace(/^\\.+/, ''), dot = base.lastIndexOf('.');
+  if (dot <= 0) return 0;
+  return EXTS.indexOf(',' + base.substring(dot + 1).toLowerCase() + ',') !== -1 ? RULE : 0;
 }}
 
 // RFC 9110: a coding is accepted if listed with q > 0, or unlisted while "*" has q > 0.

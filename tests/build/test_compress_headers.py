@@ -45,12 +45,15 @@ def test_variants_by_content_type(make_site, build, tmp_path, name, compressed):
         assert entry["encodings"]["gzip"]["path"] == entry["path"] + ".gz"
 
 
-def test_variant_kept_only_when_it_pays(make_site, build):
+def test_every_compressible_file_gets_every_variant(make_site, build):
+    """The uniform rule (docs/fingerprints.md): an edge can tell from the extension alone."""
     noise = os.urandom(4000).hex()  # hex compresses to about half: pays
-    random_svg = bytes(os.urandom(4000))  # does not compress: no variant
-    result = build(make_site({"a.svg": random_svg, "b.txt": noise}))
-    assert result.manifest.entry("a.svg")["encodings"] == {}
+    random_svg = bytes(os.urandom(4000))  # does not compress: a variant all the same
+    result = build(make_site({"a.svg": random_svg, "b.txt": noise, "c.png": random_svg}))
+    assert set(result.manifest.entry("a.svg")["encodings"]) == {"br", "gzip"}
+    assert result.manifest.entry("a.svg")["encodings"]["gzip"]["size"] > len(random_svg)
     assert set(result.manifest.entry("b.txt")["encodings"]) == {"br", "gzip"}
+    assert result.manifest.entry("c.png")["encodings"] == {}  # not a compressible type
 
 
 def test_brotli_quality_and_switches(make_site, build, tmp_path):

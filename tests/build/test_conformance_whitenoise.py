@@ -10,10 +10,14 @@ import assetpub
 from tests.conftest import write_tree
 
 
-def test_tiny_file_gets_no_variant(tmp_path):
+def test_tiny_file_gets_variants_too(tmp_path):
+    """WhiteNoise skips tiny files; assetpub's rule is uniform (docs/fingerprints.md), so an
+    edge knows which variants exist from the extension alone."""
     src = write_tree(tmp_path / "src", {"hi.txt": "hi", "big.txt": "a" * 1000})
-    m = assetpub.build([src], out=tmp_path / "out").manifest
-    assert m.entry("hi.txt")["encodings"] == {}
+    result = assetpub.build([src], out=tmp_path / "out")
+    m = result.manifest
+    assert set(m.entry("hi.txt")["encodings"]) == {"br", "gzip"}
+    assert gzip.decompress((result.out / m.entry("hi.txt")["encodings"]["gzip"]["path"]).read_bytes()) == b"hi"
     assert set(m.entry("big.txt")["encodings"]) == {"br", "gzip"}
 
 

@@ -29,6 +29,37 @@ def outputs(out):
     return {k: v for k, v in read_tree(out).items() if not k.startswith(".assetpub/")}
 
 
+def _stamps(out):
+    """(inode, mtime_ns, size) of every file under OUT, .assetpub/ included."""
+    return {p.relative_to(out).as_posix(): (p.stat().st_ino, p.stat().st_mtime_ns, p.stat().st_size)
+            for p in out.rglob("*") if p.is_file()}
+
+
+def test_noop_rebuild_writes_no_file_at_all(make_site, build, monkeypatch):
+    """A no-op rewrites none of its caches (build cache, publish hashes, manifest, history)."""
+    from assetpub import hashes, output
+
+    src = make_site(SITE)
+    out = build(src).out
+    time.sleep(0.01)  # past the racy-stat window: the stat cache trusts the sources
+    build(src)
+    before = _stamps(out)
+    assert {".assetpub/cache.json", ".assetpub/publish-hashes.json", "assetpub-manifest.json"} <= set(before)
+    writes = []
+    real = output.write_atomic
+    monkeypatch.setattr(output, "write_atomic", lambda path, data: (writes.append(str(path)), real(path, data))[1])
+    loads = []
+    real_load = hashes._load
+    monkeypatch.setattr(hashes, "_load", lambda path: (loads.append(path), real_load(path))[1])
+    import assetpub.cache
+
+    monkeypatch.setattr(assetpub.cache, "write_atomic", output.write_atomic)
+    result = build(src)
+    assert result.processed == [] and result.written == 0
+    assert writes == [] and loads == []  # publish-hashes.json not even read
+    assert _stamps(out) == before
+
+
 def test_noop_rebuild_processes_nothing(make_site, build):
     src = make_site(SITE)
     first = build(src)
@@ -224,3 +255,26 @@ def test_fresh_checkout_with_a_kept_cache_scans_nothing_again(make_site, build, 
     (src / "css/lonely.css").write_text(".l { color: teal }\n")  # new content is scanned
     build(src, jobs=1)
     assert scanned == [str(src / "css/lonely.css")]
+
+
+def test_closure_hashes_of_the_names_that_reach_a_change_equal_a_full_pass():
+    """Watch mode hashes only what reaches an edited file (graph.reaching); the result must
+    be what hashing the whole graph gives, cycles included."""
+    import random
+
+    from assetpub.graph import closure_hashes, reaching
+
+    rng = random.Random(7)
+    names = [f"n{i}" for i in range(200)]
+    deps = {n: sorted(rng.sample(names, rng.randint(0, 3))) for n in names}  # cycles, self-loops
+    own = {n: f"sha-{n}" for n in names}
+    before = closure_hashes(deps, own)
+    for changed in ({"n3"}, {"n10", "n150"}, set(rng.sample(names, 20))):
+        own = {**own, **{n: own[n] + "'" for n in changed}}
+        full = closure_hashes(deps, own)
+        only = reaching(deps, changed)
+        assert only < set(names) or len(changed) == 20
+        partial = {**before, **closure_hashes(deps, own, only=only, known=before)}
+        assert partial == full
+        assert any(full[n] != before[n] for n in changed)
+        before = full

@@ -86,8 +86,12 @@ def test_rewrites_to_the_accepted_variant_that_exists(built, tmp_path):
         # a rewritten URI names an object that publish uploaded
         assert (built / result["uri"][len("/assets/"):]).is_file(), result["uri"]
     rewritten = {name for (ev, name, expected) in cases if expected.endswith((".br", ".gz"))}
-    assert {"css/app.css", "js/app.js", "index.html"} <= rewritten
-    assert not rewritten & {"img/logo.png", "fonts/a.woff2", "tiny.css", "robots.txt"}
+    # the uniform rule: every compressible file has its variants, however small
+    assert {"css/app.css", "js/app.js", "index.html", "tiny.css", "robots.txt"} <= rewritten
+    assert not rewritten & {"img/logo.png", "fonts/a.woff2"}
+    # the manifest is published without variants: never rewritten
+    manifest_uri = "/assets/assetpub-manifest.json"
+    assert [r["uri"] for r in run_handler(code, [event("chrome", manifest_uri)], tmp_path)] == [manifest_uri]
 
 
 def test_gzip_only_build_never_asks_for_br(tmp_path):
@@ -105,13 +109,17 @@ def test_leaves_other_requests_alone(built, tmp_path):
     uris = [
         "/other/" + css,                          # outside the prefix
         "/assets/" + css + ".br",                 # already a variant
-        "/assets/css/nope.0123456789ab.css",      # unknown fingerprint
-        "/assets/css/app.css",                    # logical name, not published
         "/assets/constructor",                    # not tricked by Object.prototype
         "/assets/",
+        "/assets/img/" + m.path("img/logo.png").split("/")[-1],  # a type without variants
     ]
     results = run_handler(generate(str(built)), [event("chrome", u) for u in uris], tmp_path)
     assert [r["uri"] for r in results] == uris
+    # a missing file of a compressible type: its variant is just as missing (no table to know)
+    missing = ["/assets/css/nope.0123456789ab.css", "/assets/css/app.css"]
+    results = run_handler(generate(str(built)), [event("chrome", u) for u in missing], tmp_path)
+    assert [r["uri"] for r in results] == [u + ".br" for u in missing]
+    assert not any((built / u[len("/assets/"):]).exists() for u in missing + [u + ".br" for u in missing])
 
 
 def test_prefix_option(built, tmp_path):
@@ -121,26 +129,49 @@ def test_prefix_option(built, tmp_path):
     assert results[0]["uri"] == "/static/" + m.path("css/app.css") + ".br"
 
 
-def test_large_site_fits_and_too_large_is_refused(tmp_path):
-    def entry(i, fingerprinted=True):
-        digest = f"{i:012x}" + "0" * 52
-        name = f"js/m{i}.js" if fingerprinted else f"pages/p{i}.html"
-        path = f"js/m{i}.{digest[:12]}.js" if fingerprinted else name
-        return name, {"path": path, "digest": digest, "fingerprinted": fingerprinted, "integrity": "x", "size": 1,
-                      "content_type": "text/javascript", "cache_control": "x",
-                      "encodings": {"br": {"path": path + ".br", "size": 1}} if i % 2 else
-                      {"br": {"path": path + ".br", "size": 1}, "gzip": {"path": path + ".gz", "size": 1}}}
+def _entry(i, fingerprinted=True, encodings=("br", "gzip")):
+    digest = f"{i:012x}" + "0" * 52
+    name = f"js/m{i}.js" if fingerprinted else f"pages/p{i}.html"
+    path = f"js/m{i}.{digest[:12]}.js" if fingerprinted else name
+    return name, {"path": path, "digest": digest, "fingerprinted": fingerprinted, "integrity": "x", "size": 1,
+                  "content_type": "text/javascript", "cache_control": "x",
+                  "encodings": {e: {"path": path + SUFFIX[e], "size": 1} for e in encodings}}
 
-    big = assetpub.Manifest.from_dict({"version": 1, "base_url": "/assets/", "assets": dict(entry(i) for i in range(600))})
-    code = cloudfront_function(big)
+
+def _manifest(entries) -> assetpub.Manifest:
+    return assetpub.Manifest.from_dict({"version": 1, "base_url": "/assets/", "assets": dict(entries)})
+
+
+def test_function_size_does_not_grow_with_the_site(tmp_path):
+    """No table: 20,000 files (the old limit was about 600) give the same function as 10."""
+    def site(n):
+        entries = [_entry(i) for i in range(n // 2)] + [_entry(i, fingerprinted=False) for i in range(n // 2)]
+        entries.append(("img/i.png", {**_entry(n)[1], "path": "img/i.0123456789ab.png", "encodings": {}}))
+        return _manifest(entries)
+
+    small, big = cloudfront_function(site(10)), cloudfront_function(site(20_000))
+    assert len(big.encode()) <= MAX_FUNCTION_BYTES
+    assert big.replace("20001", "11") == small  # only the count of exceptions in the comment differs
+    probes = [("chrome", "js/m7.000000000007.js", ".br"), ("gzip-only", "js/m9999.00000000270f.js", ".gz"),
+              ("chrome", "pages/p9999.html", ".br"), ("identity", "pages/p3.html", ""),
+              ("chrome", "img/i.0123456789ab.png", ""), ("chrome", "js/NEW.0123456789ab.JS", ".br"),
+              ("chrome", ".hidden", ""), ("chrome", "js/noext", ""), ("chrome", "js/m1.000000000001.js.br", "")]
+    results = run_handler(big, [event(ev, "/assets/" + p) for ev, p, _ in probes], tmp_path)
+    assert [r["uri"] for r in results] == ["/assets/" + p + suffix for _, p, suffix in probes]
+
+
+def test_files_that_break_the_rule_are_exceptions(tmp_path):
+    """A manifest built before the rule (variants kept only when they paid) still works."""
+    old = _manifest([_entry(i, encodings=("br",) if i % 3 == 1 else ("br", "gzip") if i % 3 else ()) for i in range(600)])
+    code = cloudfront_function(old)
     assert len(code.encode()) <= MAX_FUNCTION_BYTES
-    probes = [entry(i)[1]["path"] for i in (0, 1, 298, 599)]
+    probes = [_entry(i)[1]["path"] for i in (0, 1, 2, 599)]
     results = run_handler(code, [event("gzip-only", "/assets/" + p) for p in probes], tmp_path)
-    assert [r["uri"] for r in results] == ["/assets/" + probes[0] + ".gz", "/assets/" + probes[1],
-                                           "/assets/" + probes[2] + ".gz", "/assets/" + probes[3]]
+    assert [r["uri"] for r in results] == ["/assets/" + probes[0], "/assets/" + probes[1],
+                                           "/assets/" + probes[2] + ".gz", "/assets/" + probes[3] + ".gz"]
 
-    pages = assetpub.Manifest.from_dict({"version": 1, "base_url": "/assets/",
-                                         "assets": dict(entry(i, fingerprinted=False) for i in range(1000))})
+    pages = _manifest([_entry(i, fingerprinted=False, encodings=("br",) if i % 2 else ("br", "gzip"))
+                       for i in range(2000)])
     with pytest.raises(FunctionTooLarge, match="over CloudFront's 10240-byte limit"):
         cloudfront_function(pages)
 

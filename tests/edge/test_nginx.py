@@ -315,3 +315,31 @@ def test_served_at_the_root_and_from_an_absolute_base_url(tmp_path, serve):
 def test_listen_value_cannot_inject_directives(origin):
     result = CliRunner().invoke(main, ["nginx-config", str(origin), "--listen", "127.0.0.1:80; include /etc/passwd"])
     assert result.exit_code == 2 and "expected an nginx listen value" in result.output and "include" not in result.stdout
+
+
+def test_config_does_not_grow_with_the_site(tmp_path):
+    """No per-file blocks: files that follow the name rule add nothing to the config."""
+    import json as _json
+
+    from assetpub.edge.nginx import nginx_config as _config
+    from assetpub.edge.origin import load_origin as _load
+
+    def origin(n: int) -> str:
+        root = tmp_path / f"o{n}"
+        root.mkdir()
+        assets = {}
+        for i in range(n):
+            fp = f"{i:012x}"
+            assets[f"js/m{i}.js"] = {"path": f"js/m{i}.{fp}.js", "digest": fp + "0" * 52, "fingerprinted": True,
+                                     "integrity": "x", "size": 1, "content_type": "text/javascript; charset=utf-8",
+                                     "cache_control": "public, max-age=31536000, immutable",
+                                     "encodings": {"br": {"path": f"js/m{i}.{fp}.js.br", "size": 1}}}
+            assets[f"p{i}.html"] = {"path": f"p{i}.html", "digest": fp + "1" * 52, "fingerprinted": False,
+                                    "integrity": "x", "size": 1, "content_type": "text/html; charset=utf-8",
+                                    "cache_control": "public, max-age=0, must-revalidate", "encodings": {}}
+        (root / "assetpub-manifest.json").write_text(_json.dumps({"version": 1, "base_url": "/assets/", "assets": assets}))
+        return _config(_load(root)).replace(str(root.resolve()), "ROOT")
+
+    small, big = origin(3), origin(5000)
+    assert "(10000 assets)" in big  # the header comment counts them; nothing else differs
+    assert small == big.replace("(10000 assets)", "(6 assets)")

@@ -66,6 +66,8 @@ class Request:
     path: str
     status: int = 0
     headers: dict = field(default_factory=dict)
+    sent: int = 0  # request body bytes (client -> server)
+    received: int = 0  # response body bytes (server -> client)
 
 
 STALL, RESET, DROP = "stall", "reset", "drop"  # faults besides an error answer (status, code)
@@ -95,6 +97,11 @@ class Proxy:
 
     def count(self, method: str | None = None, *, under: str = "") -> int:
         return sum(1 for r in self.requests if (method is None or r.method == method) and under in r.path)
+
+    def traffic(self) -> tuple[int, int, int]:
+        """(requests, body bytes sent, body bytes received) since the last reset."""
+        with self.lock:
+            return len(self.requests), sum(r.sent for r in self.requests), sum(r.received for r in self.requests)
 
     def writes(self) -> list[Request]:
         return [r for r in self.requests if r.method in ("PUT", "POST", "DELETE")]
@@ -167,6 +174,7 @@ def _handler(proxy: Proxy):
             if body is None and self.headers.get("Transfer-Encoding", "").lower() == "chunked":
                 body = _read_chunked(self.rfile)
             request = Request(self.command, self.path, headers={k.lower(): v for k, v in self.headers.items()})
+            request.sent = len(body or b"")
             with proxy.lock:
                 proxy.requests.append(request)
                 number = len(proxy.requests)
@@ -209,6 +217,7 @@ def _handler(proxy: Proxy):
             response = conn.getresponse()
             data = response.read()
             request.status = response.status
+            request.received = len(data) if self.command != "HEAD" else 0
             self.send_response(response.status)
             for k, v in response.getheaders():
                 if k.lower() not in ("transfer-encoding", "connection", "content-length", "server", "date"):

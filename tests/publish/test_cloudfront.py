@@ -108,7 +108,8 @@ def test_rollback_invalidates_the_restored_pages(distribution, site, built, tmp_
     build_site(site, built)
     publish(built, target=open_target(origin))
     result = rollback(open_target(origin), cloudfront_distribution=dist_id)
-    assert result.invalidation["paths"] == ["/assetpub-manifest.json", "/robots.txt"]
+    # the page and its variants (every text file has them, docs/fingerprints.md)
+    assert result.invalidation["paths"] == ["/assetpub-manifest.json", "/robots.txt", "/robots.txt.br", "/robots.txt.gz"]
 
 
 def test_failed_invalidation_after_rollback_says_the_rollback_happened(distribution, site, built, tmp_path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 
@@ -284,3 +285,35 @@ def test_pages_directory_outside_the_sources_is_watched(watch_session, tmp_path)
 
     (pages / ".index.html.swp").write_text("swap")
     assert names(s.marker()) == {"marker.txt"}
+
+
+def test_an_edit_costs_what_it_changed(watch_session, tmp_path):
+    """After an edit the build neither walks nor stat()s the unchanged sources nor their
+    products (builder.BuildMemo), defers the build-cache save, and its output is exactly
+    that of a cold build of the same tree; a new file makes it walk again."""
+    import assetpub
+
+    files = {f"css/s{i}.css": f".s{i} {{ color: #{i:06x} }}\n" for i in range(30)}
+    s = watch_session({**files, "css/app.css": '@import "s1.css";\n.app { color: red }\n'})
+    s.watcher._memo.save_every = 3600.0  # no timed save within this test
+    cache = s.out / ".assetpub" / "cache.json"
+    cache_before = (cache.stat().st_ino, cache.stat().st_mtime_ns)
+    total = s.watcher.last.result.files
+
+    with open(s.src / "css/s1.css", "a") as f:  # modified in place: a 'modified' event only
+        f.write(".edited { color: blue }\n")
+    s.rebuilds.wait(lambda r: r.ok and "css/s1.css" in names(r))
+    stats = s.watcher._memo.stats
+    assert stats["trusted_sources"] == total - 1  # only the edited file was stat()ed and read
+    assert stats["trusted_products"] == total - 2  # s1.css and app.css (its importer) rebuilt
+    assert (cache.stat().st_ino, cache.stat().st_mtime_ns) == cache_before  # save deferred
+    cold = assetpub.build([s.src], out=tmp_path / "cold", brotli_quality=s.watcher.config.brotli_quality)
+    assert (s.out / "assetpub-manifest.json").read_bytes() == (cold.out / "assetpub-manifest.json").read_bytes()
+
+    save(s.src / "css/new.css", ".n { color: green }\n")
+    s.rebuilds.wait(lambda r: r.ok and "css/new.css" in names(r))
+    assert s.watcher._memo.stats["trusted_sources"] == 0  # created: walked and stat()ed again
+    assert "css/new.css" in manifest(s).assets
+    s.watcher.stop()
+    assert (cache.stat().st_ino, cache.stat().st_mtime_ns) != cache_before  # flushed on stop
+    assert "css/new.css" in json.loads(cache.read_text())["products"]
