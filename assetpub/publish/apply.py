@@ -56,9 +56,11 @@ def apply(
     workers: int = DEFAULT_WORKERS,
     progress: Callable[[Action], None] | None = None,
     steps: Iterable[int] = range(6),
+    before_step: Callable[[int], None] | None = None,
 ) -> ApplyResult:
     """Run every non-skip action of `plan` against `target`, in step order (only `steps`:
-    the publisher invalidates the CDN between step 4 and pruning)."""
+    the publisher invalidates the CDN between step 4 and pruning). `before_step(step)` runs
+    before each step that has actions (the publisher checks it still holds the lock)."""
     steps = set(steps)
     started = time.perf_counter()
     result = ApplyResult(skipped=sum(1 for a in plan.files if a.kind == SKIP) if 1 in steps else 0)
@@ -66,6 +68,8 @@ def apply(
         for step, actions in plan.steps():
             if step not in steps:
                 continue
+            if before_step is not None:
+                before_step(step)
             if step == PRUNE_STEP:
                 _prune(actions, target, result)
             elif step in SEQUENTIAL_STEPS or len(actions) == 1:

@@ -17,10 +17,12 @@ loss the pages of step 2 are never on disk without the fingerprinted files of st
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
 import threading
+import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator
@@ -116,6 +118,10 @@ class DirectoryTarget:
             ),
         )
 
+    def content_sha256(self, key: str) -> str | None:
+        path = self._path(key)
+        return sha256_file(path) if path.is_file() else None
+
     def upload(self, obj: LocalObject, *, key: str | None = None) -> None:
         assert obj.file is not None
         key = key or obj.key
@@ -173,19 +179,71 @@ class DirectoryTarget:
     def keys(self) -> Iterator[str]:
         return (k for k, _ in self.listing() if is_publishable(k))
 
-    def create_exclusive(self, key: str, data: bytes) -> bool:
-        """Create key only if it does not exist (O_EXCL)."""
+    def create_exclusive(self, key: str, data: bytes) -> str | None:
+        """Create key only if it does not exist, whole: a temporary file hard-linked to the
+        name (the link fails if the name exists), or O_EXCL where links are not supported.
+        Returns its version (the content's hash) or None."""
         path = self._path(key)
+        tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            tmp.write_bytes(data)
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                return None
+            except OSError:  # no hard links here (some network or FAT file systems)
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+                with os.fdopen(fd, "wb") as f:
+                    f.write(data)
         except FileExistsError:
-            return False
+            return None
         except OSError as e:
             raise PublishError(f"{path}: cannot create: {e.strerror}") from None
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        return True
+        finally:
+            tmp.unlink(missing_ok=True)
+        return _version(data)
+
+    def read_versioned(self, key: str) -> tuple[bytes, str] | None:
+        data = self.get(key)
+        return None if data is None else (data, _version(data))
+
+    def replace_if(self, key: str, data: bytes, version: str) -> str | None:
+        """Compare-and-swap: move the file aside atomically (only one process can), check it
+        is the version expected, then create the new one with O_EXCL. A file that turns out
+        to be another version is put back (its owner's next check fails if that is too late)."""
+        if not self._take_aside(key, version):
+            return None
+        return self.create_exclusive(key, data)
+
+    def delete_if(self, key: str, version: str) -> bool:
+        return self._take_aside(key, version)
+
+    def _take_aside(self, key: str, version: str) -> bool:
+        path = self._path(key)
+        aside = path.with_name(f".{path.name}.{uuid.uuid4().hex}")  # a dotfile: never listed or published
+        try:
+            os.rename(path, aside)
+        except FileNotFoundError:
+            return False
+        except OSError as e:
+            raise PublishError(f"{path}: cannot move aside: {e.strerror}") from None
+        try:
+            data = aside.read_bytes()
+            if _version(data) != version:
+                self.create_exclusive(key, data)  # not ours to replace: put it back (unless recreated)
+                return False
+            return True
+        finally:
+            aside.unlink()
+
+    def entries(self, under: str) -> set[str]:
+        try:
+            return {e.name for e in os.scandir(self._path(under.rstrip("/"))) if e.is_file() and not e.name.startswith(".")}
+        except (FileNotFoundError, NotADirectoryError):
+            return set()
+        except OSError as e:
+            raise PublishError(f"{self._path(under.rstrip('/'))}: cannot list: {e.strerror}") from None
 
     def scan(self) -> Iterator[tuple[str, RemoteObject]]:
         for key in self.keys():
@@ -248,6 +306,10 @@ class DirectoryTarget:
         except OSError as e:
             raise PublishError(f"{dest}: cannot write: {e.strerror}") from None
         self._renamed_into(dest.parent)
+
+
+def _version(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def sidecar_headers(origin: str | os.PathLike) -> dict[str, Any]:

@@ -2,8 +2,9 @@
 
 Steps, applied in order, each only after the previous one fully succeeded:
   0  the journal (keys about to be written), so a killed publish can be finished cheaply
-  1  fingerprinted files and their .br/.gz variants (new names: nothing live changes)
-  2  files that keep their names (pages, robots.txt, ...: they now point at step 1's files)
+  1  new fingerprinted files and their .br/.gz variants (new names: nothing live changes)
+  2  files that keep their names (pages, robots.txt, ...: they now point at step 1's files),
+     and new headers of fingerprinted files already live (a live change too)
   3  the manifest, then the deploy record (this deploy's, then current.json)
   4  removing the journal (then the CDN invalidation, outside the plan's actions)
   5  pruning: objects and records retention no longer needs (see prune.py)
@@ -40,6 +41,7 @@ PUT = "put"  # assetpub's own bytes: journal and records
 STASH = "stash"  # a keep-name file's bytes, by content, for rollback
 DELETE = "delete"
 WRITES = (UPLOAD, OVERWRITE, UPDATE_HEADERS)
+WRONG_HASH = "stored sha256 metadata is wrong, the bytes are right: repaired by --verify"
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,7 @@ class PlanOptions:
     prefix: str = ""
     previous: DeployRecord | None = None  # the live record, if any
     pending: tuple[str, ...] = ()  # keys an interrupted publish's journal listed
+    repairs: frozenset[str] = frozenset()  # --verify: fingerprinted keys whose bytes are right, stored hash wrong
     retention: Retention | None = None  # None: no pruning (records not read yet, or --keep 0)
     records: tuple[DeployRecord, ...] = ()  # every stored record, newest first (previous included)
     listing: Mapping[str, datetime] | None = None  # key -> last modified, for --delete-unknown
@@ -106,7 +109,7 @@ class Plan:
     @property
     def invalidations(self) -> list[str]:
         """Keys whose cached copies a CDN must drop: changed files that keep their names."""
-        return sorted(a.key for a in self.files if a.kind in WRITES and a.step in (2, 3))
+        return sorted(a.key for a in self.files if a.kind in WRITES and a.obj is not None and not a.obj.fingerprinted)
 
     def counts(self) -> dict[str, int]:
         c = Counter(a.kind for a in self.files)
@@ -139,7 +142,7 @@ def plan(local: LocalState, remote: RemoteState, options: PlanOptions) -> Plan:
     record_objects: dict[str, Mapping[str, Any]] = {}
     for obj in local.objects:
         have = remote.objects.get(obj.key)
-        action = _decide(obj, have)
+        action = _decide(obj, have, obj.key in options.repairs)
         if action is None:
             missing.append(obj.key)
             continue
@@ -216,18 +219,20 @@ def _prune(record: DeployRecord, options: PlanOptions) -> tuple[list[Action], st
     return actions, refusal
 
 
-def _decide(obj: LocalObject, have: RemoteObject | None) -> Action | str | None:
+def _decide(obj: LocalObject, have: RemoteObject | None, wrong_hash: bool = False) -> Action | str | None:
     if have is None:
         if obj.file is None:
             return None  # not built and not published: cannot publish it
         return Action(UPLOAD, obj.key, "not on target", obj.step, obj)
     if obj.sha256 is not None and have.sha256 != obj.sha256:
         if obj.fingerprinted and have.sha256 is not None:
+            if wrong_hash:  # --verify read the bytes: they are the build's (same bytes, new metadata)
+                return Action(OVERWRITE, obj.key, WRONG_HASH, obj.step, obj)
             return "conflict"  # immutable name, different bytes: never overwrite
         reason = "no assetpub hash on target" if have.sha256 is None else "content changed"
         return Action(OVERWRITE, obj.key, reason, obj.step, obj)
-    if have.headers != obj.headers:
-        return Action(UPDATE_HEADERS, obj.key, _header_change(have, obj), obj.step, obj)
+    if have.headers != obj.headers:  # a live object changes: never in step 1
+        return Action(UPDATE_HEADERS, obj.key, _header_change(have, obj), max(obj.step, 2), obj)
     reason = "unchanged" if obj.sha256 is not None else "already published (reused by the build)"
     return Action(SKIP, obj.key, reason, obj.step, obj)
 

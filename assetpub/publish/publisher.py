@@ -1,11 +1,13 @@
 """publish(): read the build and the target's record, plan, check, lock, apply, invalidate, prune.
 
-A publish with nothing to do costs one request (GET current.json) and takes no lock.
-With work to do it takes the lock, re-reads the record (another publish may have
-finished meanwhile), reads the journal an interrupted publish may have left (and HEADs
-only the keys it lists, so a re-run uploads only what is really missing), reads the
-stored deploy records for retention, and refuses before writing anything if retention
-would delete more than --max-deletes objects.
+A publish with nothing to do costs two requests sent together (GET current.json, and a
+one-level LIST of `_assetpub/` that shows a journal or lock an interrupted publish left)
+and takes no lock. With work to do, or with such leftovers, it takes the lock, re-reads
+the record (another publish may have finished meanwhile), reads the journal an
+interrupted publish may have left (and HEADs the keys it lists, so a re-run uploads only
+what is really missing and puts back what the killed run changed), reads the stored
+deploy records for retention, and refuses before writing anything if retention would
+delete more than --max-deletes objects.
 """
 
 from __future__ import annotations
@@ -23,8 +25,8 @@ from ..config import check
 from ..safe_path import id_problem
 from .apply import DEFAULT_WORKERS, ApplyResult, apply
 from .errors import ImmutableConflict, PublishError
-from .lock import Lock
-from .plan import WRITES, Action, Plan, PlanOptions, plan
+from .lock import LOCK_KEY, Lock, holder_of
+from .plan import Action, Plan, PlanOptions, plan
 from .prune import Retention
 from .record import (
     CURRENT_KEY,
@@ -33,14 +35,16 @@ from .record import (
     DeployRecord,
     UnreadableRecord,
     deploy_key,
+    journal_deploy,
     journal_keys,
     new_deploy_id,
 )
-from .state import LocalState, RemoteState, load_local
+from .state import RESERVED, LocalState, RemoteState, load_local
 from .target import Target, open_target
 
 log = logging.getLogger(__name__)
 _UNREAD = object()
+LIVE_STEPS = (2, 3)  # keep-name files; the manifest and the records
 DEFAULT_RETENTION = Retention()  # keep 3 deploys, 7 days of grace, at most 500 deletions
 
 
@@ -85,12 +89,15 @@ def read_current(target: Target, *, verify: bool = False) -> DeployRecord | None
 
 
 def read_records(target: Target, current: DeployRecord | None) -> list[DeployRecord]:
-    """Every stored deploy record, newest first (current first). Unreadable ones are skipped."""
+    """Every stored deploy record that was live, newest first (current first). Unreadable
+    ones are skipped, and so are records newer than the live one: a publish killed between
+    writing its record and current.json left it, it never went live and is in no history
+    (the next publish removes it)."""
     ids = sorted(
         (k[len(DEPLOYS_PREFIX) : -len(".json")] for k, _ in target.listing(DEPLOYS_PREFIX) if k.endswith(".json")),
         reverse=True,
     )
-    wanted = [i for i in ids if (current is None or i != current.id) and id_problem(i) is None]
+    wanted = [i for i in ids if (current is None or i < current.id) and id_problem(i) is None]
 
     def load(deploy_id: str) -> DeployRecord | None:
         key = deploy_key(deploy_id)
@@ -138,7 +145,12 @@ def publish(
     started = time.perf_counter()
     local = load_local(build_dir, cached=not verify)
     if previous is _UNREAD:
-        previous = read_current(target, verify=verify)
+        with ThreadPoolExecutor(max_workers=2) as pool:  # one round trip
+            reading = pool.submit(read_current, target, verify=verify)
+            leftovers = interrupted(target)
+            previous = reading.result()
+    else:
+        leftovers = interrupted(target)
     now = now or datetime.now(timezone.utc)
     options = PlanOptions(
         deploy_id=new_deploy_id(now, previous.id if previous else None),
@@ -148,11 +160,11 @@ def publish(
         previous=previous,
     )
     remote = _remote(target, previous, verify)
-    if verify:  # objects of earlier deploys are known, not "unknown"
-        options = replace(options, records=tuple(read_records(target, previous)))
+    if verify:  # objects of earlier deploys are known, not "unknown"; corrupt ones are repaired
+        options = replace(options, records=tuple(read_records(target, previous)), repairs=_wrong_hashes(target, local, remote))
     the_plan = plan(local, remote, options)
-    if not the_plan.has_work:
-        _check(the_plan, local)
+    if not the_plan.has_work and not leftovers:
+        _check(the_plan, local, target, verify=verify)
         if on_plan is not None:
             on_plan(the_plan)
         applied = None if dry_run else ApplyResult(skipped=len(the_plan.files))
@@ -167,13 +179,22 @@ def publish(
             on_plan(the_plan)
         if dry_run:
             return PublishResult(target.url, the_plan, None, time.perf_counter() - started)
+        if not the_plan.has_work:  # only an interrupted publish's leftovers: the target is as recorded
+            lock.check()
+            target.delete(JOURNAL_KEY)
+            lock.release()
+            return PublishResult(target.url, the_plan, ApplyResult(skipped=len(the_plan.files)), time.perf_counter() - started)
 
         def tick(action: Action) -> None:  # runs on this thread after each finished action
             lock.refresh()
             if progress is not None:
                 progress(action)
 
-        applied = apply(the_plan, target, workers=workers, progress=tick, steps=range(5))
+        def before_step(step: int) -> None:
+            if step in LIVE_STEPS:
+                lock.check()  # taken over (it expired)? stop before anything live changes
+
+        applied = apply(the_plan, target, workers=workers, progress=tick, steps=range(5), before_step=before_step)
         invalidation = None
         if cloudfront_distribution and the_plan.invalidations:
             invalidation = _invalidate(the_plan, target, cloudfront_distribution, cloudfront_options or {})
@@ -183,6 +204,17 @@ def publish(
         raise
     lock.release()
     return PublishResult(target.url, the_plan, applied, time.perf_counter() - started, invalidation)
+
+
+def interrupted(target: Target) -> bool:
+    """Did a publish leave its journal, or a stale lock (one LIST of `_assetpub/`, and a GET
+    of the lock only when there is one)? A live lock's journal belongs to the publish
+    running now: not ours to finish."""
+    names = target.entries(RESERVED)
+    if JOURNAL_KEY[len(RESERVED) :] not in names and LOCK_KEY[len(RESERVED) :] not in names:
+        return False
+    found = holder_of(target)
+    return found is None or found[1]
 
 
 def _plan_in_full(
@@ -205,7 +237,7 @@ def _plan_in_full(
             options = replace(options, previous=latest, deploy_id=new_deploy_id(options.now, latest and latest.id))
             remote = _remote(target, previous, verify)
     if not verify:
-        remote, options = _interrupted(target, local, remote, options)
+        remote, options = _interrupted(target, local, remote, options, locked=locked)
     if retention is not None:
         records = tuple(read_records(target, previous))
         listing = dict(target.listing()) if retention.delete_unknown else None
@@ -213,7 +245,7 @@ def _plan_in_full(
         if not verify:
             remote = _with_retained(remote, records[: retention.keep])
     the_plan = plan(local, remote, options)
-    _check(the_plan, local)
+    _check(the_plan, local, target, verify=verify)
     return the_plan
 
 
@@ -241,20 +273,51 @@ def _remote(target: Target, previous: DeployRecord | None, verify: bool) -> Remo
     return previous.remote_state() if previous is not None else RemoteState()
 
 
-def _interrupted(target: Target, local: LocalState, remote: RemoteState, options: PlanOptions):
-    """An interrupted publish left a journal: the keys it listed may be on the target already
-    though no record says so. HEAD those we would write; plan with what they hold."""
-    pending = journal_keys(target.get(JOURNAL_KEY))
+def _interrupted(target: Target, local: LocalState, remote: RemoteState, options: PlanOptions, *, locked: bool):
+    """An interrupted publish left a journal: the keys it listed may be on the target (or
+    have other headers) though no record says so. HEAD those this build publishes; plan
+    with what they hold. Its deploy record, if it was written but never made live, is
+    removed (it is in no history)."""
+    data = target.get(JOURNAL_KEY)
+    pending = journal_keys(data)
+    orphan = journal_deploy(data)
+    if locked and orphan and (options.previous is None or orphan > options.previous.id):
+        target.delete(deploy_key(orphan))
     if not pending:
         return remote, options
-    first = plan(local, remote, options)
-    to_check = sorted({a.key for a in first.actions if a.kind in WRITES} & set(pending))
+    to_check = sorted(set(local.by_key) & set(pending))
     log.info("an interrupted publish left %d keys to check; checking %d", len(pending), len(to_check))
     with ThreadPoolExecutor(max_workers=16) as pool:
         found = dict(zip(to_check, pool.map(target.head, to_check), strict=False))
     objects = dict(remote.objects)
-    objects.update({k: v for k, v in found.items() if v is not None})
+    for key, have in found.items():
+        if have is None:
+            objects.pop(key, None)  # gone (or never written): upload it
+        else:
+            known = objects.get(key)
+            objects[key] = replace(have, fingerprinted=known.fingerprinted) if known else have
     return RemoteState(objects, remote.complete), replace(options, pending=tuple(pending))
+
+
+def _wrong_hashes(target: Target, local: LocalState, remote: RemoteState) -> frozenset[str]:
+    """--verify: fingerprinted objects whose stored hash differs from the build's. Their
+    bytes are read and hashed (a few objects, on a damaged target); those that hold the
+    build's bytes only need the right hash in their metadata. The others stay conflicts."""
+    suspects = [
+        o.key
+        for o in local.objects
+        if o.fingerprinted
+        and o.sha256
+        and (have := remote.objects.get(o.key)) is not None
+        and have.sha256 is not None
+        and have.sha256 != o.sha256
+    ]
+    if not suspects:
+        return frozenset()
+    by_key = local.by_key
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        actual = dict(zip(suspects, pool.map(target.content_sha256, suspects), strict=False))
+    return frozenset(key for key in suspects if actual[key] == by_key[key].sha256)
 
 
 def _invalidate(the_plan: Plan, target: Target, distribution: str, options: dict[str, Any]) -> dict[str, Any]:
@@ -269,12 +332,20 @@ def _invalidate(the_plan: Plan, target: Target, distribution: str, options: dict
     return {"distribution": distribution, "id": invalidation_id, "paths": paths}
 
 
-def _check(the_plan: Plan, local: LocalState) -> None:
+def _check(the_plan: Plan, local: LocalState, target: Target, *, verify: bool = False) -> None:
     if the_plan.conflicts:
+        first = the_plan.conflicts[0]
         more = f" (and {len(the_plan.conflicts) - 1} more)" if len(the_plan.conflicts) > 1 else ""
+        if verify:
+            raise ImmutableConflict(
+                f"{first}{more}: the published bytes differ from the build's, and a fingerprinted file is never "
+                f"overwritten: if the build is right, delete {target.url}/{first} and publish again with --verify; "
+                "otherwise rebuild"
+            )
         raise ImmutableConflict(
-            f"{the_plan.conflicts[0]}{more}: fingerprinted key already published with different bytes; "
-            "refusing to overwrite (the target or the build is corrupt; check with --verify)"
+            f"{first}{more}: fingerprinted key already published with different bytes; "
+            "refusing to overwrite (the target or the build is corrupt: rebuild, or publish with --verify to "
+            "compare the published bytes)"
         )
     if the_plan.missing:
         more = f" (and {len(the_plan.missing) - 1} more)" if len(the_plan.missing) > 1 else ""

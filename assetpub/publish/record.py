@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Mapping
 
-from ..safe_path import check_id, is_safe_key
+from ..safe_path import check_id, id_problem, is_safe_key
 from .errors import PublishError
 from .record_schema import (
     UnreadableRecord,
@@ -168,3 +168,14 @@ def journal_keys(data: bytes | None) -> list[str]:
         return [k for k in keys if is_safe_key(k) and not k.startswith(RESERVED)] if isinstance(keys, list) else []
     except (ValueError, AttributeError, TypeError):
         return []  # a torn journal only costs a few re-uploads
+
+
+def journal_deploy(data: bytes | None) -> str | None:
+    """The id of the deploy the journal was written for (None if torn or absent)."""
+    if not data:
+        return None
+    try:
+        deploy = json.loads(data).get("deploy")
+    except (ValueError, AttributeError):
+        return None
+    return deploy if isinstance(deploy, str) and id_problem(deploy) is None else None

@@ -10,11 +10,13 @@ the earlier deploy's objects. If any file it needs is gone, nothing is changed.
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
 from .. import __version__
+from .apply import DEFAULT_WORKERS
 from .errors import PublishError
 from .lock import Lock
 from .prune import stash_key
@@ -61,8 +63,10 @@ def rollback(
     dry_run: bool = False,
     cloudfront_distribution: str | None = None,
     cloudfront_options: dict[str, Any] | None = None,
+    workers: int = DEFAULT_WORKERS,
 ) -> RollbackResult:
-    """Make deploy `deploy_id` (default: the one before the live one) live again."""
+    """Make deploy `deploy_id` (default: the one before the live one) live again. The
+    server-side copies run `workers` at a time, the manifest last."""
     now = now or datetime.now(timezone.utc)
     current = read_current(target)
     if current is None:
@@ -72,14 +76,11 @@ def rollback(
     _check_present(target, record)
     if dry_run:
         return RollbackResult(target.url, record.id, None, _changes(current, record))
-    with Lock(target, now=now, purpose="rollback"):
+    with Lock(target, now=now, purpose="rollback") as lock:
         current = read_current(target) or current
         changes = _changes(current, record)
-        for key in changes:
-            entry = record.objects[key]
-            headers = Headers(entry["content_type"], entry["cache_control"], entry.get("content_encoding"))
-            source = key if entry.get("fingerprinted") else stash_key(entry["sha256"])
-            target.copy(source, key, headers, entry["sha256"])
+        lock.check()
+        _restore(target, record, changes, workers)
         target.end_step(2)
         new = next_record(
             deploy_id=new_deploy_id(now, current.id),
@@ -91,6 +92,7 @@ def rollback(
             previous=current,
         )
         data = new.to_json()
+        lock.check()
         target.put_bytes(deploy_key(new.id), data, _RECORD_HEADERS)
         target.put_bytes(CURRENT_KEY, data, _RECORD_HEADERS)
         target.end_step(3)
@@ -113,6 +115,30 @@ def rollback(
 
 
 _RECORD_HEADERS = Headers("application/json; charset=utf-8", "no-store")
+
+
+def _restore(target: Target, record: DeployRecord, changes: list[str], workers: int) -> None:
+    """Copy every changed key back, concurrently; the manifest alone, after all the rest
+    (it must not point at anything not yet restored). The first failure stops the rest."""
+
+    def copy(key: str) -> None:
+        entry = record.objects[key]
+        headers = Headers(entry["content_type"], entry["cache_control"], entry.get("content_encoding"))
+        source = key if entry.get("fingerprinted") else stash_key(entry["sha256"])
+        target.copy(source, key, headers, entry["sha256"])
+
+    files = [k for k in changes if k != MANIFEST_NAME]
+    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="assetpub-rollback") as pool:
+        futures = [pool.submit(copy, key) for key in files]
+        try:
+            for future in futures:
+                future.result()
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
+    if MANIFEST_NAME in changes:
+        copy(MANIFEST_NAME)
 
 
 def _choose(current: DeployRecord, deploy_id: str | None) -> str:

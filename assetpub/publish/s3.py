@@ -1,7 +1,8 @@
 """S3 (and S3-compatible: MinIO, R2, ...) target through boto3.
 
 One client shared by all workers (boto3 clients are thread-safe); botocore's
-`standard` retry mode retries throttling (503 SlowDown) and transient errors; the
+`standard` retry mode retries throttling (503 SlowDown) and transient errors, within
+the bounded waits of network.py (a line on stderr for each retry); the
 endpoint comes from --endpoint-url or botocore's own AWS_ENDPOINT_URL_S3 /
 AWS_ENDPOINT_URL; credentials only from boto3's standard chain, never logged.
 """
@@ -18,6 +19,8 @@ from datetime import datetime
 from typing import Any, Iterator
 
 from .errors import PublishError, TargetError
+from .network import NetworkLimits
+from .network import install as install_limits
 from .state import RESERVED, Headers, LocalObject, RemoteObject
 
 log = logging.getLogger(__name__)
@@ -37,6 +40,7 @@ class S3Target:
         profile: str | None = None,
         acl: str | None = None,
         workers: int = 16,
+        limits: NetworkLimits | None = None,
     ):
         # botocore directly, not boto3: importing boto3 pulls in s3transfer and costs a
         # no-op publish ~0.05 s; boto3's Session only wraps this botocore session (same
@@ -49,12 +53,13 @@ class S3Target:
         self.prefix = prefix.strip("/")
         self.url = f"s3://{bucket}/{self.prefix}" if self.prefix else f"s3://{bucket}"
         self.acl = acl
+        self.limits = limits or NetworkLimits.from_env()
         session = botocore.session.Session(profile=profile)
         config = botocore.config.Config(
-            retries={"mode": "standard", "max_attempts": 5},
+            retries={"mode": "standard", "total_max_attempts": self.limits.attempts},
             max_pool_connections=max(10, workers + 4),
-            connect_timeout=10,
-            read_timeout=60,
+            connect_timeout=self.limits.connect,
+            read_timeout=self.limits.read,
             # CRC trailers by default (boto3 >= 1.36) break several S3-compatible stores;
             # our own sha256 in metadata is what we compare anyway
             request_checksum_calculation="when_required",
@@ -70,6 +75,7 @@ class S3Target:
             raise TargetError(f"invalid S3 endpoint URL {_endpoint(endpoint_url)}: {e}") from None
         except botocore.exceptions.BotoCoreError as e:
             raise TargetError(f"cannot set up the S3 client for {self.url}: {e}") from None
+        install_limits(self.client, self.limits, self.url)
 
     # -- keys ---------------------------------------------------------------------
     def _key(self, key: str) -> str:
@@ -104,20 +110,41 @@ class S3Target:
             raise self._error(e, key) from None
         return _remote(r)
 
+    def content_sha256(self, key: str) -> str | None:
+        import hashlib
+
+        digest = hashlib.sha256()
+        try:
+            body = self.client.get_object(Bucket=self.bucket, Key=self._key(key))["Body"]
+            for chunk in iter(lambda: body.read(1 << 20), b""):
+                digest.update(chunk)
+        except Exception as e:  # noqa: BLE001
+            if _code(e) in ("NoSuchKey", "404"):
+                return None
+            raise self._error(e, key) from None
+        return digest.hexdigest()
+
     def upload(self, obj: LocalObject, *, key: str | None = None) -> None:
         assert obj.file is not None
         key = key or obj.key
         extra = self._extra(obj.headers, obj.sha256, key)
         try:
-            if obj.size > MULTIPART_THRESHOLD:
-                upload_fileobj, config = _managed_upload()
-                with open(obj.file, "rb") as f:
-                    upload_fileobj(self.client, f, self.bucket, self._key(key), ExtraArgs=extra, Config=config)
-            else:
-                with open(obj.file, "rb") as f:  # a file object: streamed, never read whole
-                    self.client.put_object(Bucket=self.bucket, Key=self._key(key), Body=f, **extra)
+            f = open(obj.file, "rb")  # a file object: streamed, never read whole
         except OSError as e:
             raise PublishError(f"{obj.file}: cannot read: {e.strerror}") from None
+        import botocore.exceptions as bx
+
+        try:
+            with f:
+                if obj.size > MULTIPART_THRESHOLD:
+                    upload_fileobj, config = _managed_upload()
+                    upload_fileobj(self.client, f, self.bucket, self._key(key), ExtraArgs=extra, Config=config)
+                else:
+                    self.client.put_object(Bucket=self.bucket, Key=self._key(key), Body=f, **extra)
+        except (bx.BotoCoreError, bx.ClientError) as e:  # timeouts and SSL errors are OSErrors too: the network's
+            raise self._error(e, key) from None
+        except OSError as e:  # the file, while it was being read
+            raise PublishError(f"{obj.file}: cannot read: {e.strerror or e}") from None
         except Exception as e:  # noqa: BLE001
             raise self._error(e, key) from None
 
@@ -219,17 +246,58 @@ class S3Target:
         """Every published key under the prefix (reserved ones excluded), paginated."""
         return (k for k, _ in self.listing() if not k.startswith(RESERVED))
 
-    def create_exclusive(self, key: str, data: bytes) -> bool:
-        """Write key only if it does not exist (S3 conditional write, If-None-Match: *)."""
+    def create_exclusive(self, key: str, data: bytes) -> str | None:
+        """Write key only if it does not exist (S3 conditional write, If-None-Match: *): its ETag."""
+        return self._put_if(key, data, IfNoneMatch="*")
+
+    def read_versioned(self, key: str) -> tuple[bytes, str] | None:
         try:
-            self.client.put_object(
-                Bucket=self.bucket, Key=self._key(key), Body=data, IfNoneMatch="*", ContentType="application/json"
+            r = self.client.get_object(Bucket=self.bucket, Key=self._key(key))
+            return r["Body"].read(), r["ETag"]
+        except Exception as e:  # noqa: BLE001
+            if _code(e) in ("NoSuchKey", "404"):
+                return None
+            raise self._error(e, key) from None
+
+    def replace_if(self, key: str, data: bytes, version: str) -> str | None:
+        """Write key only if its ETag is still `version` (If-Match): the new ETag, or None."""
+        return self._put_if(key, data, IfMatch=version)
+
+    def _put_if(self, key: str, data: bytes, **condition: str) -> str | None:
+        try:
+            r = self.client.put_object(
+                Bucket=self.bucket, Key=self._key(key), Body=data, ContentType="application/json", **condition
             )
+            return r.get("ETag") or "?"
+        except Exception as e:  # noqa: BLE001
+            if _code(e) in _LOST_RACE:
+                return None
+            raise self._error(e, key) from None
+
+    def delete_if(self, key: str, version: str) -> bool:
+        """Remove key only if its ETag is still `version` (DeleteObject with If-Match)."""
+        try:
+            self.client.delete_object(Bucket=self.bucket, Key=self._key(key), IfMatch=version)
             return True
         except Exception as e:  # noqa: BLE001
-            if _code(e) in ("PreconditionFailed", "412", "ConditionalRequestConflict"):
+            code = _code(e)
+            if code in _LOST_RACE:
                 return False
-            raise self._error(e, key) from None
+            if code != "NotImplemented":
+                raise self._error(e, key) from None
+        found = self.read_versioned(key)  # a store without conditional deletes: check, then delete
+        if found is None or found[1] != version:
+            return False
+        self.delete(key)
+        return True
+
+    def entries(self, under: str) -> set[str]:
+        start = (f"{self.prefix}/" if self.prefix else "") + under
+        try:
+            r = self.client.list_objects_v2(Bucket=self.bucket, Prefix=start, Delimiter="/")
+        except Exception as e:  # noqa: BLE001
+            raise self._error(e, under) from None
+        return {item["Key"][len(start) :] for item in r.get("Contents", ())}
 
     def scan(self) -> Iterator[tuple[str, RemoteObject]]:
         keys = list(self.keys())
@@ -248,10 +316,17 @@ class S3Target:
         where = f"{self.url}/{key}" if key else self.url
         if isinstance(e, (bx.NoCredentialsError, bx.PartialCredentialsError)):
             return TargetError("no AWS credentials found (set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)")
-        if isinstance(e, (bx.EndpointConnectionError, bx.ConnectTimeoutError, bx.ConnectionClosedError)):
-            return TargetError(f"cannot reach the S3 endpoint for {self.url}: {_one_line(e)}")
         if isinstance(e, bx.ReadTimeoutError):
-            return TargetError(f"{where}: the S3 endpoint did not answer in time")
+            return TargetError(
+                f"{where}: the S3 endpoint did not answer in time (waited {self.limits.read:g} s per try, "
+                f"gave up after {self.limits.give_up:g} s)"
+            )
+        if isinstance(e, (bx.EndpointConnectionError, bx.ConnectTimeoutError, bx.ProxyConnectionError)):
+            return TargetError(f"cannot reach the S3 endpoint for {self.url}: {_one_line(e)}")
+        if isinstance(e, bx.SSLError):
+            return TargetError(f"TLS error talking to the S3 endpoint for {self.url}: {_one_line(e)}")
+        if isinstance(e, (bx.ConnectionClosedError, bx.HTTPClientError)):
+            return TargetError(f"{where}: the connection to the S3 endpoint failed: {_one_line(e)}")
         code = _code(e)
         if code == "NoSuchBucket":
             return TargetError(f"bucket {self.bucket!r} does not exist")
@@ -294,6 +369,11 @@ def _endpoint(given: str | None) -> str:
         if os.environ.get(name):
             return f"{os.environ[name]!r} (from {name})"
     return "(from the AWS config file)"
+
+
+# a conditional write or delete that lost: the object changed (412), is gone (404 on AWS
+# and moto for If-Match), or another conditional write was in flight (409)
+_LOST_RACE = ("PreconditionFailed", "412", "ConditionalRequestConflict", "409", "NoSuchKey", "404")
 
 
 def _code(e: Exception) -> str:

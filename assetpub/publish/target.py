@@ -13,6 +13,7 @@ from urllib.parse import unquote, urlsplit
 
 from ..config import check
 from .errors import PublishUsageError
+from .network import NetworkLimits
 from .state import Headers, LocalObject, RemoteObject
 
 
@@ -25,6 +26,9 @@ class Target(Protocol):
 
     def head(self, key: str) -> RemoteObject | None:
         """Hash and headers of the object at key, or None."""
+
+    def content_sha256(self, key: str) -> str | None:
+        """SHA-256 of the bytes at key, read through (not the stored metadata), or None."""
 
     def upload(self, obj: LocalObject, *, key: str | None = None) -> None:
         """Write obj's file at obj.key (or `key`) with its headers and content hash (streamed)."""
@@ -50,8 +54,20 @@ class Target(Protocol):
     def keys(self) -> Iterator[str]:
         """Every published key (reserved ones excluded)."""
 
-    def create_exclusive(self, key: str, data: bytes) -> bool:
-        """Create key only if absent; False if it exists (the lock)."""
+    def create_exclusive(self, key: str, data: bytes) -> str | None:
+        """Create key only if absent: its version, or None if it exists (the lock)."""
+
+    def read_versioned(self, key: str) -> tuple[bytes, str] | None:
+        """The bytes at key and their version (S3: the ETag), or None."""
+
+    def replace_if(self, key: str, data: bytes, version: str) -> str | None:
+        """Write key only if it still holds `version` (compare-and-swap): the new version, or None."""
+
+    def delete_if(self, key: str, version: str) -> bool:
+        """Remove key only if it still holds `version`: True if removed."""
+
+    def entries(self, under: str) -> set[str]:
+        """Names of the objects directly under `under` (one level, no recursion)."""
 
     def scan(self) -> Iterator[tuple[str, RemoteObject]]:
         """Every published object (reserved keys excluded), with hash and headers: for --verify."""
@@ -71,6 +87,7 @@ def open_target(
     profile: str | None = None,
     acl: str | None = None,
     workers: int = 16,
+    limits: NetworkLimits | None = None,
 ) -> Target:
     """`s3://bucket[/prefix]` -> S3Target; `file:///path` or a plain path -> DirectoryTarget."""
     for key, value in (("endpoint_url", endpoint_url), ("region", region), ("profile", profile), ("acl", acl),
@@ -101,6 +118,7 @@ def open_target(
             profile=profile,
             acl=acl,
             workers=workers,
+            limits=limits,
         )
     if scheme == "file":
         if parts.netloc not in ("", "localhost"):

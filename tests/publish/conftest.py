@@ -70,9 +70,15 @@ class Request:
     received: int = 0  # response body bytes (server -> client)
 
 
+STALL, RESET, DROP = "stall", "reset", "drop"  # faults besides an error answer (status, code)
+
+
 @dataclass
 class Proxy:
-    """Forwards to moto, records every request; `fault(request_number) -> (status, code)|None`."""
+    """Forwards to the S3 server, records every request; `fault(request_number, request)`
+    returns None (forward), (status, code) (answer that error), ("delay", seconds) (forward
+    late), STALL (never answer until released), RESET (TCP reset) or DROP (close without
+    an answer)."""
 
     upstream: str
     url: str = ""
@@ -128,6 +134,29 @@ class Proxy:
         base = len(self.requests)
         self.fault = lambda i, r: (status, code) if i - base == n else None
 
+    def inject(self, fault, predicate: Callable[[Request], bool] = lambda r: True, times: int = 1) -> threading.Event:
+        """`fault` for the first `times` requests matching predicate (then forward). Returns
+        an event set when the first of them arrives."""
+        arrived = threading.Event()
+        left = [times]
+        guard = threading.Lock()
+
+        def rule(i, r):
+            with guard:
+                if left[0] > 0 and predicate(r):
+                    left[0] -= 1
+                    arrived.set()
+                    return fault
+            return None
+
+        self.fault = rule
+        return arrived
+
+    def stall_event(self) -> threading.Event:
+        release = threading.Event()
+        self.releases.append(release)
+        return release
+
 
 def _handler(proxy: Proxy):
     up = proxy.upstream.split("//", 1)[1]
@@ -151,6 +180,22 @@ def _handler(proxy: Proxy):
                 number = len(proxy.requests)
                 rule = proxy.fault
             fault = rule(number, request) if rule else None
+            if fault in (STALL, RESET, DROP):
+                request.status = -1
+                if fault == STALL:
+                    proxy.stall_event().wait(120)  # until the test ends (reset), never answered
+                if fault == RESET:
+                    import struct
+
+                    self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                self.close_connection = True
+                self.connection.close()
+                return
+            if isinstance(fault, tuple) and fault[0] == "delay":
+                import time
+
+                time.sleep(fault[1])  # the injected fault itself (a slow server), not a wait for an event
+                fault = None
             if fault is not None:
                 status, code = fault
                 payload = f"<?xml version='1.0' encoding='UTF-8'?><Error><Code>{code}</Code><Message>injected</Message></Error>".encode()
@@ -210,15 +255,76 @@ class _Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
             super().handle_error(request, client_address)
 
 
-@pytest.fixture(scope="session")
-def proxy_server(moto_url):
-    proxy = Proxy(upstream=moto_url)
+def _serve_proxy(upstream: str):
+    proxy = Proxy(upstream=upstream)
     server = _Server(("127.0.0.1", 0), _handler(proxy))
     proxy.url = f"http://127.0.0.1:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
+    return proxy, server
+
+
+@pytest.fixture(scope="session")
+def proxy_server(moto_url):
+    proxy, server = _serve_proxy(moto_url)
     yield proxy
+    proxy.reset()
     server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def seaweed_url(tmp_path_factory):
+    """One SeaweedFS server (`weed mini`) for the session, on free ports."""
+    from . import seaweed
+
+    proc, url, _log = seaweed.start(tmp_path_factory.mktemp("seaweedfs"))
+    try:
+        yield url
+    finally:
+        seaweed.stop(proc)
+
+
+@pytest.fixture(scope="session")
+def seaweed_proxy_server(seaweed_url):
+    proxy, server = _serve_proxy(seaweed_url)
+    yield proxy
+    proxy.reset()
+    server.shutdown()
+
+
+@dataclass
+class S3Server:
+    """One S3 implementation for a test: the proxy in front of it, a fresh bucket, and a
+    plain boto3 client talking to it directly (for checks)."""
+
+    name: str
+    proxy: Proxy
+    bucket: str
+    client: object
+    direct: str  # the server's own URL
+
+
+def _s3_server(request, name: str) -> S3Server:
+    import boto3
+
+    if name == "seaweedfs":  # it takes a session token for temporary (STS) credentials it never issued
+        monkeypatch = request.getfixturevalue("monkeypatch")
+        for var in ("AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
+            monkeypatch.delenv(var, raising=False)
+    direct = request.getfixturevalue("moto_url" if name == "moto" else "seaweed_url")
+    proxy = request.getfixturevalue("proxy_server" if name == "moto" else "seaweed_proxy_server")
+    proxy.reset()
+    request.addfinalizer(proxy.reset)
+    client = boto3.session.Session().client("s3", endpoint_url=direct, region_name="us-east-1")  # credentials of now
+    bucket = f"assetpub-{uuid.uuid4().hex[:12]}"
+    client.create_bucket(Bucket=bucket)
+    return S3Server(name, proxy, bucket, client, direct)
+
+
+@pytest.fixture(params=["moto", "seaweedfs"])
+def s3server(request) -> S3Server:
+    """The same test against moto and against SeaweedFS."""
+    return _s3_server(request, request.param)
 
 
 @pytest.fixture
@@ -341,9 +447,61 @@ class DirBackend:
         return {p.relative_to(self.root).as_posix() for p in self.root.rglob("*") if p.is_file()}
 
 
-@pytest.fixture(params=["s3", "directory"])
+@pytest.fixture(params=["s3", "seaweedfs", "directory"])
 def backend(request, tmp_path):
+    """S3 on moto ("s3"), S3 on SeaweedFS, each through the proxy, and a directory."""
     if request.param == "s3":
         proxy = request.getfixturevalue("proxy")
         return S3Backend(request.getfixturevalue("s3"), request.getfixturevalue("bucket"), proxy.url)
+    if request.param == "seaweedfs":
+        server = _s3_server(request, "seaweedfs")
+        backend = S3Backend(server.client, server.bucket, server.proxy.url)
+        backend.name = "s3"  # the same S3 behaviour is expected
+        backend.server = server
+        return backend
     return DirBackend(tmp_path / "origin")
+
+
+# -- an endpoint that accepts connections and never answers ----------------------------------
+@dataclass
+class Silent:
+    url: str
+    lines: list[str] = field(default_factory=list)  # the request line of each connection
+
+    def count(self, fragment: str) -> int:
+        return sum(1 for line in self.lines if fragment in line)
+
+
+@pytest.fixture
+def silent():
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)
+    listener.settimeout(0.2)
+    server = Silent(f"http://127.0.0.1:{listener.getsockname()[1]}")
+    stop = threading.Event()
+    held: list[socket.socket] = []
+
+    def serve():
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                continue
+            held.append(conn)
+            conn.settimeout(5)
+            try:
+                server.lines.append(conn.recv(65536).split(b"\r\n", 1)[0].decode("latin-1"))
+            except OSError:
+                server.lines.append("")
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        stop.set()
+        thread.join(5)
+        for conn in held:
+            conn.close()
+        listener.close()

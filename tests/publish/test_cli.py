@@ -113,7 +113,8 @@ def test_build_dir_files_missing_is_one_line(built, tmp_path):
 
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT])
 @pytest.mark.parametrize("step", ["fingerprinted", "keep-name"])
-def test_killed_publish_leaves_old_site_and_rerun_finishes(proxy, bucket, s3, site, built, sig, step):
+def test_killed_publish_leaves_old_site_and_rerun_finishes(s3server, site, built, sig, step):
+    proxy, bucket, s3 = s3server.proxy, s3server.bucket, s3server.client  # moto, and SeaweedFS
     url = f"s3://{bucket}/site"
     publish(built, target=open_target(url, endpoint_url=proxy.url))
     old_manifest = s3.get_object(Bucket=bucket, Key="site/assetpub-manifest.json")["Body"].read()
@@ -169,7 +170,8 @@ def test_killed_publish_leaves_old_site_and_rerun_finishes(proxy, bucket, s3, si
     )
 
 
-def test_concurrent_second_publish_is_refused(proxy, bucket, s3, site, built, tmp_path):
+def test_concurrent_second_publish_is_refused(s3server, site, built, tmp_path):
+    proxy, bucket = s3server.proxy, s3server.bucket
     url = f"s3://{bucket}/site"
     arrived, release = proxy.hold(lambda r: r.method == "PUT" and "/css/" in r.path)
     first = start_publish(built, url, proxy)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import write_tree
-from tests.publish.conftest import (  # noqa: F401 - fixtures: both targets (moto behind a proxy, a directory)
+from tests.publish.conftest import (  # noqa: F401 - fixtures: the targets (moto and SeaweedFS behind proxies, a directory)
     aws_env,
     backend,
     bucket,
@@ -20,6 +20,8 @@ from tests.publish.conftest import (  # noqa: F401 - fixtures: both targets (mot
     proxy,
     proxy_server,
     s3,
+    seaweed_proxy_server,
+    seaweed_url,
     site,
 )
 
