@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any, Iterator
 
-from .errors import PublishError, TargetError
+from .errors import PublishError, PublishUsageError, TargetError
 from .network import NetworkLimits
 from .network import install as install_limits
 from .state import RESERVED, Headers, LocalObject, RemoteObject
@@ -67,12 +67,16 @@ class S3Target:
         )
         try:
             self.client = session.create_client("s3", region_name=region, endpoint_url=endpoint_url, config=config)
-        except botocore.exceptions.ProfileNotFound:
-            raise TargetError(f"AWS profile {session.profile or profile!r} not found") from None
+        except botocore.exceptions.ProfileNotFound:  # a usage mistake: exit 2, naming where it came from
+            where = "--profile or the config's 'profile'" if profile else "AWS_PROFILE"
+            raise PublishUsageError(f"AWS profile {session.profile or profile!r} not found (from {where})") from None
         except botocore.exceptions.InvalidRegionError:
-            raise TargetError(f"invalid region {region or session.get_config_variable('region')!r} for {self.url}") from None
+            where = "--region or the config's 'region'" if region else "AWS_REGION or the AWS config"
+            raise PublishUsageError(
+                f"invalid region {region or session.get_config_variable('region')!r} for {self.url} (from {where})"
+            ) from None
         except ValueError as e:  # botocore: "Invalid endpoint: ..."
-            raise TargetError(f"invalid S3 endpoint URL {_endpoint(endpoint_url)}: {e}") from None
+            raise PublishUsageError(f"invalid S3 endpoint URL {_endpoint(endpoint_url)}: {e}") from None
         except botocore.exceptions.BotoCoreError as e:
             raise TargetError(f"cannot set up the S3 client for {self.url}: {e}") from None
         install_limits(self.client, self.limits, self.url)

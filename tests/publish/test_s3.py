@@ -10,6 +10,7 @@ import pytest
 
 from assetpub.manifest import Manifest
 from assetpub.publish import TargetError, open_target, publish
+from assetpub.publish.errors import PublishUsageError
 from assetpub.publish.record import CURRENT_KEY
 from tests import processes
 
@@ -250,19 +251,20 @@ def test_endpoint_from_botocore_environment(monkeypatch, proxy, bucket, built):
 
 def test_bad_endpoint_from_the_environment_or_bad_region_is_named(monkeypatch):
     monkeypatch.setenv("AWS_ENDPOINT_URL", "not a url")
-    with pytest.raises(TargetError, match="invalid S3 endpoint URL 'not a url' .*from AWS_ENDPOINT_URL"):
+    with pytest.raises(PublishUsageError, match="invalid S3 endpoint URL 'not a url' .*from AWS_ENDPOINT_URL") as raised:
         open_target("s3://some-bucket")
+    assert raised.value.exit_status == 2  # a usage mistake, wherever it was made
     monkeypatch.delenv("AWS_ENDPOINT_URL")
-    with pytest.raises(TargetError, match="invalid region 'x y'"):
+    with pytest.raises(PublishUsageError, match=r"invalid region 'x y' .*\(from --region or the config's 'region'\)"):
         open_target("s3://some-bucket", region="x y")
 
 
 def test_unknown_profile(monkeypatch):
-    with pytest.raises(TargetError, match="profile 'no-such-profile' not found"):
+    with pytest.raises(PublishUsageError, match=r"profile 'no-such-profile' not found \(from --profile"):
         open_target("s3://some-bucket", profile="no-such-profile")
 
 
 def test_unknown_profile_from_the_environment_is_named(monkeypatch):
     monkeypatch.setenv("AWS_PROFILE", "no-such-env-profile")
-    with pytest.raises(TargetError, match="profile 'no-such-env-profile' not found"):
+    with pytest.raises(PublishUsageError, match=r"profile 'no-such-env-profile' not found \(from AWS_PROFILE\)"):
         open_target("s3://some-bucket")
