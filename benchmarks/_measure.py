@@ -28,8 +28,11 @@ def _tree_rss_kb(pid: int) -> int:
     return total
 
 
-def run(cmd: list[str], *, env: dict | None = None, cwd: str | None = None) -> tuple[float, float, subprocess.CompletedProcess]:
-    """Run a command; return (seconds, peak MB of its whole process tree, completed process)."""
+def run(
+    cmd: list[str], *, env: dict | None = None, cwd: str | None = None, ok: tuple[int, ...] = (0,)
+) -> tuple[float, float, subprocess.CompletedProcess]:
+    """Run a command; return (seconds, peak MB of its whole process tree, completed process).
+    An exit code outside `ok` stops the benchmark with the command's stderr."""
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=cwd)
     peak = 0
@@ -48,6 +51,6 @@ def run(cmd: list[str], *, env: dict | None = None, cwd: str | None = None) -> t
     done.set()
     sampler.join()
     completed = subprocess.CompletedProcess(cmd, proc.returncode, out, err)
-    if proc.returncode != 0:
-        raise SystemExit(f"command failed ({proc.returncode}): {' '.join(cmd)}\n{err[-2000:]}")
+    if proc.returncode not in ok:
+        raise SystemExit(f"command failed ({proc.returncode}): {' '.join(cmd)}\n{err[-3000:]}")
     return seconds, peak / 1024, completed

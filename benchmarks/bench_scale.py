@@ -39,7 +39,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(REPO))
-from _measure import _tree_rss_kb  # noqa: E402
+from _measure import run  # noqa: E402
 from bench_build import bound, edit_one_css  # noqa: E402
 from bench_publish import ENV, Moto  # noqa: E402
 
@@ -73,26 +73,8 @@ def measure(cmd: list[str], counter: Counting | None = None, ok: tuple[int, ...]
     """Run cmd; wall seconds, peak MB of its process tree, and S3 traffic through the proxy."""
     if counter:
         counter.proxy.reset()
-    started = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
-    peak = 0
-    done = threading.Event()
-
-    def sample() -> None:
-        nonlocal peak
-        while not done.is_set():
-            peak = max(peak, _tree_rss_kb(proc.pid))
-            done.wait(0.02)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    out, err = proc.communicate()
-    seconds = time.perf_counter() - started
-    done.set()
-    sampler.join()
-    if proc.returncode not in ok:
-        raise SystemExit(f"failed ({proc.returncode}): {' '.join(cmd)}\n{err[-3000:]}")
-    row = {"seconds": seconds, "peak_mb": peak / 1024, "stdout": out}
+    seconds, peak_mb, done = run(cmd, env=ENV, ok=ok)
+    row = {"seconds": seconds, "peak_mb": peak_mb, "stdout": done.stdout}
     if counter:
         row["requests"], row["sent"], row["received"] = counter.proxy.traffic()
     return row
