@@ -91,3 +91,14 @@ def test_an_in_process_build_leaves_nothing_the_check_reports(tmp_path):
     src = write_tree(tmp_path / "src", {f"css/{i}.css": "a{color:red}" * 20000 for i in range(4)})
     assetpub.build([src], out=tmp_path / "out", jobs=2)  # big enough for the worker pool
     assert {pid for pid, _ in processes.leftovers(marker)} - before == set()
+
+
+def test_the_whole_suite_collects_every_test_directory():
+    """pytest's default norecursedirs holds "build": tests/build once never ran in CI."""
+    from tests.conftest import REPO
+
+    proc = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider"],
+                          cwd=REPO, capture_output=True, text=True, timeout=300)
+    collected = {line.split("::")[0].rsplit("/", 1)[0] for line in proc.stdout.splitlines() if "::" in line}
+    with_tests = {str(p.parent.relative_to(REPO)) for p in (REPO / "tests").rglob("test_*.py")}
+    assert with_tests <= collected, with_tests - collected
