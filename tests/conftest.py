@@ -32,6 +32,27 @@ def read_tree(root: Path) -> dict[str, bytes]:
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
+def wait_for_fs_clock(root: Path, timeout: float = 10.0) -> None:
+    """Until a file created next to `root` is stamped later than every file under it: the
+    stat caches trust only files older than a marker they create (assetpub/stamps.py), and
+    on a file system with coarse timestamps that takes up to a second. Waits for that
+    event, polled at a short interval, rather than sleeping a fixed time."""
+    import time
+
+    newest = max((max(p.stat().st_mtime_ns, p.stat().st_ctime_ns) for p in root.rglob("*") if p.is_file()), default=0)
+    probe = root.parent / f".clock-probe-{os.getpid()}"
+    deadline = time.monotonic() + timeout
+    while True:
+        probe.write_bytes(b"")
+        stamped = probe.stat().st_mtime_ns
+        probe.unlink()
+        if stamped > newest:
+            return
+        if time.monotonic() > deadline:
+            pytest.fail(f"the file system clock under {root} did not move in {timeout}s")
+        time.sleep(0.005)
+
+
 def missing(what: str) -> None:
     """A tool or fixture tree a test needs is not here: skip the test on a developer's
     machine, fail it in CI (CI=true), where .ci/run installs everything and a skip would
