@@ -17,6 +17,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
+from .durations import parse_duration
 from .errors import ConfigError
 from .header_value import header_problem
 
@@ -97,22 +98,16 @@ def _header_value(value: str) -> bool:
     return bool(value.strip()) and header_problem(value) is None
 
 
-def _duration(value: str) -> bool:
-    from .durations import parse_duration
+def _parses(parse: Callable[[str], Any]) -> Callable[[str], bool]:
+    """A rule's check from a parser that raises ConfigError on what it cannot take."""
+    def valid(value: str) -> bool:
+        try:
+            parse(value)
+        except ConfigError:
+            return False
+        return True
 
-    try:
-        parse_duration(value)
-    except ConfigError:
-        return False
-    return True
-
-
-def _base_url(value: str) -> bool:
-    try:
-        normalise_base_url(value)
-    except ConfigError:
-        return False
-    return True
+    return valid
 
 
 def _http_url(value: str) -> bool:
@@ -152,7 +147,8 @@ _STRINGS = (list, tuple)
 _SCHEMA: dict[str, _Rule] = {
     "sources": _Rule(_STRINGS, "a list of directories", lambda v: all(str(x).strip() for x in v), items=_PATH),
     "out": _Rule(_PATH, "a directory", lambda v: str(v).strip() != ""),
-    "base_url": _Rule((str,), "a path from the site root ('/assets/') or an http(s) URL", _base_url),
+    "base_url": _Rule((str,), "a path from the site root ('/assets/') or an http(s) URL",
+                      _parses(lambda v: normalise_base_url(v))),
     "strict": _Rule((bool,), "a boolean"),
     "exclude": _Rule(_STRINGS, "a list of globs", items=str),
     "keep_names": _Rule(_STRINGS, "a list of globs", items=str),
@@ -176,7 +172,7 @@ _SCHEMA: dict[str, _Rule] = {
     "acl": _Rule((str,), "a canned ACL (" + ", ".join(CANNED_ACLS) + ")", lambda v: v in CANNED_ACLS),
     "workers": _Rule((int,), "an integer from 0 to 1024 (0: 16)", lambda v: 0 <= v <= 1024),
     "keep": _Rule((int,), "a positive integer", lambda v: v >= 1),
-    "grace": _Rule((str,), "a duration such as '7d', '12h', '1d12h', '30m' or '0s'", _duration),
+    "grace": _Rule((str,), "a duration such as '7d', '12h', '1d12h', '30m' or '0s'", _parses(parse_duration)),
     "max_deletes": _Rule((int,), "a non-negative integer", lambda v: v >= 0),
     "cloudfront_distribution": _Rule((str,), "a CloudFront distribution ID", lambda v: v.isalnum()),
     "budgets": _Rule(_STRINGS, "a list of [[budgets]] tables: match = \"glob\", one or more of max_raw, max_gz,"
