@@ -6,7 +6,6 @@ from __future__ import annotations
 import signal
 import threading
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import click
 
@@ -49,6 +48,7 @@ def watch(sources, out, base_url, strict, minify, brotli_quality, jobs, debounce
     from ..config import check, load_config
     from ..devserver import make_server
     from ..load_path import require_source_dirs
+    from ..origin import served_prefix
     from ..watch import Watcher, watch_config
 
     check("brotli_quality", brotli_quality, "--brotli-quality")
@@ -60,7 +60,7 @@ def watch(sources, out, base_url, strict, minify, brotli_quality, jobs, debounce
         require_source_dirs(config.sources)  # a mistake leaves no empty --out behind
         Path(config.out).mkdir(parents=True, exist_ok=True)
         # from the config, not the manifest: there is none yet if the first build fails
-        prefix = prefix or urlsplit(config.base_url).path or "/"
+        prefix = served_prefix(prefix or None, config.base_url)
         server = make_server(config.out, host=host, port=port, prefix=prefix, live_reload=live_reload)
     printer = _Printer(server)
     watcher = Watcher(config, debounce=debounce / 1000, on_rebuild=printer)

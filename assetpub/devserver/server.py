@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import AssetpubError
 from ..manifest import Manifest
+from ..origin import url_prefix
 from . import livereload
 from .handler import Handler
 from .headers import HeaderTable
@@ -49,7 +50,7 @@ class DevServer(ThreadingHTTPServer):
         self.root = Path(root)
         self.root_real = os.path.realpath(root)
         self.headers_table = HeaderTable(self.root)
-        self.fixed_prefix = _normalise_prefix(prefix) if prefix is not None else None
+        self.fixed_prefix = url_prefix(prefix, what="--prefix") if prefix is not None else None
         self.live_reload = live_reload
         self.reload_hub = ReloadHub()
         self._thread: threading.Thread | None = None
@@ -129,7 +130,3 @@ def make_server(
         return DevServer(root, host=host, port=port, prefix=prefix, live_reload=live_reload)
     except OSError as e:
         raise ServeError(f"cannot listen on {host}:{port}: {e.strerror or e}") from None
-
-
-def _normalise_prefix(prefix: str) -> str:
-    return "/" + prefix.strip("/") + "/" if prefix.strip("/") else "/"

@@ -28,8 +28,8 @@ from .. import media_types
 from ..digest import FINGERPRINT_LENGTH, fingerprinted_name
 from ..errors import AssetpubError
 from ..manifest import MANIFEST_NAME, Manifest, url_path
+from ..origin import served_prefix
 from .embed import printable
-from .nginx import url_prefix
 
 MAX_FUNCTION_BYTES = 10 * 1024  # CloudFront Functions quota: maximum function size
 RUNTIME = "cloudfront-js-2.0"
@@ -43,7 +43,7 @@ class FunctionTooLarge(AssetpubError):
 
 def cloudfront_function(manifest: Manifest, *, prefix: str | None = None) -> str:
     """The JavaScript source of the viewer-request function for this manifest."""
-    prefix = url_prefix(prefix if prefix is not None else manifest.base_url)
+    prefix = served_prefix(prefix, manifest.base_url)
     rule, fingerprints, paths = _variant_tables(manifest)
     code = _TEMPLATE.format(
         source=printable(manifest.source or "manifest"),

@@ -27,7 +27,7 @@ from pathlib import Path
 from .. import media_types
 from ..digest import FINGERPRINTED_NAME, PRE_DIGESTED_NAME
 from ..errors import AssetpubError, UsageError
-from ..origin import STATE_DIR
+from ..origin import STATE_DIR, served_prefix
 from .embed import printable
 from .origin import Headers, Origin
 
@@ -51,22 +51,13 @@ def nginx_config(
 ) -> str:
     """The server block (or, with `standalone=RUNDIR`, a complete nginx.conf whose
     pid, logs and temp files live in RUNDIR) serving `origin` under URL `prefix`."""
-    prefix = url_prefix(prefix if prefix is not None else origin.manifest.base_url)
+    prefix = served_prefix(prefix, origin.manifest.base_url)
     if not _LISTEN.fullmatch(listen):
         raise UsageError(f"--listen {listen!r}: expected an nginx listen value such as 127.0.0.1:8080")
     server = _server_block(origin, listen=listen, prefix=prefix, brotli=brotli)
     if standalone is None:
         return "\n".join(_header(origin, prefix, brotli)) + "\n" + server
     return _standalone(server, Path(standalone), brotli=brotli, brotli_module=brotli_module)
-
-
-def url_prefix(value: str) -> str:
-    """'/assets' -> '/assets/'; 'https://cdn.example.com/static/' -> '/static/'."""
-    from urllib.parse import urlsplit
-
-    path = urlsplit(value).path if "://" in value else value
-    path = "/" + path.strip("/") + "/" if path.strip("/") else "/"
-    return path.replace("//", "/")
 
 
 def find_brotli_module() -> Path | None:
