@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
 from dataclasses import dataclass, fields, replace
 from typing import Any
@@ -93,18 +94,25 @@ def install(client: Any, limits: NetworkLimits, where: str) -> None:
         context["assetpub-reason"] = reason
         return None  # botocore's standard handler decides whether and when
 
+    announced: set[tuple[str, int]] = set()
+    announcing = threading.Lock()
+
     def notice(request=None, operation_name="", **_):
+        """One line per retry, except that concurrent requests failing alike (a refused
+        connection, a burst of 503s across 16 workers) share one line per attempt
+        number: at most attempts - 1 lines per cause."""
         context = getattr(request, "context", None) or {}
         attempt = (context.get("retries") or {}).get("attempt", 1)
-        if attempt > 1:
-            retry_log.warning(
-                "%s: retrying %s (%s; attempt %d of %d)",
-                where,
-                operation_name,
-                context.get("assetpub-reason", "?"),
-                attempt,
-                limits.attempts,
-            )
+        if attempt <= 1:
+            return
+        key = (context.get("assetpub-reason", "?"), attempt)
+        with announcing:
+            if key in announced:
+                return
+            announced.add(key)
+        retry_log.warning(
+            "%s: retrying %s (%s; attempt %d of %d)", where, operation_name, key[0], attempt, limits.attempts
+        )
 
     events.register("before-call.s3", started)
     events.register_first("needs-retry.s3", needs_retry)

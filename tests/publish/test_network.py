@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import subprocess
 import sys
 
@@ -72,3 +73,24 @@ def test_a_burst_of_slowdowns_is_survived_and_each_retry_announced(proxy, bucket
     assert [r.status for r in proxy.requests].count(503) == 3
     notes = [r.getMessage() for r in caplog.records if r.name == "assetpub.publish.retry"]
     assert len(notes) == 3 and all("retrying PutObject (503 SlowDown; attempt" in n for n in notes), notes
+
+
+def test_a_refused_connection_is_announced_once_per_attempt_not_per_request(built):
+    """Publish asks for the record and lists the state at once: both are refused alike,
+    and the retries of the two share their lines."""
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, ENV: "connect=1,read=0.5,give_up=5"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "assetpub.cli", "publish", str(built), "--to", "s3://b/site",
+         "--endpoint-url", f"http://127.0.0.1:{port}"],
+        capture_output=True, text=True, timeout=120, env=env,
+    )
+    assert proc.returncode == 1
+    lines = proc.stderr.strip().splitlines()
+    assert lines[-1].startswith("error: cannot reach the S3 endpoint"), proc.stderr
+    retries = lines[:-1]
+    assert retries and all("retrying" in line and "EndpointConnectionError" in line for line in retries), proc.stderr
+    attempts = [line.rsplit("attempt ", 1)[1] for line in retries]
+    assert len(attempts) == len(set(attempts)) <= 5, proc.stderr
