@@ -183,7 +183,8 @@ def test_byte_ranges_of_identity_responses(site, serve):
         assert r.status == 200 and r.body == body, ignored
     # If-Range: the range only while the representation is the one the client has
     assert client.get(target, Range="bytes=0-1", If_Range=whole.headers["ETag"]).status == 206
-    assert client.get(target, Range="bytes=0-1", If_Range=whole.headers["Last-Modified"]).status == 206
+    # a date is never strong here: a file rewritten within the same second has the same one
+    assert client.get(target, Range="bytes=0-1", If_Range=whole.headers["Last-Modified"]).status == 200
     assert client.get(target, Range="bytes=0-1", If_Range='"older"').status == 200
     assert client.get(target, Range="bytes=0-1", If_Range="W/" + whole.headers["ETag"]).status == 200  # strong only
     # a conditional request that matches is still a 304
