@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+# one way to start and stop a child, the tests' own: in its own process group, stopped whole
+from tests.processes import spawn, stop  # noqa: E402, F401
 
 
 def _tree_rss_kb(pid: int) -> int:
@@ -34,7 +41,7 @@ def run(
     """Run a command; return (seconds, peak MB of its whole process tree, completed process).
     An exit code outside `ok` stops the benchmark with the command's stderr."""
     started = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=cwd)
+    proc = spawn(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=cwd)
     peak = 0
     done = threading.Event()
 
@@ -46,10 +53,13 @@ def run(
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
-    out, err = proc.communicate()
-    seconds = time.perf_counter() - started
-    done.set()
-    sampler.join()
+    try:
+        out, err = proc.communicate()
+        seconds = time.perf_counter() - started
+    finally:
+        done.set()
+        sampler.join()
+        stop(proc)  # whatever the command left in its group (pool workers) goes with it
     completed = subprocess.CompletedProcess(cmd, proc.returncode, out, err)
     if proc.returncode not in ok:
         raise SystemExit(f"command failed ({proc.returncode}): {' '.join(cmd)}\n{err[-3000:]}")

@@ -26,6 +26,8 @@ import threading
 import time
 from pathlib import Path
 
+from _measure import spawn, stop  # the tests' process groups (benchmarks/_measure.py)
+
 REPO = Path(__file__).resolve().parent.parent
 MAKE_SITE = REPO.parent / "shared" / "bench" / "make_site.py"
 VENV_BIN = Path(sys.executable).parent
@@ -54,7 +56,7 @@ class Moto:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = workdir / "moto.log"
-        self.proc = subprocess.Popen(
+        self.proc = spawn(
             [str(VENV_BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(self.port)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
@@ -95,9 +97,8 @@ class Moto:
             aws_secret_access_key="bench",
         ).create_bucket(Bucket=name)
 
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait(10)
+    def stop(self, timeout: float = 10):
+        stop(self.proc, timeout=timeout)  # a server holding 100k objects takes a while to go
 
 
 def run(cmd: list[str], **kw) -> tuple[float, str]:

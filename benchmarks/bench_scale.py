@@ -199,12 +199,7 @@ def main() -> None:
         print(table(results), flush=True)
     finally:
         counter.stop()
-        moto.proc.terminate()
-        try:
-            moto.proc.wait(60)  # a server holding 100k objects takes a while to go
-        except subprocess.TimeoutExpired:
-            moto.proc.kill()
-            moto.proc.wait()
+        moto.stop(timeout=60)
         if not args.keep:
             shutil.rmtree(root, ignore_errors=True)
 

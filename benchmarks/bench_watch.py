@@ -26,6 +26,8 @@ import threading
 import time
 from pathlib import Path
 
+from _measure import spawn, stop  # the tests' process groups (benchmarks/_measure.py)
+
 REPO = Path(__file__).resolve().parent.parent
 MAKE_SITE = REPO.parent / "shared" / "bench" / "make_site.py"
 MANIFEST = "assetpub-manifest.json"
@@ -57,7 +59,7 @@ def manifest_path_of(out: Path, name: str) -> tuple[tuple, str | None]:
 class Watch:
     def __init__(self, src: Path, out: Path, quality: int):
         env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1"}
-        self.proc = subprocess.Popen(
+        self.proc = spawn(
             [sys.executable, "-m", "assetpub.cli", "watch", str(src), "--out", str(out),
              "--brotli-quality", str(quality)],
             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
@@ -75,8 +77,7 @@ class Watch:
                 raise SystemExit(line)
 
     def stop(self) -> None:
-        self.proc.send_signal(2)
-        self.proc.wait(timeout=60)
+        stop(self.proc, timeout=60)  # SIGTERM: watch stops cleanly, its pool with it
 
 
 def run(src: Path, out: Path, name: str, quality: int, edits: int) -> list[float]:
