@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
-from .errors import AssetpubError
+from .errors import BudgetExceeded
 from .globs import matches
 
 MEASURES = ("raw", "gz", "br")
@@ -28,10 +28,6 @@ MEASURE_NAMES = {"raw": "raw", "gz": "gzip", "br": "brotli"}
 _UNITS = {"": 1, "b": 1, "kb": 1000, "mb": 1000**2, "gb": 1000**3, "kib": 1024, "mib": 1024**2, "gib": 1024**3}
 _SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*")
 KEYS = ("match", "total", *(f"max_{m}" for m in MEASURES))
-
-
-class BudgetExceeded(AssetpubError):
-    """One or more budgets are exceeded: the job failed (exit code 1)."""
 
 
 def parse_size(value: Any) -> int | None:

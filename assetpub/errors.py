@@ -1,4 +1,5 @@
-"""Errors in the user's terms. The CLI prints any AssetpubError as one line and exits
+"""Errors in the user's terms, all of them (the publish and audit packages keep their own
+in publish/errors.py and audit/errors.py). The CLI prints any AssetpubError as one line and exits
 with the error's `exit_status` (status.py)."""
 
 from __future__ import annotations
@@ -48,3 +49,40 @@ class AssetNotFound(AssetpubError, KeyError):
 
     def __str__(self) -> str:  # KeyError would repr() the message
         return self.args[0]
+
+
+# -- raised by one part each; defined here so that every error a user can meet is in one catalogue
+
+
+class UnsafePath(AssetpubError):
+    """A path from state or input that would leave its root (or is not a path at all)."""
+
+
+class UnsafeHeader(AssetpubError):
+    """A header value with a control character."""
+
+
+class ChangedDuringBuild(BuildError):
+    """A source whose bytes are not the ones its fingerprint was computed from."""
+
+    def __init__(self, file: str | None):
+        super().__init__("changed during the build, run again", file=file)
+
+    def __reduce__(self):  # keeps `file` across the worker process boundary
+        return (ChangedDuringBuild, (self.file,))
+
+
+class BudgetExceeded(AssetpubError):
+    """One or more budgets are exceeded: the job failed (exit code 1)."""
+
+
+class WatchError(AssetpubError):
+    """Watching cannot start (a source root is missing, the inotify watch limit is reached)."""
+
+
+class ServeError(AssetpubError):
+    """The server cannot start (no such directory, address in use)."""
+
+
+class FunctionTooLarge(AssetpubError):
+    """The embedded variant list does not fit CloudFront's function size limit."""

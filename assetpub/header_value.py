@@ -11,13 +11,9 @@ from __future__ import annotations
 
 import re
 
-from .errors import AssetpubError
+from .errors import UnsafeHeader
 
 _BAD = re.compile(r"[^\t\x20-\x7e]")  # HTAB is allowed inside a field value
-
-
-class UnsafeHeader(AssetpubError):
-    """A header value with a control character."""
 
 
 def header_problem(value: object) -> str | None:

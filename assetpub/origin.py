@@ -38,11 +38,14 @@ def url_prefix(value: str, *, what: str = "prefix") -> str:
     path = urlsplit(value).path if "://" in value else value
     bad = next((c for c in path if not _PREFIX_CHARS.fullmatch(c)), None)
     if bad is not None:
-        raise UsageError(f"{what} {value!r}: a URL path such as /assets/ may not hold {bad!r}")
+        raise UsageError(
+            f"{what} {value!r}: contains {bad!r}; a URL path such as /assets/ holds only letters, digits"
+            " and - . _ ~ / @ : + , = ! * ( ) &"
+        )
     segments = [s for s in path.split("/") if s]
     dots = next((s for s in segments if s in (".", "..")), None)
     if dots is not None:
-        raise UsageError(f"{what} {value!r}: a URL path may not hold a {dots!r} segment")
+        raise UsageError(f"{what} {value!r}: contains a {dots!r} segment, which a server resolves away")
     return "/" + "".join(s + "/" for s in segments)
 
 

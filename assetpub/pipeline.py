@@ -14,7 +14,7 @@ from . import minify as minifier
 from .compilers import rewrite, scanner_for
 from .compilers.jslex import LexError
 from .digest import integrity
-from .errors import BuildError
+from .errors import BuildError, ChangedDuringBuild
 from .hashes import written_entry
 from .output import write_if_changed
 from .safe_path import inside
@@ -103,16 +103,6 @@ class Product:
 
     def entry(self) -> dict:
         return {"path": self.out_name, "integrity": self.integrity, "size": self.size, "encodings": self.encodings}
-
-
-class ChangedDuringBuild(BuildError):
-    """A source whose bytes are not the ones its fingerprint was computed from."""
-
-    def __init__(self, file: str | None):
-        super().__init__("changed during the build, run again", file=file)
-
-    def __reduce__(self):  # keeps `file` across the worker process boundary
-        return (ChangedDuringBuild, (self.file,))
 
 
 def produce(job: Job, out_dir: str) -> Product:

@@ -14,17 +14,13 @@ import os
 import re
 from pathlib import Path
 
-from .errors import AssetpubError
+from .errors import UnsafePath
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _DRIVE = re.compile(r"^[A-Za-z]:")
 # a deploy id as new_deploy_id() makes it (20261126T031500123Z-1a2b3c); older ids are similar
 _ID = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]{0,127}")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
-
-
-class UnsafePath(AssetpubError):
-    """A path from state or input that would leave its root (or is not a path at all)."""
 
 
 def key_problem(key: object) -> str | None:

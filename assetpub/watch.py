@@ -50,7 +50,7 @@ except ImportError:  # pragma: no cover - watchdog 4
 
 from .builder import BuildMemo, BuildResult, build
 from .config import Config
-from .errors import AssetpubError, ConfigError
+from .errors import AssetpubError, ConfigError, WatchError
 from .globs import matches
 from .load_path import PUBLIC_DOT_DIRS, is_ignored_basename, require_source_dirs
 from .workers import Pool
@@ -69,10 +69,6 @@ EVENT_FILTER = [
     DirCreatedEvent, DirDeletedEvent, DirMovedEvent,
     *([FileAttribEvent] if FileAttribEvent is not None else []),
 ]
-
-
-class WatchError(AssetpubError):
-    """Watching cannot start (a source root is missing, the inotify watch limit is reached)."""
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import AssetpubError
+from ..errors import ServeError
 from ..manifest import Manifest
 from ..origin import url_prefix
 from . import livereload
@@ -34,10 +34,6 @@ log = logging.getLogger(__name__)
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
-
-
-class ServeError(AssetpubError):
-    """The server cannot start (no such directory, address in use)."""
 
 
 class DevServer(ThreadingHTTPServer):

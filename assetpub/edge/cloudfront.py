@@ -26,7 +26,7 @@ from typing import Any
 
 from .. import media_types
 from ..digest import FINGERPRINT_LENGTH, fingerprinted_name
-from ..errors import AssetpubError
+from ..errors import FunctionTooLarge
 from ..manifest import MANIFEST_NAME, Manifest, url_path
 from ..origin import served_prefix
 from .embed import printable
@@ -35,10 +35,6 @@ MAX_FUNCTION_BYTES = 10 * 1024  # CloudFront Functions quota: maximum function s
 RUNTIME = "cloudfront-js-2.0"
 FLAGS = {"br": 1, "gzip": 2}
 _FP = re.compile(rf"[0-9a-f]{{{FINGERPRINT_LENGTH}}}")
-
-
-class FunctionTooLarge(AssetpubError):
-    """The embedded variant list does not fit CloudFront's function size limit."""
 
 
 def cloudfront_function(manifest: Manifest, *, prefix: str | None = None) -> str:
