@@ -12,6 +12,7 @@ from __future__ import annotations
 import fnmatch
 import logging
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
@@ -25,6 +26,7 @@ log = logging.getLogger(__name__)
 # RFC 8615: the one dot-directory that is meant to be served (security.txt, assetlinks.json, …)
 PUBLIC_DOT_DIRS = (".well-known",)
 EDITOR_LEFTOVERS = ("*~", "*.swp", "*.swo", "*.swx", "#*#", "*.tmp", "*.bak", "4913")
+_IGNORED = re.compile("|".join(fnmatch.translate(p) for p in (".*", *EDITOR_LEFTOVERS)))  # one match per name
 
 
 @dataclass(frozen=True)
@@ -35,7 +37,8 @@ class SourceFile:
 
 
 def is_ignored_basename(basename: str) -> bool:
-    return basename.startswith(".") or any(fnmatch.fnmatchcase(basename, p) for p in EDITOR_LEFTOVERS)
+    """A dotfile or an editor's leftover (EDITOR_LEFTOVERS, case-sensitive as fnmatchcase)."""
+    return _IGNORED.match(basename) is not None
 
 
 def require_source_dirs(roots: Iterable[Path]) -> None:

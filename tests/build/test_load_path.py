@@ -16,6 +16,8 @@ from tests.conftest import write_tree
     [
         ("app.css", False), (".env", True), (".DS_Store", True), ("app.css~", True), (".app.css.swp", True),
         ("#app.css#", True), ("4913", True), ("notes.tmp", True), ("app.bak", True), ("~app.css", False),
+        ("app.SWP", False), ("49130", False), ("notes.tmpl", False), ("a#", False), ("x.swp\n", False),
+        ("a\nb.swp", True),
     ],
 )
 def test_ignored_basenames(basename, ignored):
