@@ -19,23 +19,23 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 from urllib.parse import urlsplit
 
-from . import __version__, compilers, compress, media_types
+from . import __version__, build_stamp, compilers, compress, media_types
 from . import minify as minifier
 from .cache import CACHE_NAME, BuildCache
 from .compilers.urls import local_target, rewritten
 from .config import Config, load_config
 from .digest import combine, fingerprinted_name, is_pre_digested
-from .errors import BuildError, ConfigError
+from .errors import AssetpubError, BuildError, ConfigError
 from .globs import matches
 from .graph import closure_hashes, reaching
 from .hashes import record_written, written_entry
 from .load_path import SourceFile, discover
 from .manifest import MANIFEST_NAME, Manifest
 from .origin import RESERVED
-from .output import record_history, write_if_changed
+from .output import STATE_DIR, record_history, write_if_changed
 from .pipeline import ChangedDuringBuild, Job, Product, Scan, produce, scan
 from .safe_path import inside
-from .stamps import sha256_file
+from .stamps import Reference, sha256_file
 from .workers import Pool
 
 log = logging.getLogger(__name__)
@@ -206,6 +206,7 @@ class Builder:
         self.notes: list[str] = []
         self._known: dict[str, Product] = {}
         self._manifest_lines: dict | None = None  # the memo's, in watch mode
+        self._transient: list[str] = []  # warnings about this run only (not repeated by a no-op)
         self._entries: dict | None = None  # the memo's, in watch mode
 
     # -- the steps, in order -------------------------------------------------
@@ -218,9 +219,17 @@ class Builder:
             skip = [self.out] + ([self.config.pages] if self.config.pages is not None else [])
             files, walk_warnings = discover(self.config.sources, exclude=self.config.exclude, skip=skip)
         self.warnings.extend(walk_warnings)
+        self._walked = len(self.warnings)  # the walk's warnings come first; a no-op walks again
         _check_reserved(files)
         self._check_out()
         pipeline = self.pipeline_id()
+        stamped = memo is None and not self.reuse and self.record_hashes  # a CLI or API build
+        if stamped:
+            before = build_stamp.sources_digest(files, self.config.pages, self._reference())
+            unchanged = self._unchanged(before, started)
+            if unchanged is not None:
+                return unchanged
+            build_stamp.remove(self.out)  # whatever happens next, the old stamp no longer holds
         kept = memo.cache if memo is not None else None
         if kept is not None and kept.pipeline == pipeline and kept.path == self.out / CACHE_NAME:
             cache = kept
@@ -228,6 +237,7 @@ class Builder:
             cache = BuildCache(self.out, pipeline)
             if cache.discarded:
                 self.warnings.append(f"{cache.path}: build cache {cache.discarded}; rebuilding it")
+                self._transient.append(self.warnings[-1])
             if memo is not None:
                 memo.products.clear()
                 memo.naming = None
@@ -257,6 +267,8 @@ class Builder:
             live = _Live(files, sources, products)
             if memo is None:
                 cache.save(live_sources=live.sources(), live_scans=live.scans(), live_names=set(products))
+                if stamped and before is not None:
+                    self._stamp(before, products)
             else:
                 memo.cache, memo.live = cache, live  # saved by the caller: memo.flush()
                 memo.files, memo.walk_warnings = files, walk_warnings
@@ -285,6 +297,51 @@ class Builder:
             reused=sorted(reused),
             seconds=time.perf_counter() - started,
         )
+
+    # -- the no-op proof (build_stamp.py) ------------------------------------------
+    def _reference(self) -> Reference:
+        state = self.out / STATE_DIR
+        return Reference(state if state.is_dir() else None)
+
+    def _stamp_key(self) -> str:
+        return build_stamp.key(self.pipeline_id(), self.config)
+
+    def _unchanged(self, before: str | None, started: float) -> BuildResult | None:
+        """The last build's result when nothing changed since (the stamp holds), else None."""
+        stamp = build_stamp.load(self.out) if before is not None else None
+        if stamp is None or stamp.key != self._stamp_key() or stamp.sources != before:
+            return None
+        if stamp.outputs != build_stamp.outputs_digest(self.out, None):
+            return None
+        try:
+            manifest = Manifest.load(self.out)
+        except AssetpubError:
+            return None
+        summary = stamp.summary
+        warnings = [*self.warnings, *summary.get("warnings", ())]  # this walk's, then the last build's own
+        for w in warnings:
+            log.warning("%s", w)
+        return BuildResult(
+            manifest=manifest,
+            out=self.out,
+            warnings=warnings,
+            notes=list(summary.get("notes", ())),
+            files=int(summary.get("files", 0)),
+            bytes=int(summary.get("bytes", 0)),
+            seconds=time.perf_counter() - started,
+        )
+
+    def _stamp(self, before: str, products: Mapping[str, Product]) -> None:
+        after = build_stamp.outputs_digest(self.out, self._reference())
+        if after is None:
+            return  # an output of this very tick: the next build, which writes nothing, stamps
+        summary = {
+            "files": len(products),
+            "bytes": sum(p.size for p in products.values()),
+            "warnings": [w for w in self.warnings[self._walked:] if w not in self._transient],
+            "notes": sorted(self.notes),
+        }
+        build_stamp.save(self.out, build_stamp.Stamp(self._stamp_key(), before, after, summary))
 
     def _check_out(self) -> None:
         """Fail before any work when the output directory cannot be one, or would mix

@@ -14,6 +14,7 @@ import logging
 import os
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Iterable
 
@@ -32,8 +33,13 @@ _IGNORED = re.compile("|".join(fnmatch.translate(p) for p in (".*", *EDITOR_LEFT
 @dataclass(frozen=True)
 class SourceFile:
     name: str  # logical name
-    path: Path  # file on disk
+    file: str  # file on disk
     root: Path
+
+    @cached_property
+    def path(self) -> Path:
+        """`file` as a Path, made when first asked for (a walk of 100k files makes none)."""
+        return Path(self.file)
 
 
 def is_ignored_basename(basename: str) -> bool:
@@ -97,4 +103,4 @@ def _walk(root, real_root, prefix, exclude, skip_real, warnings, seen_dirs):
                 continue
             yield from _walk(root, real_root, name + "/", exclude, skip_real, warnings, seen_dirs | {real})
         elif entry.is_file():
-            yield name, Path(entry.path)
+            yield name, entry.path
