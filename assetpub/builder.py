@@ -675,8 +675,8 @@ class Builder:
             cache.remember_product(name, digests[name], products[name].entry(), self.out)
         data = manifest.to_json(lines=self._manifest_lines)
         manifest_written = write_if_changed(self.out / MANIFEST_NAME, data)
+        record_history(self.out, self.out / MANIFEST_NAME, data)  # a link: the manifest's ctime moves
         hashes[MANIFEST_NAME] = written_entry(self.out / MANIFEST_NAME, data)
-        record_history(self.out, data)
         if self.record_hashes and (written or fresh or manifest_written):
             record_written(self.out, hashes)  # a build that made nothing has nothing to add
         return written

@@ -129,6 +129,32 @@ def test_earlier_outputs_stay_and_clean_removes_old_ones(make_site, build, tmp_p
     assert (out / "unrelated.txt").exists()  # never written by assetpub: never removed
 
 
+def test_the_manifest_history_links_each_distinct_manifest_without_copying(make_site, build, tmp_path):
+    """An entry costs no copy whatever the manifest's size: a hard link to the manifest
+    written, whose later versions replace it by rename. A history of copies (an older
+    assetpub, a file system without links) is still read and not repeated."""
+    src = make_site(SITE)
+    out = tmp_path / "out"
+    history = out / ".assetpub/manifests"
+    build(src)
+    build(src)  # unchanged: no new entry
+    assert sorted(p.name for p in history.iterdir()) == ["000001.json"]
+    assert (history / "000001.json").stat().st_ino == (out / "assetpub-manifest.json").stat().st_ino
+    first = (out / "assetpub-manifest.json").read_bytes()
+    (src / "css/other.css").write_text(".x{color:#123}\n")
+    build(src)
+    assert sorted(p.name for p in history.iterdir()) == ["000001.json", "000002.json"]
+    assert (history / "000001.json").read_bytes() == first  # the old manifest, not the new one
+    assert (history / "000002.json").stat().st_ino == (out / "assetpub-manifest.json").stat().st_ino
+    copy = history / "000002.json"
+    data = copy.read_bytes()
+    copy.unlink()
+    copy.write_bytes(data)  # a copy, another inode, the same bytes
+    (out / ".assetpub/stamp.json").unlink(missing_ok=True)  # the full build, which records history
+    build(src)
+    assert sorted(p.name for p in history.iterdir()) == ["000001.json", "000002.json"]
+
+
 def test_unchanged_outputs_keep_their_mtime(make_site, build, tmp_path):
     src = make_site(SITE)
     m = build(src).manifest
