@@ -71,7 +71,7 @@ def load_origin(directory: str | os.PathLike, *, manifest: str | os.PathLike | N
     if not directory.is_dir():
         raise OriginError(f"{directory}: origin directory not found")
     manifest_path = Path(manifest) if manifest else _find_manifest(directory)
-    loaded = check_entries(Manifest.load(manifest_path))
+    loaded = Manifest.load(manifest_path)  # ManifestError names an entry it cannot use
     root = manifest_path.parent
     files = _intended_headers(loaded)
     for sidecar_dir in dict.fromkeys((root, directory)):
@@ -84,27 +84,6 @@ def load_origin(directory: str | os.PathLike, *, manifest: str | os.PathLike | N
         if h.cache_control != origin.rule(path) or _normal(h.content_type) != _normal(media_types.content_type(path))
     }
     return dataclasses.replace(origin, overrides=overrides)
-
-
-def check_entries(manifest: Manifest) -> Manifest:
-    """Raise OriginError, naming the entry, for a manifest entry the edge generators cannot
-    read (a hand-edited or foreign manifest), instead of failing half-way with a traceback."""
-    where = manifest.source or "manifest"
-    for name, entry in manifest.assets.items():
-        problem = None
-        if not isinstance(entry, dict):
-            problem = "is not a table"
-        elif not isinstance(entry.get("path"), str) or not isinstance(entry.get("cache_control"), str):
-            problem = "needs 'path' and 'cache_control' strings"
-        elif not isinstance(entry.get("content_type", ""), str):
-            problem = "has a 'content_type' that is not a string"
-        elif not isinstance(entry.get("encodings", {}), dict) or not all(
-            isinstance(v, dict) and isinstance(v.get("path"), str) for v in entry.get("encodings", {}).values()
-        ):
-            problem = "needs 'encodings' as {encoding: {\"path\": ...}}"
-        if problem:
-            raise OriginError(f"{where}: entry {name!r} {problem}")
-    return manifest
 
 
 def _find_manifest(directory: Path) -> Path:
@@ -128,11 +107,10 @@ def _find_manifest(directory: Path) -> Path:
 def _intended_headers(manifest: Manifest) -> dict[str, Headers]:
     """Headers of every path the manifest names, variants included (they are served as-is if asked for)."""
     out: dict[str, Headers] = {}
-    for entry in manifest.assets.values():
-        headers = Headers(entry.get("content_type") or media_types.content_type(entry["path"]), entry["cache_control"])
-        out[entry["path"]] = headers
-        for variant in entry.get("encodings", {}).values():
-            out[variant["path"]] = Headers(media_types.content_type(variant["path"]), entry["cache_control"])
+    for entry in manifest.entries.values():
+        out[entry.path] = Headers(entry.content_type, entry.cache_control)
+        for variant in entry.encodings.values():
+            out[variant.path] = Headers(media_types.content_type(variant.path), entry.cache_control)
     out[MANIFEST_NAME] = Headers(media_types.content_type(MANIFEST_NAME), REVALIDATE)
     return out
 
@@ -170,7 +148,7 @@ def _sidecar_headers(directory: Path, root: Path) -> dict[str, Headers]:
 
 def _most_common(manifest: Manifest, fingerprinted: bool, fallback: str) -> str:
     """The policy most fingerprinted (or keep-name) files of this build use."""
-    counts = Counter(e["cache_control"] for e in manifest.assets.values() if bool(e.get("fingerprinted")) == fingerprinted)
+    counts = Counter(e.cache_control for e in manifest.entries.values() if e.fingerprinted == fingerprinted)
     if not counts:
         return fallback
     return min(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0]

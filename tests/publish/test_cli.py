@@ -106,7 +106,7 @@ def test_missing_bucket_is_one_line(proxy, built):
 
 
 def test_build_dir_files_missing_is_one_line(built, tmp_path):
-    key = Manifest.load(built).entry("css/app.css")["path"]
+    key = Manifest.load(built).entry("css/app.css").path
     (built / key).unlink()
     assert_one_line_error(run("publish", built, "--to", tmp_path / "o"), key, "missing from the build directory")
 
