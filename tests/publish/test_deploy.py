@@ -49,7 +49,8 @@ def test_deploy_from_empty_out_reuses_published_assets_and_publishes_the_same_si
 
 
 def test_reusable_needs_every_variant_published():
-    entry = {"path": "a.1.css", "digest": "f" * 64, "fingerprinted": True, "encodings": {"br": {"path": "a.1.css.br"}}}
+    entry = {"path": "a.1.css", "integrity": "sha384-x", "size": 1, "digest": "f" * 64, "fingerprinted": True,
+             "encodings": {"br": {"path": "a.1.css.br"}}}
     record = DeployRecord("D", "2026-01-01T00:00:00Z", "t", {"assets": {"a.css": entry}}, {"a.1.css": {}})
     assert reusable(record) == {}
     record = DeployRecord(
