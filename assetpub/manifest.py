@@ -133,8 +133,10 @@ class Manifest:
 
     # -- loading and saving -------------------------------------------------
     @classmethod
-    def load(cls, path: str | os.PathLike) -> Manifest:
-        """Read a manifest file (or the manifest inside a build directory)."""
+    def load(cls, path: str | os.PathLike, *, check_entries: bool = True) -> Manifest:
+        """Read a manifest file (or the manifest inside a build directory). With
+        `check_entries` False a bad entry fails only where `entries` is first read (the dev
+        server, which serves the other files of a hand-edited manifest, checks one by one)."""
         path = Path(path)
         if path.is_dir():
             path = path / MANIFEST_NAME
@@ -144,10 +146,10 @@ class Manifest:
             raise ManifestError(f"{path}: manifest not found (run `assetpub build` first)") from None
         except (OSError, ValueError) as e:
             raise ManifestError(f"{path}: not a readable assetpub manifest: {e}") from None
-        return cls.from_dict(data, source=str(path))
+        return cls.from_dict(data, source=str(path), check_entries=check_entries)
 
     @classmethod
-    def from_dict(cls, data: Any, *, source: str | None = None) -> Manifest:
+    def from_dict(cls, data: Any, *, source: str | None = None, check_entries: bool = True) -> Manifest:
         where = source or "manifest"
         if not isinstance(data, dict) or not isinstance(data.get("assets"), dict):
             raise ManifestError(f"{where}: not an assetpub manifest (no 'assets' table)")
@@ -155,7 +157,8 @@ class Manifest:
             raise ManifestError(f"{where}: unsupported manifest version {data.get('version')!r}")
         extra = {k: v for k, v in data.items() if k not in ("version", "base_url", "assets")}
         manifest = cls(base_url=str(data.get("base_url") or "/"), assets=data["assets"], extra=extra, source=source)
-        _ = manifest.entries  # parsed and checked now: a bad entry fails the load, naming it
+        if check_entries:
+            _ = manifest.entries  # parsed and checked now: a bad entry fails the load, naming it
         return manifest
 
     @cached_property

@@ -96,8 +96,8 @@ def serve(directory, host, port, prefix, live_reload):
     Accept-Encoding. Dotfiles, _assetpub/ and paths outside DIRECTORY are never served."""
     from ..devserver import make_server
     from ..devserver.follow import follow_manifest
-    from ..devserver.headers import SIDECAR
     from ..manifest import MANIFEST_NAME
+    from ..origin import SIDECAR
 
     server = make_server(directory, host=host, port=port, prefix=prefix, live_reload=live_reload)
     if server.headers_table.base_path is None and not (directory / SIDECAR).is_file():

@@ -10,7 +10,6 @@ under `_assetpub/`. ORIGIN may also be the directory *above* a published prefix
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 import os
 from collections import Counter
@@ -24,8 +23,7 @@ from ..config import IMMUTABLE, REVALIDATE
 from ..digest import is_fingerprinted
 from ..errors import AssetpubError
 from ..manifest import MANIFEST_NAME, Manifest
-from ..origin import SIDECAR, STATE_DIR
-from ..safe_path import is_safe_key
+from ..origin import STATE_DIR, Headers, SidecarError, read_sidecar
 
 log = logging.getLogger(__name__)
 
@@ -34,12 +32,6 @@ _SEARCH_DEPTH = 3
 
 class OriginError(AssetpubError):
     """The origin directory has no usable manifest or sidecar."""
-
-
-@dataclass(frozen=True)
-class Headers:
-    content_type: str
-    cache_control: str
 
 
 @dataclass(frozen=True)
@@ -120,29 +112,20 @@ def _sidecar_headers(directory: Path, root: Path) -> dict[str, Headers]:
 
     The sidecar covers every object of every retained deploy, so files the current
     manifest no longer names still get their own Cache-Control."""
-    path = directory / SIDECAR
-    if not path.is_file():
-        return {}
     try:
-        data = json.loads(path.read_bytes())
-        objects = data["objects"]
-        if data.get("version") != 1 or not isinstance(objects, dict):
-            raise ValueError("expected {'version': 1, 'objects': {...}}")
-    except (OSError, ValueError, KeyError, TypeError) as e:
-        raise OriginError(f"{path}: not a readable headers sidecar: {e}") from None
+        objects = read_sidecar(directory) or {}
+    except SidecarError as e:
+        raise OriginError(str(e)) from None
     base = "" if directory == root else root.relative_to(directory).as_posix() + "/"
     out = {}
     for key, h in objects.items():
-        if not key.startswith(base) or not isinstance(h, dict) or "cache_control" not in h:
-            continue
-        if not is_safe_key(key):  # never a location or an alias outside the origin
-            log.warning("%s: entry %r is not a safe path; ignored", path, key)
+        if not key.startswith(base):
             continue
         rel = key[len(base):]
-        if h.get("content_encoding") and any(rel.endswith(ext) for ext in EXTENSIONS.values()):
+        if h.content_encoding and any(rel.endswith(ext) for ext in EXTENSIONS.values()):
             # a variant's type is its identity file's for S3; for nginx, only the identity URL is negotiated
             continue
-        out[rel] = Headers(h.get("content_type") or media_types.content_type(rel), h["cache_control"])
+        out[rel] = Headers(h.content_type or media_types.content_type(rel), h.cache_control)
     return out
 
 

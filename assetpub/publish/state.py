@@ -12,36 +12,20 @@ from typing import Any, Mapping
 from ..config import REVALIDATE
 from ..errors import ManifestError
 from ..hashes import HashCache
-from ..header_value import header_problem
 from ..manifest import MANIFEST_NAME, Entry, Manifest
-from ..origin import RESERVED
+from ..origin import RESERVED, Headers
 from .errors import PublishError, PublishUsageError
 
 MANIFEST_CONTENT_TYPE = "application/json; charset=utf-8"
 
 
-@dataclass(frozen=True)
-class Headers:
-    """The headers an object is served with; `content_encoding` only on .br/.gz variants."""
-
-    content_type: str
-    cache_control: str
-    content_encoding: str | None = None
-
-    def checked(self, key: str) -> Headers:
-        """Self, if every value can be sent as a header (header_value); else a PublishError
-        naming the key. Targets call it where headers are emitted or stored."""
-        for name, value in self.to_dict().items():
-            problem = header_problem(value)
-            if problem:
-                raise PublishError(f"{key}: {name} {problem}; not published")
-        return self
-
-    def to_dict(self) -> dict[str, str]:
-        out = {"content_type": self.content_type, "cache_control": self.cache_control}
-        if self.content_encoding:
-            out["content_encoding"] = self.content_encoding
-        return out
+def checked(headers: Headers, key: str) -> Headers:
+    """`headers`, if every value can be sent as a header (header_value); else a PublishError
+    naming the key. Targets call it where headers are emitted or stored."""
+    problem = headers.problem()
+    if problem:
+        raise PublishError(f"{key}: {problem}; not published")
+    return headers
 
 
 @dataclass(frozen=True)
@@ -74,9 +58,7 @@ class RemoteObject:
         return cls(
             sha256=entry.get("sha256"),
             size=int(entry.get("size", 0)),
-            headers=Headers(
-                entry.get("content_type", ""), entry.get("cache_control", ""), entry.get("content_encoding")
-            ),
+            headers=Headers.from_dict(entry),
             fingerprinted=bool(entry.get("fingerprinted", False)),
         )
 
