@@ -34,6 +34,15 @@ class BudgetExceeded(AssetpubError):
     """One or more budgets are exceeded: the job failed (exit code 1)."""
 
 
+def human_bytes(n: int) -> str:
+    """150000 -> "150.0 KB": sizes as assetpub prints them (1000s, as parse_size reads them)."""
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1000 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1000
+    return f"{n} B"
+
+
 def parse_size(value: Any) -> int | None:
     """Bytes from 150000, "150 KB", "1.5MB" or "64 KiB"; None when it is not a size."""
     if isinstance(value, bool):

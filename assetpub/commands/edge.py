@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ..cli import Setting, json_text
+from ._shared import Setting, json_text
 
 
 @click.command("nginx-config", short_help="Print an nginx server block that serves a directory origin.")

@@ -9,8 +9,8 @@ import re
 import pytest
 from click.testing import CliRunner
 
-from assetpub.budgets import Budget, check_budgets, parse_size, problem
-from assetpub.cli import human_bytes, main
+from assetpub.budgets import Budget, check_budgets, human_bytes, parse_size, problem
+from assetpub.cli import main
 from assetpub.config import load_config
 from assetpub.errors import ConfigError
 from tests.conftest import write_tree
