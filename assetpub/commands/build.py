@@ -90,7 +90,7 @@ def _budget_uses(config, result) -> list:
         return []
     from ..budgets import check_budgets
 
-    return check_budgets(result.manifest.assets, config.budgets)
+    return check_budgets(result.manifest.entries, config.budgets)
 
 
 def _check_budgets(uses, mode: str, **how) -> None:
