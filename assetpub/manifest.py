@@ -81,39 +81,45 @@ def parse_entry(entry: Any) -> Entry:
     entry's name) for one a hand-edited or foreign manifest made unusable."""
     if not isinstance(entry, dict):
         raise ValueError("is not a table")
-    for key, kind in (("path", str), ("integrity", str), ("size", int)):
-        if not isinstance(entry.get(key), kind) or isinstance(entry.get(key), bool):
+    path, integrity, size = entry.get("path"), entry.get("integrity"), entry.get("size")
+    for key, value, kind in (("path", path, str), ("integrity", integrity, str), ("size", size, int)):
+        if not isinstance(value, kind) or isinstance(value, bool):
             raise ValueError(f"has no valid {key!r}")
-    encodings = entry.get("encodings") or {}
-    if not isinstance(encodings, dict) or not all(
-        isinstance(v, dict) and isinstance(v.get("path"), str) and _optional(v.get("size"), int)
-        for v in encodings.values()
-    ):
-        raise ValueError("has malformed 'encodings'")
-    variants = {coding: Variant(v["path"], v.get("size")) for coding, v in sorted(encodings.items())}
-    for path in (entry["path"], *(v.path for v in variants.values())):
-        problem = key_problem(path)
+    variants = {}
+    encodings = entry.get("encodings")
+    if encodings:
+        if not isinstance(encodings, dict):
+            raise ValueError("has malformed 'encodings'")
+        for coding in sorted(encodings):
+            v = encodings[coding]
+            if not isinstance(v, dict) or not isinstance(v.get("path"), str) or not _optional(v.get("size"), int):
+                raise ValueError("has malformed 'encodings'")
+            variants[coding] = Variant(v["path"], v.get("size"))
+    for p in (path, *(v.path for v in variants.values())):
+        problem = key_problem(p)
         if problem:
-            raise ValueError(f"has an unsafe path {path!r} ({problem})")
-    for key in ("content_type", "cache_control"):
-        if key in entry:
-            problem = header_problem(entry[key])
+            raise ValueError(f"has an unsafe path {p!r} ({problem})")
+    content_type, cache_control = entry.get("content_type"), entry.get("cache_control")
+    for key, value in (("content_type", content_type), ("cache_control", cache_control)):
+        if value is not None or key in entry:
+            problem = header_problem(value)
             if problem:
                 raise ValueError(f"has a {key!r} that {problem}")
-    if not _optional(entry.get("digest"), str):
+    digest = entry.get("digest")
+    if not _optional(digest, str):
         raise ValueError("has a 'digest' that is not a string")
     fingerprinted = entry.get("fingerprinted", False)
     if not isinstance(fingerprinted, bool):
         raise ValueError("has a 'fingerprinted' that is not true or false")
     return Entry(
-        path=entry["path"],
-        integrity=entry["integrity"],
-        size=entry["size"],
-        content_type=entry.get("content_type") or media_types.content_type(entry["path"]),
-        cache_control=entry.get("cache_control") or (IMMUTABLE if fingerprinted else REVALIDATE),
-        fingerprinted=fingerprinted,
-        digest=entry.get("digest"),
-        encodings=MappingProxyType(variants),
+        path,
+        integrity,
+        size,
+        content_type or media_types.content_type(path),
+        cache_control or (IMMUTABLE if fingerprinted else REVALIDATE),
+        fingerprinted,
+        digest,
+        MappingProxyType(variants),
     )
 
 
