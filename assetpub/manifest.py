@@ -8,6 +8,7 @@ missing values defaulted, for every reader (templates, publish, edge, dev server
 from __future__ import annotations
 
 import json
+import logging
 import os
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -22,6 +23,7 @@ from .errors import AssetNotFound, ManifestError
 from .header_value import header_problem
 from .safe_path import key_problem
 
+log = logging.getLogger(__name__)
 _ENCODER = json.JSONEncoder(sort_keys=True, ensure_ascii=False)
 MANIFEST_NAME = "assetpub-manifest.json"
 FORMAT_VERSION = 1
@@ -121,6 +123,19 @@ def parse_entry(entry: Any) -> Entry:
         digest,
         MappingProxyType(variants),
     )
+
+
+def usable_entries(assets: Mapping[str, Any], *, where: str, then: str) -> dict[str, Entry]:
+    """The entries of `assets` that parse, for readers that go on without the others (the
+    dev server, a report of a stored deploy): each one left out is named in a warning,
+    `where: entry 'name' <problem>; <then>`."""
+    out = {}
+    for name, table in assets.items():
+        try:
+            out[name] = parse_entry(table)
+        except ValueError as e:
+            log.warning("%s: entry %r %s; %s", where, name, e, then)
+    return out
 
 
 def _optional(value: Any, kind: type) -> bool:

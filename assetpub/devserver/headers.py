@@ -27,7 +27,7 @@ from ..compress import EXTENSIONS
 from ..config import IMMUTABLE, REVALIDATE
 from ..digest import is_fingerprinted
 from ..errors import ManifestError
-from ..manifest import MANIFEST_NAME, Entry, Manifest, parse_entry
+from ..manifest import MANIFEST_NAME, Entry, Manifest, usable_entries
 from ..origin import SIDECAR, Headers, SidecarError, read_sidecar
 
 log = logging.getLogger(__name__)
@@ -98,7 +98,8 @@ class HeaderTable:
             try:
                 manifest = Manifest.load(self.root, check_entries=False)
                 base_path = urlsplit(manifest.base_url).path or "/"
-                by_path = _from_manifest(_usable_entries(manifest))
+                usable = usable_entries(manifest.assets, where=str(manifest.source), then="serving it with default headers")
+                by_path = _from_manifest(usable)
             except ManifestError as e:
                 log.warning("%s; serving with default headers", e)
         try:
@@ -109,17 +110,6 @@ class HeaderTable:
         if sidecar is not None:
             by_path = _from_sidecar(sidecar, by_path)
         return by_path, base_path
-
-
-def _usable_entries(manifest: Manifest) -> dict[str, Entry]:
-    """The entries that parse; a bad one is named in a warning, its file served with defaults."""
-    out = {}
-    for name, table in manifest.assets.items():
-        try:
-            out[name] = parse_entry(table)
-        except ValueError as e:
-            log.warning("%s: entry %r %s; serving it with default headers", manifest.source, name, e)
-    return out
 
 
 def _from_manifest(entries: Mapping[str, Entry]) -> dict[str, Served]:

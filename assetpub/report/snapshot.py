@@ -3,7 +3,6 @@ diff's cascade check), from a build directory or from a deploy stored in a targe
 
 from __future__ import annotations
 
-import logging
 import os
 from dataclasses import dataclass
 from functools import cached_property
@@ -11,10 +10,8 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from ..errors import UsageError
-from ..manifest import Entry, Manifest, parse_entry
+from ..manifest import Entry, Manifest, usable_entries
 from ..safe_path import UnsafePath, inside
-
-log = logging.getLogger(__name__)
 
 Reader = Callable[[str], "bytes | None"]
 
@@ -30,13 +27,7 @@ class Snapshot:
     def entries(self) -> Mapping[str, Entry]:
         """The assets as typed entries (manifest.parse_entry); one a foreign or damaged
         record cannot describe is left out of the report, with a warning naming it."""
-        out = {}
-        for name, table in self.assets.items():
-            try:
-                out[name] = parse_entry(table)
-            except ValueError as e:
-                log.warning("%s: entry %r %s; left out", self.label, name, e)
-        return out
+        return usable_entries(self.assets, where=self.label, then="left out of the report")
 
 
 def from_build_dir(path: str | os.PathLike) -> Snapshot:
