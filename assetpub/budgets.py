@@ -22,12 +22,22 @@ from typing import Any, Iterable, Mapping
 
 from .errors import BudgetExceeded
 from .globs import matches
+from .manifest import Entry
 
 MEASURES = ("raw", "gz", "br")
 MEASURE_NAMES = {"raw": "raw", "gz": "gzip", "br": "brotli"}
 _UNITS = {"": 1, "b": 1, "kb": 1000, "mb": 1000**2, "gb": 1000**3, "kib": 1024, "mib": 1024**2, "gib": 1024**3}
 _SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*")
 KEYS = ("match", "total", *(f"max_{m}" for m in MEASURES))
+
+
+def human_bytes(n: int) -> str:
+    """150000 -> "150.0 KB": sizes as assetpub prints them (1000s, as parse_size reads them)."""
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1000 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1000
+    return f"{n} B"
 
 
 def parse_size(value: Any) -> int | None:
@@ -89,15 +99,13 @@ def problem(table: Any) -> str | None:
     return None
 
 
-def sizes(entry: Mapping[str, Any]) -> dict[str, int]:
-    """{raw, gz, br} bytes of one manifest entry: a missing variant costs the file itself."""
-    raw = int(entry.get("size", 0))
-    encodings = entry.get("encodings") or {}
-    return {
-        "raw": raw,
-        "gz": int(encodings.get("gzip", {}).get("size", raw)),
-        "br": int(encodings.get("br", {}).get("size", raw)),
-    }
+def sizes(entry: Entry) -> dict[str, int]:
+    """{raw, gz, br} bytes of one manifest entry: a missing variant (or size) costs the file itself."""
+    def size(coding: str) -> int:
+        variant = entry.encodings.get(coding)
+        return entry.size if variant is None or variant.size is None else variant.size
+
+    return {"raw": entry.size, "gz": size("gzip"), "br": size("br")}
 
 
 @dataclass(frozen=True)
@@ -154,9 +162,9 @@ class BudgetUse:
                 f"{human(self.limit)} budget for {self.budget.match}" for name, size in self.over]
 
 
-def check_budgets(assets: Mapping[str, Mapping[str, Any]], budgets: Iterable[Budget]) -> list[BudgetUse]:
-    """Every limit of every budget against the manifest's assets (logical name -> entry)."""
-    measured = {name: sizes(entry) for name, entry in assets.items()}
+def check_budgets(entries: Mapping[str, Entry], budgets: Iterable[Budget]) -> list[BudgetUse]:
+    """Every limit of every budget against the manifest's entries (logical name -> Entry)."""
+    measured = {name: sizes(entry) for name, entry in entries.items()}
     uses = []
     for budget in budgets:
         names = sorted(n for n in measured if matches(n, [budget.match]))

@@ -33,7 +33,7 @@ from .load_path import SourceFile, discover
 from .manifest import MANIFEST_NAME, Manifest
 from .origin import RESERVED
 from .output import STATE_DIR, record_history, write_if_changed
-from .pipeline import ChangedDuringBuild, Job, Product, Scan, produce, scan
+from .pipeline import ChangedDuringBuild, Job, Product, RefRow, Scan, produce, scan
 from .safe_path import inside
 from .stamps import Reference, sha256_file
 from .workers import Pool
@@ -379,9 +379,9 @@ class Builder:
             except OSError as e:
                 raise BuildError(f"cannot read: {e.strerror}", file=str(f.path)) from None
             sha = cache.source_sha(str(f.path), st)
-            scanned = sha and (kind == "other" or cache.scan(f"{kind}:{sha}"))
+            scanned = sha and (([], []) if kind == "other" else _cached_scan(cache, f"{kind}:{sha}"))
             if scanned:
-                refs, notes = cache.scan(f"{kind}:{sha}") or ([], [])
+                refs, notes = scanned
                 known[name] = _Source(f, kind, st.st_size, Scan(sha, refs, notes))
             else:
                 todo.append((f, kind, st))
@@ -414,7 +414,7 @@ class Builder:
             except OSError:
                 rest.append((f, kind, st))  # the worker reports it
                 continue
-            cached = cache.scan(f"{kind}:{sha}")
+            cached = _cached_scan(cache, f"{kind}:{sha}")
             if kind != "other" and cached is None:
                 rest.append((f, kind, st))
                 continue
@@ -441,7 +441,7 @@ class Builder:
             todo = pending[name] = []
             notes, misses = [], []
             for row in source.scan.refs:
-                url, kind, line = row[0], row[3], row[6]
+                url, kind, line = row.url, row.kind, row.line
                 target = local_target(url, name, self.base_path, kind=kind)
                 if target is None:
                     continue
@@ -557,14 +557,14 @@ class Builder:
         edits = []
         # a file that names a source map is left as it is (the map's columns must match),
         # even when the map is missing and its comment is dropped
-        has_map = any(row[3] == "sourcemap" for row in source.scan.refs)
+        has_map = any(row.kind == "sourcemap" for row in source.scan.refs)
         for row, target in pending:
             if target is None:  # a missing source map: drop its comment
-                edits.append((row[4], row[5], ""))
+                edits.append((row.comment_start, row.comment_end, ""))
                 continue
             new = rewritten(target, out_names[target.name])
-            if new != row[0]:
-                edits.append((row[1], row[2], new))
+            if new != row.url:
+                edits.append((row.start, row.end, new))
         name = source.file.name
         return Job(
             name=name,
@@ -690,6 +690,15 @@ def _trusted_sources(memo: BuildMemo | None, changed: Any) -> dict[str, _Source]
     if not changed <= set(memo.files):
         return None  # a name the last walk did not see: walk again
     return {n: s for n, s in memo.sources.items() if n not in changed}
+
+
+def _cached_scan(cache: BuildCache, key: str) -> tuple[list[RefRow], list] | None:
+    """(references, notes) the cache holds for content `key`, or None: scan it again."""
+    cached = cache.scan(key)
+    if cached is None:
+        return None
+    refs = [RefRow.from_cached(row) for row in cached[0]]
+    return None if None in refs else (refs, cached[1])
 
 
 def _check_reserved(files: dict[str, SourceFile]) -> None:

@@ -27,7 +27,7 @@ from typing import Any
 from .compilers import REVISION
 from .output import STATE_DIR, write_atomic
 from .safe_path import is_safe_key
-from .stamps import Reference, stamp
+from .stamps import Reference, remembered, stamp
 
 log = logging.getLogger(__name__)
 
@@ -75,10 +75,7 @@ class BuildCache:
 
     # -- sources -------------------------------------------------------------
     def source_sha(self, path: str, st: os.stat_result) -> str | None:
-        entry = self.sources.get(path)
-        if isinstance(entry, list) and len(entry) == 6 and entry[:5] == stamp(st) and isinstance(entry[5], str):
-            return entry[5]
-        return None
+        return remembered(self.sources.get(path), st)
 
     def reference(self) -> Reference:
         """Take before reading any source: a marker in OUT/.assetpub when that exists (a

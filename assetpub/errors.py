@@ -84,5 +84,9 @@ class ServeError(AssetpubError):
     """The server cannot start (no such directory, address in use)."""
 
 
+class SidecarError(AssetpubError):
+    """A header sidecar that cannot be read, or of another format version."""
+
+
 class FunctionTooLarge(AssetpubError):
     """The embedded variant list does not fit CloudFront's function size limit."""

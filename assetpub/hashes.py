@@ -22,17 +22,16 @@ import hashlib
 import json
 import logging
 import os
-import re
 from pathlib import Path
 from typing import Any
 
-from .stamps import Reference, sha256_file, stamp
+from .output import STATE_DIR, write_atomic
+from .stamps import Reference, remembered, sha256_file, stamp
 
 log = logging.getLogger(__name__)
 
 FORMAT = 2
-NAME = ".assetpub/publish-hashes.json"
-_SHA256 = re.compile(r"[0-9a-f]{64}")
+NAME = f"{STATE_DIR}/publish-hashes.json"
 
 
 class HashCache:
@@ -43,7 +42,7 @@ class HashCache:
         self.path = os.path.join(root, NAME)
         self.old: dict[str, Any] = _load(self.path) if read else {}
         self.new: dict[str, list] = {}
-        state = Path(root, ".assetpub")
+        state = Path(root, STATE_DIR)
         self.reference = Reference(state if state.is_dir() else Path(root))
 
     def sha256_all(self, files: list[tuple[str, str, os.stat_result]]) -> dict[str, str]:
@@ -52,21 +51,15 @@ class HashCache:
         threads, 2,300 small files took twice as long)."""
         out: dict[str, str] = {}
         for key, path, st in files:
-            now = stamp(st)
             entry = self.old.get(key)
-            if (
-                isinstance(entry, list)
-                and len(entry) == 6
-                and entry[:5] == now
-                and isinstance(entry[5], str)
-                and _SHA256.fullmatch(entry[5])
-            ):
+            sha = remembered(entry, st)
+            if sha is not None:
                 self.new[key] = entry
-                out[key] = entry[5]
+                out[key] = sha
                 continue
             out[key] = sha = sha256_file(path)
             if self.reference.settled(st):
-                self.new[key] = [*now, sha]
+                self.new[key] = [*stamp(st), sha]
         return out
 
     def save(self) -> None:
@@ -102,8 +95,6 @@ def _load(path: str) -> dict[str, Any]:
 
 
 def _save(path: str, files: dict[str, Any]) -> None:
-    from .output import write_atomic
-
     data = json.dumps({"format": FORMAT, "files": dict(sorted(files.items()))}, separators=(",", ":"))
     try:
         write_atomic(Path(path), data.encode())

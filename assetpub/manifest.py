@@ -1,21 +1,29 @@
 """The manifest: logical name -> fingerprinted path, integrity, size, headers, encodings.
 
-Written as sorted, indented JSON so the same build gives the same bytes.
+Written as sorted JSON, one asset a line, so the same build gives the same bytes. Read
+back once, into typed entries (Entry, Variant): the one place an entry is checked and its
+missing values defaulted, for every reader (templates, publish, edge, dev server, audit).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, Iterator, Mapping
 from urllib.parse import quote
 
+from . import media_types
+from .config import IMMUTABLE, REVALIDATE
 from .errors import AssetNotFound, ManifestError
 from .header_value import header_problem
 from .safe_path import key_problem
 
+log = logging.getLogger(__name__)
 _ENCODER = json.JSONEncoder(sort_keys=True, ensure_ascii=False)
 MANIFEST_NAME = "assetpub-manifest.json"
 FORMAT_VERSION = 1
@@ -34,32 +42,111 @@ def url_path(path: str) -> str:
     return quote(path, safe="/!$&'()*+,;=:@-._~")
 
 
-def _entry_problem(entry: Any) -> str | None:
-    """Why an asset entry is unusable (a hand-edited or foreign manifest), or None."""
+@dataclass(frozen=True)
+class Variant:
+    """An encoded copy of an entry's file (`encodings`: "br", "gzip"), served for its URL."""
+
+    path: str
+    size: int | None = None
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One asset of a manifest, read and checked once (`parse_entry`); its values defaulted here,
+    nowhere else. Two kinds: a fingerprinted asset (its name carries its digest, cached for a
+    year) and a keep-name file (pages, robots.txt: revalidated).
+
+    Defaults for a hand-written entry: no `encodings` -> none; no `fingerprinted` -> a
+    keep-name file (never cached for a year on a guess); no `content_type` -> the media-type
+    table's for `path`; no `cache_control` -> the default policy of the entry's kind."""
+
+    path: str
+    integrity: str
+    size: int
+    content_type: str
+    cache_control: str
+    fingerprinted: bool = False
+    digest: str | None = None
+    encodings: Mapping[str, Variant] = field(default_factory=lambda: MappingProxyType({}))
+
+    @property
+    def kind(self) -> str:
+        return "fingerprinted" if self.fingerprinted else "keep-name"
+
+    def paths(self) -> list[str]:
+        """The file and its encoded variants."""
+        return [self.path, *(v.path for v in self.encodings.values())]
+
+
+def parse_entry(entry: Any) -> Entry:
+    """The typed entry of one manifest table; ValueError (what is wrong, to follow the
+    entry's name) for one a hand-edited or foreign manifest made unusable."""
     if not isinstance(entry, dict):
-        return "is not a table"
-    for key, kind in (("path", str), ("integrity", str), ("size", int)):
-        if not isinstance(entry.get(key), kind) or isinstance(entry.get(key), bool):
-            return f"has no valid {key!r}"
-    encodings = entry.get("encodings", {})
-    if not isinstance(encodings, dict) or not all(
-        isinstance(v, dict) and isinstance(v.get("path"), str) for v in encodings.values()
-    ):
-        return "has malformed 'encodings'"
-    for path in (entry["path"], *(v["path"] for v in encodings.values())):
-        problem = key_problem(path)
+        raise ValueError("is not a table")
+    path, integrity, size = entry.get("path"), entry.get("integrity"), entry.get("size")
+    for key, value, kind in (("path", path, str), ("integrity", integrity, str), ("size", size, int)):
+        if not isinstance(value, kind) or isinstance(value, bool):
+            raise ValueError(f"has no valid {key!r}")
+    variants = {}
+    encodings = entry.get("encodings")
+    if encodings:
+        if not isinstance(encodings, dict):
+            raise ValueError("has malformed 'encodings'")
+        for coding in sorted(encodings):
+            v = encodings[coding]
+            if not isinstance(v, dict) or not isinstance(v.get("path"), str) or not _optional(v.get("size"), int):
+                raise ValueError("has malformed 'encodings'")
+            variants[coding] = Variant(v["path"], v.get("size"))
+    for p in (path, *(v.path for v in variants.values())):
+        problem = key_problem(p)
         if problem:
-            return f"has an unsafe path {path!r} ({problem})"
-    for key in ("content_type", "cache_control"):
-        if key in entry:
-            problem = header_problem(entry[key])
+            raise ValueError(f"has an unsafe path {p!r} ({problem})")
+    content_type, cache_control = entry.get("content_type"), entry.get("cache_control")
+    for key, value in (("content_type", content_type), ("cache_control", cache_control)):
+        if value is not None or key in entry:
+            problem = header_problem(value)
             if problem:
-                return f"has a {key!r} that {problem}"
-    return None
+                raise ValueError(f"has a {key!r} that {problem}")
+    digest = entry.get("digest")
+    if not _optional(digest, str):
+        raise ValueError("has a 'digest' that is not a string")
+    fingerprinted = entry.get("fingerprinted", False)
+    if not isinstance(fingerprinted, bool):
+        raise ValueError("has a 'fingerprinted' that is not true or false")
+    return Entry(
+        path,
+        integrity,
+        size,
+        content_type or media_types.content_type(path),
+        cache_control or (IMMUTABLE if fingerprinted else REVALIDATE),
+        fingerprinted,
+        digest,
+        MappingProxyType(variants),
+    )
+
+
+def usable_entries(assets: Mapping[str, Any], *, where: str, then: str) -> dict[str, Entry]:
+    """The entries of `assets` that parse, for readers that go on without the others (the
+    dev server, a report of a stored deploy): each one left out is named in a warning,
+    `where: entry 'name' <problem>; <then>`."""
+    out = {}
+    for name, table in assets.items():
+        try:
+            out[name] = parse_entry(table)
+        except ValueError as e:
+            log.warning("%s: entry %r %s; %s", where, name, e, then)
+    return out
+
+
+def _optional(value: Any, kind: type) -> bool:
+    return value is None or (isinstance(value, kind) and not isinstance(value, bool))
 
 
 @dataclass(frozen=True)
 class Manifest:
+    """`assets` is the table as it stands in the file (written back byte for byte);
+    `entries` the same, typed (Entry), checked when the manifest is loaded."""
+
     base_url: str
     assets: Mapping[str, Mapping[str, Any]]
     extra: Mapping[str, Any] = field(default_factory=dict)
@@ -67,8 +154,10 @@ class Manifest:
 
     # -- loading and saving -------------------------------------------------
     @classmethod
-    def load(cls, path: str | os.PathLike) -> Manifest:
-        """Read a manifest file (or the manifest inside a build directory)."""
+    def load(cls, path: str | os.PathLike, *, check_entries: bool = True) -> Manifest:
+        """Read a manifest file (or the manifest inside a build directory). With
+        `check_entries` False a bad entry fails only where `entries` is first read (the dev
+        server, which serves the other files of a hand-edited manifest, checks one by one)."""
         path = Path(path)
         if path.is_dir():
             path = path / MANIFEST_NAME
@@ -78,21 +167,31 @@ class Manifest:
             raise ManifestError(f"{path}: manifest not found (run `assetpub build` first)") from None
         except (OSError, ValueError) as e:
             raise ManifestError(f"{path}: not a readable assetpub manifest: {e}") from None
-        return cls.from_dict(data, source=str(path))
+        return cls.from_dict(data, source=str(path), check_entries=check_entries)
 
     @classmethod
-    def from_dict(cls, data: Any, *, source: str | None = None) -> Manifest:
+    def from_dict(cls, data: Any, *, source: str | None = None, check_entries: bool = True) -> Manifest:
         where = source or "manifest"
         if not isinstance(data, dict) or not isinstance(data.get("assets"), dict):
             raise ManifestError(f"{where}: not an assetpub manifest (no 'assets' table)")
         if data.get("version") != FORMAT_VERSION:
             raise ManifestError(f"{where}: unsupported manifest version {data.get('version')!r}")
-        for name, entry in data["assets"].items():
-            problem = _entry_problem(entry)
-            if problem:
-                raise ManifestError(f"{where}: entry {name!r} {problem}")
         extra = {k: v for k, v in data.items() if k not in ("version", "base_url", "assets")}
-        return cls(base_url=str(data.get("base_url") or "/"), assets=data["assets"], extra=extra, source=source)
+        manifest = cls(base_url=str(data.get("base_url") or "/"), assets=data["assets"], extra=extra, source=source)
+        if check_entries:
+            _ = manifest.entries  # parsed and checked now: a bad entry fails the load, naming it
+        return manifest
+
+    @cached_property
+    def entries(self) -> Mapping[str, Entry]:
+        """The typed entries (parsed on first use: a build's own manifest is never re-read)."""
+        out = {}
+        for name, entry in self.assets.items():
+            try:
+                out[name] = parse_entry(entry)
+            except ValueError as e:
+                raise ManifestError(f"{self.source or 'manifest'}: entry {name!r} {e}") from None
+        return MappingProxyType(out)
 
     def to_dict(self) -> dict[str, Any]:
         return {"version": FORMAT_VERSION, "base_url": self.base_url, **self.extra, "assets": dict(self.assets)}
@@ -145,28 +244,24 @@ class Manifest:
     def __len__(self) -> int:
         return len(self.assets)
 
-    def entry(self, name: str) -> Mapping[str, Any]:
+    def entry(self, name: str) -> Entry:
         bare = self.split(name)[0]
         try:
-            return self.assets[bare]
+            return self.entries[bare]
         except KeyError:
             raise AssetNotFound(bare, self.source) from None
 
     def path(self, name: str) -> str:
-        return self.entry(name)["path"]
+        return self.entry(name).path
 
     def url(self, name: str, *, base_url: str | None = None) -> str:
         """Base URL + fingerprinted path; a `?query` or `#fragment` on the name is carried over."""
         bare, suffix = self.split(name)
-        return (base_url or self.base_url) + url_path(self.entry(bare)["path"]) + suffix
+        return (base_url or self.base_url) + url_path(self.entry(bare).path) + suffix
 
     def integrity(self, name: str) -> str:
-        return self.entry(name)["integrity"]
+        return self.entry(name).integrity
 
     def paths(self) -> set[str]:
         """Every output path this manifest references, variants included."""
-        out = set()
-        for entry in self.assets.values():
-            out.add(entry["path"])
-            out.update(v["path"] for v in entry.get("encodings", {}).values())
-        return out
+        return {path for entry in self.entries.values() for path in entry.paths()}

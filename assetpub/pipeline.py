@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from . import compress
 from . import minify as minifier
@@ -19,8 +20,23 @@ from .hashes import written_entry
 from .output import write_if_changed
 from .safe_path import inside
 
-# A reference as it travels and is cached: [url, start, end, kind, comment_start, comment_end, line]
-RefRow = list
+
+class RefRow(NamedTuple):
+    """A reference found in a source, as it travels to the builder and is cached (a JSON
+    array of these seven values, in this order: the build cache's format)."""
+
+    url: str
+    start: int  # the URL's span in the text
+    end: int
+    kind: str  # "url", "import", "sourcemap", "navigation", ...
+    comment_start: int | None  # the span of the comment that holds it (a source map's), or None
+    comment_end: int | None
+    line: int
+
+    @classmethod
+    def from_cached(cls, row: object) -> RefRow | None:
+        """The row read back from the build cache, or None when it is not one (rescan)."""
+        return cls._make(row) if isinstance(row, list) and len(row) == len(cls._fields) else None
 
 
 @dataclass(frozen=True)
@@ -51,7 +67,7 @@ def scan(path: str, kind: str, want_refs: bool = True) -> Scan:
         return Scan(sha, error=(f"cannot scan: {e}", text.count("\n", 0, e.pos) + 1))
     lines = _LineCounter(text)
     rows = [
-        [r.url, r.start, r.end, r.kind, *(r.comment or (None, None)), lines.at(r.start)]
+        RefRow(r.url, r.start, r.end, r.kind, *(r.comment or (None, None)), lines.at(r.start))
         for r in sorted(refs, key=lambda r: r.start)
     ]
     return Scan(sha, rows, [[lines.at(n.pos), n.message] for n in sorted(notes, key=lambda n: n.pos)])

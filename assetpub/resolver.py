@@ -26,7 +26,7 @@ from markupsafe import Markup, escape
 
 from .config import normalise_base_url
 from .errors import AssetNotFound, AssetpubError, ManifestError
-from .manifest import MANIFEST_NAME, Manifest, url_path
+from .manifest import MANIFEST_NAME, Entry, Manifest, url_path
 
 log = logging.getLogger(__name__)
 
@@ -139,7 +139,7 @@ class Resolver:
         """The SRI value (sha384) of the published bytes; None for a missing asset when not strict."""
         manifest = self.manifest
         entry = self._entry(manifest, manifest.split(name)[0])
-        return entry.get("integrity") if entry is not None else None
+        return entry.integrity if entry is not None else None
 
     def tag(self, name: str, **attrs: Any) -> Markup:
         """`<link rel="stylesheet">` for CSS, `<script>` for JS, with SRI and CORS.
@@ -196,11 +196,11 @@ class Resolver:
         base = self._base_url or manifest.base_url
         imports: dict[str, str] = {}
         integrity: dict[str, str] = {}
-        for name, entry in manifest.assets.items():
+        for name, entry in manifest.entries.items():
             if posixpath.splitext(name)[1].lower() in _JS:
-                imports[name] = base + url_path(entry["path"])
-                if entry.get("integrity"):
-                    integrity[imports[name]] = entry["integrity"]
+                imports[name] = base + url_path(entry.path)
+                if entry.integrity:
+                    integrity[imports[name]] = entry.integrity
         for alias, name in self.aliases:
             imports[alias] = self._url(manifest, name)
         return {"imports": dict(sorted(imports.items())), "integrity": dict(sorted(integrity.items()))}
@@ -218,11 +218,11 @@ class Resolver:
     def _url(self, manifest: Manifest, name: str) -> str:
         bare, suffix = manifest.split(name)
         entry = self._entry(manifest, bare)
-        path = entry["path"] if entry is not None else bare
+        path = entry.path if entry is not None else bare
         return (self._base_url or manifest.base_url) + url_path(path) + suffix
 
-    def _entry(self, manifest: Manifest, bare: str) -> Mapping[str, Any] | None:
-        entry = manifest.assets.get(bare)
+    def _entry(self, manifest: Manifest, bare: str) -> Entry | None:
+        entry = manifest.entries.get(bare)
         if entry is not None:
             return entry
         where = manifest.source or str(self.path or "the manifest")
@@ -235,13 +235,13 @@ class Resolver:
 
     def _sri(self, manifest: Manifest, bare: str) -> dict[str, str]:
         entry = self._entry(manifest, bare)
-        value = entry.get("integrity") if entry is not None else None
+        value = entry.integrity if entry is not None else None
         return {"integrity": value, "crossorigin": "anonymous"} if value else {}
 
 
 def _media_type(manifest: Manifest, bare: str) -> str | None:
-    content_type = (manifest.assets.get(bare) or {}).get("content_type")
-    return content_type.split(";")[0].strip() if content_type else None
+    entry = manifest.entries.get(bare)
+    return entry.content_type.split(";")[0].strip() if entry is not None else None
 
 
 def _attributes(defaults: Mapping[str, Any], extra: Mapping[str, Any]) -> str:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import tempfile
 import time
 from pathlib import Path
@@ -31,6 +32,7 @@ CHUNK = 1 << 20
 SETTLE_NS = 60_000_000_000  # granularity (FAT: 2 s) plus a file server's clock being behind
 clock_ns = time.time_ns  # tests move the clock
 MARKER_PREFIX = ".stamp-"
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 def sha256_file(path: str | os.PathLike) -> str:
@@ -48,6 +50,17 @@ def sha256_file(path: str | os.PathLike) -> str:
 def stamp(st: os.stat_result) -> list[int]:
     """What must be unchanged for a remembered hash to stand."""
     return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev]
+
+
+def remembered(entry: object, st: os.stat_result) -> str | None:
+    """The SHA-256 a cache entry `[*stamp, sha256]` remembers for a file whose stat is now
+    `st`; None when the entry is malformed or the file's stamp moved (read it again). The
+    one validity check of both stat-keyed caches (cache.py, hashes.py)."""
+    if isinstance(entry, list) and len(entry) == 6 and entry[:5] == stamp(st):
+        sha = entry[5]
+        if isinstance(sha, str) and _SHA256.fullmatch(sha):
+            return sha
+    return None
 
 
 class Reference:

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from ..digest import integrity
+from ..manifest import Entry
 from .body import decode
 from .fetch import Response
 
@@ -56,16 +57,16 @@ def status(primary: Response) -> Check:
     return Check("status", PASS if primary.status == 200 else FAIL, "200", str(primary.status), note)
 
 
-def content_type(entry: Mapping[str, Any], primary: Response) -> Check:
-    want, seen = entry.get("content_type"), primary.header("content-type")
+def content_type(entry: Entry, primary: Response) -> Check:
+    want, seen = entry.content_type, primary.header("content-type")
     if not want:
         return Check("content-type", SKIP, None, seen, "the manifest names no content type")
     ok = seen is not None and _media(seen) == _media(want)
     return Check("content-type", PASS if ok else FAIL, want, seen, "" if ok or seen else "missing")
 
 
-def body_integrity(entry: Mapping[str, Any], primary: Response) -> Check:
-    want = entry.get("integrity")
+def body_integrity(entry: Entry, primary: Response) -> Check:
+    want = entry.integrity
     try:
         got = served_integrity(primary)
     except ValueError as e:
@@ -74,17 +75,17 @@ def body_integrity(entry: Mapping[str, Any], primary: Response) -> Check:
                  "" if got == want else "served bytes differ from the build")
 
 
-def cache_control(entry: Mapping[str, Any], primary: Response) -> Check:
-    want, seen = entry.get("cache_control"), primary.header("cache-control")
+def cache_control(entry: Entry, primary: Response) -> Check:
+    want, seen = entry.cache_control, primary.header("cache-control")
     if seen is None:
         return Check("cache-control", FAIL, want, None, "dropped: no Cache-Control header")
     ok = _directives(seen) == _directives(want or "")
     return Check("cache-control", PASS if ok else FAIL, want, seen, "" if ok else "rewritten: differs from the manifest")
 
 
-def compression(entry: Mapping[str, Any], primary: Response) -> Check:
+def compression(entry: Entry, primary: Response) -> Check:
     """With Accept-Encoding: br, gzip, a file with variants comes back compressed, br where a br variant exists."""
-    variants = set(entry.get("encodings") or {})
+    variants = set(entry.encodings)
     seen = primary.header("content-encoding")
     if not variants:
         return Check("compression", SKIP, None, seen, "no precompressed variant in the manifest")
@@ -95,17 +96,17 @@ def compression(entry: Mapping[str, Any], primary: Response) -> Check:
     return Check("compression", PASS if ok else FAIL, want, seen or "identity", note)
 
 
-def vary(entry: Mapping[str, Any], primary: Response) -> Check:
+def vary(entry: Entry, primary: Response) -> Check:
     """A response that depends on Accept-Encoding says so, or caches hand gzip to clients that cannot read it."""
     seen = primary.header("vary")
-    if not entry.get("encodings") and not primary.header("content-encoding"):
+    if not entry.encodings and not primary.header("content-encoding"):
         return Check("vary", SKIP, None, seen, "does not vary by encoding")
     fields = {f.strip().lower() for f in (seen or "").split(",")}
     ok = "accept-encoding" in fields or "*" in fields
     return Check("vary", PASS if ok else FAIL, "Accept-Encoding", seen, "" if ok else "missing Accept-Encoding")
 
 
-def identity(entry: Mapping[str, Any], response: Response | None) -> Check:
+def identity(entry: Entry, response: Response | None) -> Check:
     """With Accept-Encoding: identity the body is the uncompressed file (catches objects stored gzip-only)."""
     if response is None:
         return Check("identity", SKIP, None, None, "not a compressible type")
@@ -114,7 +115,7 @@ def identity(entry: Mapping[str, Any], response: Response | None) -> Check:
     seen = response.header("content-encoding")
     if seen and seen.strip().lower() != "identity":
         return Check("identity", FAIL, "identity", seen, "compressed body sent to a client that accepts none")
-    ok = sent_integrity(response) == entry.get("integrity")
+    ok = sent_integrity(response) == entry.integrity
     return Check("identity", PASS if ok else FAIL, "identity", seen or "identity", "" if ok else "body differs from the build")
 
 
@@ -134,12 +135,12 @@ def conditional(response: Response | None) -> Check:
     return Check("conditional", PASS if ok else FAIL, "304", seen, detail)
 
 
-def last_modified_stable(entry: Mapping[str, Any], primary: Response, previous: Mapping[str, Any] | None) -> Check:
+def last_modified_stable(entry: Entry, primary: Response, previous: Mapping[str, Any] | None) -> Check:
     """Compared with an earlier audit's report: unchanged bytes must keep their Last-Modified."""
     now = primary.header("last-modified")
     if not previous or not previous.get("last_modified"):
         return Check("last-modified-stable", SKIP, None, now, "no earlier audit of this file to compare with")
-    if previous.get("integrity") != entry.get("integrity"):
+    if previous.get("integrity") != entry.integrity:
         return Check("last-modified-stable", SKIP, previous["last_modified"], now, "file changed since the earlier audit")
     ok = now == previous["last_modified"]
     return Check("last-modified-stable", PASS if ok else FAIL, previous["last_modified"], now,

@@ -23,10 +23,10 @@ def to_dict(report: AuditReport) -> dict[str, Any]:
         primary = a.primary
         assets.append({
             "name": a.target.name,
-            "path": a.target.entry["path"],
+            "path": a.target.entry.path,
             "url": a.target.url,
             "class": a.target.file_class,
-            "integrity": a.target.entry.get("integrity"),
+            "integrity": a.target.entry.integrity,
             "ok": a.ok,
             "etag": primary.header("etag"),
             "last_modified": primary.header("last-modified"),

@@ -24,7 +24,7 @@ from typing import Any
 
 from .. import media_types
 from ..errors import ManifestError
-from ..manifest import Manifest, url_path
+from ..manifest import Entry, Manifest, url_path
 from . import checks
 from .checks import Check
 from .errors import AuditUsageError
@@ -42,25 +42,25 @@ MAX_CONCURRENCY = 32
 @dataclass(frozen=True)
 class AuditTarget:
     name: str  # logical name
-    entry: Mapping[str, Any]
+    entry: Entry
     url: str
 
     @property
     def file_class(self) -> str:
-        return "fingerprinted" if self.entry.get("fingerprinted") else "keep-name"
+        return self.entry.kind
 
     @property
     def file_type(self) -> str:
         """css, js, html, font, image or other: for latency by kind of file."""
-        kind = media_types.kind(self.entry["path"])
+        kind = media_types.kind(self.entry.path)
         if kind != "other":
             return kind
-        major = media_types.content_type(self.entry["path"]).split("/", 1)[0]
+        major = media_types.content_type(self.entry.path).split("/", 1)[0]
         return major if major in ("font", "image") else "other"
 
     @property
     def compressible(self) -> bool:
-        return bool(self.entry.get("encodings")) or media_types.is_compressible(self.entry["path"])
+        return bool(self.entry.encodings) or media_types.is_compressible(self.entry.path)
 
     @property
     def planned_requests(self) -> int:
@@ -146,7 +146,7 @@ def audit(
             )
         earlier = _index_previous(previous)
         with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="audit") as pool:
-            results = list(pool.map(lambda t: audit_one(fetcher, t, earlier.get(t.entry["path"])), targets))
+            results = list(pool.map(lambda t: audit_one(fetcher, t, earlier.get(t.entry.path)), targets))
     finally:
         fetcher.close()
     return AuditReport(base, source, results, fetcher.sent, len(loaded))
@@ -154,16 +154,13 @@ def audit(
 
 def select(manifest: Manifest, base: str, *, sample: int | None, seed: int | None) -> list[AuditTarget]:
     """Every entry, or a random sample of `sample` fingerprinted ones plus every file that keeps its name."""
-    for name, entry in manifest.assets.items():
-        if not isinstance(entry, dict) or not isinstance(entry.get("path"), str):
-            raise AuditUsageError(f"{manifest.source or 'manifest'}: entry {name!r} has no 'path'")
-    targets = [AuditTarget(name, entry, base + url_path(entry["path"])) for name, entry in sorted(manifest.assets.items())]
+    targets = [AuditTarget(name, entry, base + url_path(entry.path)) for name, entry in sorted(manifest.entries.items())]
     if sample is None:
         return targets
     if sample < 0:
         raise AuditUsageError(f"--sample must be positive, not {sample}")
-    keep = [t for t in targets if not t.entry.get("fingerprinted")]
-    hashed = [t for t in targets if t.entry.get("fingerprinted")]
+    keep = [t for t in targets if not t.entry.fingerprinted]
+    hashed = [t for t in targets if t.entry.fingerprinted]
     picked = random.Random(seed).sample(hashed, min(sample, len(hashed)))
     return sorted(keep + picked, key=lambda t: t.name)
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import click
 
-from ..cli import json_text
 from ..status import ExitStatus
+from ._shared import json_text
 
 
 @click.command("audit", short_help="Check what a CDN or origin really serves against the manifest.")

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
 import click
 
-from ..cli import Progress, Setting, human_bytes, json_text
+from ..budgets import human_bytes
 from ..config import load_config
+from ._shared import Progress, Setting, json_text, options
 
 SOURCES = click.argument("sources", nargs=-1, type=click.Path(file_okay=False, path_type=Path))
 OUT = click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path), help="Output directory.")
@@ -30,17 +32,13 @@ BUDGETS = click.option("--budgets", "budget_mode", type=click.Choice(["fail", "w
                        show_default=True, help="When a budget in the config is exceeded: fail (exit code 1) or only warn.")
 
 
-def options(*decorators):
-    """One decorator applying `decorators` in the order they are listed (as they appear in --help)."""
-    def apply(fn):
-        for decorator in reversed(decorators):
-            fn = decorator(fn)
-        return fn
-
-    return apply
+def build_options_with(brotli_quality) -> Callable:
+    """The build's options, declared once, with the --brotli-quality option given (watch
+    builds at a lower quality by default)."""
+    return options(SOURCES, OUT, BASE_URL, STRICT, MINIFY, brotli_quality, JOBS, CONFIG)
 
 
-build_options = options(SOURCES, OUT, BASE_URL, STRICT, MINIFY, BROTLI_QUALITY, JOBS, CONFIG)  # build, deploy, watch
+build_options = build_options_with(BROTLI_QUALITY)  # build, deploy
 
 
 def config_from_options(*, sources, config_file, **overrides):
@@ -92,7 +90,7 @@ def _budget_uses(config, result) -> list:
         return []
     from ..budgets import check_budgets
 
-    return check_budgets(result.manifest.assets, config.budgets)
+    return check_budgets(result.manifest.entries, config.budgets)
 
 
 def _check_budgets(uses, mode: str, **how) -> None:

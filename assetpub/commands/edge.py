@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ..cli import Setting, json_text
+from ._shared import Setting, json_text
 
 
 @click.command("nginx-config", short_help="Print an nginx server block that serves a directory origin.")
@@ -64,7 +64,6 @@ def cloudfront_function(build_dir, manifest, prefix, settings):
 
     from ..edge.cloudfront import cache_settings
     from ..edge.cloudfront import cloudfront_function as render
-    from ..edge.origin import check_entries
     from ..manifest import Manifest
 
     if settings:
@@ -72,7 +71,7 @@ def cloudfront_function(build_dir, manifest, prefix, settings):
         return
     if (build_dir is None) == (manifest is None):
         raise click.UsageError("give either BUILD_DIR or --manifest PATH")
-    loaded = check_entries(Manifest.load(manifest or build_dir))
+    loaded = Manifest.load(manifest or build_dir)  # ManifestError names an entry it cannot use
     click.echo(render(loaded, prefix=prefix), nl=False)
 
 

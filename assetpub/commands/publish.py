@@ -7,9 +7,10 @@ from pathlib import Path
 
 import click
 
-from ..cli import Progress, Setting, human_bytes, json_text, paused_gc
+from ..budgets import human_bytes
 from ..config import load_config
-from .build import CONFIG, QUIET, build_options, config_from_options, options
+from ._shared import Progress, Setting, json_text, options, paused_gc
+from .build import CONFIG, QUIET, build_options, config_from_options
 
 _KEEP = click.option("--keep", type=int, cls=Setting, default_text="3", range_text="x>=1",
                      help="Keep objects that the last N deploys reference.")

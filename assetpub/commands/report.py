@@ -6,8 +6,9 @@ from pathlib import Path
 
 import click
 
-from ..cli import human_bytes, json_text
+from ..budgets import human_bytes
 from ..config import load_config
+from ._shared import json_text
 from .build import BUDGETS
 from .publish import _connection_options, _open
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import click
 
-from ..cli import Setting
-from .build import BASE_URL, CONFIG, JOBS, MINIFY, OUT, SOURCES, STRICT, options
+from ._shared import Setting
+from .build import build_options_with
 
 WATCH_BROTLI_QUALITY = 5  # docs/watch.md: ~50x faster than q11, ~15% larger; only names and .br bytes differ
 
@@ -25,11 +25,10 @@ _live_reload = click.option("--live-reload", is_flag=True,
 
 
 @click.command(short_help="Build, then rebuild whenever a source file changes.")
-@options(SOURCES, OUT, BASE_URL, STRICT, MINIFY)
-@click.option("--brotli-quality", type=int, default=WATCH_BROTLI_QUALITY, show_default=True, cls=Setting,
-              default_text=str(WATCH_BROTLI_QUALITY), range_text="0<=x<=11",
-              help="Brotli quality while watching, at most the config's (11 gives the same output as `assetpub build`).")
-@options(JOBS, CONFIG)
+@build_options_with(click.option(
+    "--brotli-quality", type=int, default=WATCH_BROTLI_QUALITY, cls=Setting,
+    default_text=str(WATCH_BROTLI_QUALITY), range_text="0<=x<=11",
+    help="Brotli quality while watching, at most the config's (11 gives the same output as `assetpub build`)."))
 @click.option("--debounce", type=click.IntRange(0, 10000), default=50, show_default=True,
               help="Milliseconds of quiet to wait for before rebuilding.")
 @click.option("--serve", "serve_too", is_flag=True, help="Also serve --out with the development server.")
@@ -96,8 +95,8 @@ def serve(directory, host, port, prefix, live_reload):
     Accept-Encoding. Dotfiles, _assetpub/ and paths outside DIRECTORY are never served."""
     from ..devserver import make_server
     from ..devserver.follow import follow_manifest
-    from ..devserver.headers import SIDECAR
     from ..manifest import MANIFEST_NAME
+    from ..origin import SIDECAR
 
     server = make_server(directory, host=host, port=port, prefix=prefix, live_reload=live_reload)
     if server.headers_table.base_path is None and not (directory / SIDECAR).is_file():

@@ -11,7 +11,7 @@ from watchdog.observers import Observer
 
 from ..errors import ManifestError
 from ..manifest import MANIFEST_NAME, Manifest
-from .headers import SIDECAR
+from ..origin import SIDECAR
 
 
 class _Handler(FileSystemEventHandler):

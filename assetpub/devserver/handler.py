@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, BinaryIO
 from .. import media_types
 from ..header_value import header_problem
 from . import livereload, negotiate, ranges
-from .headers import Headers
+from .headers import Served
 from .paths import BadRequest, relative_name, resolve, url_path
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -64,17 +64,17 @@ class Handler(BaseHTTPRequestHandler):
             return self._error(HTTPStatus.NOT_FOUND, send_body)
         self._file(rel, real, self.server.headers_table.lookup(rel), send_body)
 
-    def _file(self, rel: str, real: str, headers: Headers, send_body: bool) -> None:
+    def _file(self, rel: str, real: str, served: Served, send_body: bool) -> None:
         accept = self.headers.get("Accept-Encoding")
-        content_type, coding = headers.content_type, headers.content_encoding
+        content_type, coding = served.headers.content_type, served.headers.content_encoding
         varies = coding is not None
         if coding is not None and negotiate.choose(accept, [coding]) is None:
             # a variant asked for by name by a client that cannot decode it: plain bytes
             content_type, coding = media_types.content_type(rel), None
         elif coding is None and self.server.live_reload and content_type.startswith("text/html"):
-            varies = bool(headers.variants)  # a page gets the script injected: always identity
+            varies = bool(served.variants)  # a page gets the script injected: always identity
         elif coding is None:
-            available = {c: r for c, p in headers.variants.items() if (r := resolve(self.server.root_real, p))}
+            available = {c: r for c, p in served.variants.items() if (r := resolve(self.server.root_real, p))}
             coding = negotiate.choose(accept, available)
             real = available[coding] if coding else real
             varies = bool(available)
@@ -88,7 +88,7 @@ class Handler(BaseHTTPRequestHandler):
             etag = f'"{st.st_mtime_ns:x}-{st.st_size:x}{_LIVE_RELOAD_TAG if inject else ""}"'
             fields = {
                 "Content-Type": content_type,
-                "Cache-Control": headers.cache_control,
+                "Cache-Control": served.headers.cache_control,
                 "ETag": etag,
                 "Last-Modified": email.utils.formatdate(st.st_mtime, usegmt=True),
             }

@@ -13,23 +13,22 @@ fingerprint, the revalidating one otherwise.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import posixpath
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 from .. import media_types
 from ..compress import EXTENSIONS
 from ..config import IMMUTABLE, REVALIDATE
 from ..digest import is_fingerprinted
-from ..manifest import MANIFEST_NAME
-from ..origin import SIDECAR
+from ..errors import ManifestError
+from ..manifest import MANIFEST_NAME, Entry, Manifest, usable_entries
+from ..origin import SIDECAR, Headers, SidecarError, read_sidecar
 
 log = logging.getLogger(__name__)
 
@@ -37,19 +36,18 @@ _CODING_OF_EXTENSION = {ext: coding for coding, ext in EXTENSIONS.items()}
 
 
 @dataclass(frozen=True)
-class Headers:
-    """What to send for one file: its own type and policy, and the variants beside it."""
+class Served:
+    """What to send for one file: its own headers (`content_encoding` set when the file
+    itself is a variant), and the variants beside it."""
 
-    content_type: str
-    cache_control: str
+    headers: Headers
     variants: Mapping[str, str] = field(default_factory=dict)  # coding -> relative path
-    content_encoding: str | None = None  # set when the file itself is a variant
 
 
 @dataclass(frozen=True)
 class _Snapshot:
     signature: tuple
-    by_path: Mapping[str, Headers]
+    by_path: Mapping[str, Served]
     base_path: str | None
 
 
@@ -62,7 +60,7 @@ class HeaderTable:
         self._lock = threading.Lock()
         self._snapshot = _Snapshot((), {}, None)
 
-    def lookup(self, rel: str) -> Headers:
+    def lookup(self, rel: str) -> Served:
         """Headers for `rel` (a POSIX path relative to the root); unlisted files get defaults."""
         listed = self._current().by_path.get(rel)
         if listed is not None:
@@ -79,13 +77,11 @@ class HeaderTable:
         return self._current().base_path
 
     # -- loading -------------------------------------------------------------------
-    def _unlisted(self, rel: str, coding: str | None) -> Headers:
+    def _unlisted(self, rel: str, coding: str | None) -> Served:
         fingerprinted = is_fingerprinted(rel)
-        return Headers(
-            content_type=media_types.content_type(rel),
-            cache_control=IMMUTABLE if fingerprinted else self.keep_name_policy,
+        return Served(
+            Headers(media_types.content_type(rel), IMMUTABLE if fingerprinted else self.keep_name_policy, coding),
             variants={c: rel + e for c, e in EXTENSIONS.items()} if fingerprinted and coding is None else {},
-            content_encoding=coding,
         )
 
     def _current(self) -> _Snapshot:
@@ -95,47 +91,49 @@ class HeaderTable:
                 self._snapshot = _Snapshot(signature, *self._load())
             return self._snapshot
 
-    def _load(self) -> tuple[dict[str, Headers], str | None]:
-        manifest = _read_json(self.root / MANIFEST_NAME)
-        sidecar = _read_json(self.root / SIDECAR)
+    def _load(self) -> tuple[dict[str, Served], str | None]:
         base_path = None
-        by_path: dict[str, Headers] = {}
+        by_path: dict[str, Served] = {}
+        if (self.root / MANIFEST_NAME).is_file():
+            try:
+                manifest = Manifest.load(self.root, check_entries=False)
+                base_path = urlsplit(manifest.base_url).path or "/"
+                usable = usable_entries(manifest.assets, where=str(manifest.source), then="serving it with default headers")
+                by_path = _from_manifest(usable)
+            except ManifestError as e:
+                log.warning("%s; serving with default headers", e)
         try:
-            if isinstance(manifest, dict) and isinstance(manifest.get("assets"), dict):
-                base_path = urlsplit(str(manifest.get("base_url") or "/")).path or "/"
-                by_path = _from_manifest(manifest["assets"])
-        except (KeyError, TypeError, AttributeError) as e:
-            log.warning("%s: malformed manifest entry (%s); serving with default headers", self.root / MANIFEST_NAME, e)
-        try:
-            if isinstance(sidecar, dict) and sidecar.get("version") == 1 and isinstance(sidecar.get("objects"), dict):
-                by_path = _from_sidecar(sidecar["objects"], by_path)
-            elif sidecar is not None:
-                log.warning("%s: not a version 1 header sidecar; using the manifest", self.root / SIDECAR)
-        except (KeyError, TypeError, AttributeError) as e:
-            log.warning("%s: malformed header sidecar (%s); using the manifest", self.root / SIDECAR, e)
+            sidecar = read_sidecar(self.root)
+        except SidecarError as e:
+            log.warning("%s; using the manifest", e)
+            sidecar = None
+        if sidecar is not None:
+            by_path = _from_sidecar(sidecar, by_path)
         return by_path, base_path
 
 
-def _from_manifest(assets: Mapping[str, Any]) -> dict[str, Headers]:
-    by_path: dict[str, Headers] = {}
-    for entry in assets.values():
-        ct, cc = entry["content_type"], entry["cache_control"]
-        variants = {c: v["path"] for c, v in (entry.get("encodings") or {}).items()}
-        by_path[entry["path"]] = Headers(ct, cc, variants)
+def _from_manifest(entries: Mapping[str, Entry]) -> dict[str, Served]:
+    by_path: dict[str, Served] = {}
+    for entry in entries.values():
+        ct, cc = entry.content_type, entry.cache_control
+        variants = {c: v.path for c, v in entry.encodings.items()}
+        by_path[entry.path] = Served(Headers(ct, cc), variants)
         for coding, path in variants.items():
-            by_path[path] = Headers(ct, cc, content_encoding=coding)
+            by_path[path] = Served(Headers(ct, cc, coding))
     return by_path
 
 
-def _from_sidecar(objects: Mapping[str, Any], manifest: Mapping[str, Headers]) -> dict[str, Headers]:
+def _from_sidecar(objects: Mapping[str, Headers], manifest: Mapping[str, Served]) -> dict[str, Served]:
     by_path = dict(manifest)
     for key, h in objects.items():
-        coding = h.get("content_encoding")
-        variants = {} if coding else dict(manifest[key].variants) if key in manifest else {}
+        variants = {} if h.content_encoding else dict(manifest[key].variants) if key in manifest else {}
         for c, ext in EXTENSIONS.items():
-            if objects.get(key + ext, {}).get("content_encoding") == c:
+            variant = objects.get(key + ext)
+            if variant is not None and variant.content_encoding == c:
                 variants[c] = key + ext
-        by_path[key] = Headers(h["content_type"], h["cache_control"], variants, coding)
+        if not h.content_type:
+            h = replace(h, content_type=media_types.content_type(key))
+        by_path[key] = Served(h, variants)
     return by_path
 
 
@@ -145,13 +143,3 @@ def _stat(path: Path) -> tuple | None:
     except OSError:
         return None
     return (st.st_ino, st.st_size, st.st_mtime_ns)
-
-
-def _read_json(path: Path) -> Any:
-    try:
-        return json.loads(path.read_bytes())
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError) as e:
-        log.warning("%s: unreadable (%s); serving without it", path, e)
-        return None

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import Any, Mapping
 
 from .. import media_types
 from ..digest import FINGERPRINT_LENGTH, fingerprinted_name
@@ -105,8 +105,8 @@ def cache_settings(*, name: str = "assetpub-precompressed") -> dict[str, Any]:
     }
 
 
-def _flags(encodings: Any) -> int:
-    return sum(FLAGS[enc] for enc in encodings if enc in FLAGS) if isinstance(encodings, dict) else 0
+def _flags(encodings: Mapping[str, Any]) -> int:
+    return sum(FLAGS[enc] for enc in encodings if enc in FLAGS)
 
 
 def _compressible_extensions() -> list[str]:
@@ -116,23 +116,23 @@ def _compressible_extensions() -> list[str]:
 def _variant_tables(manifest: Manifest) -> tuple[int, dict[str, int], dict[str, int]]:
     """(the rule's flags for compressible files, {fingerprint: flags}, {url path below the
     prefix: flags}): the exceptions are the files whose variants differ from the rule."""
-    entries = list(manifest.assets.items())
+    entries = list(manifest.entries.items())
     rule = 0
     for _name, entry in entries:
-        if media_types.is_compressible(str(entry.get("path", ""))):
-            rule |= _flags(entry.get("encodings", {}))
+        if media_types.is_compressible(entry.path):
+            rule |= _flags(entry.encodings)
     fingerprints: dict[str, int] = {}
     paths: dict[str, int] = {}
     for name, entry in entries:
-        flags = _flags(entry.get("encodings", {}))
-        if flags == (rule if media_types.is_compressible(str(entry.get("path", ""))) else 0):
+        flags = _flags(entry.encodings)
+        if flags == (rule if media_types.is_compressible(entry.path) else 0):
             continue
-        digest = str(entry.get("digest", ""))
+        digest = entry.digest or ""
         short = digest[:FINGERPRINT_LENGTH]
-        if entry.get("fingerprinted") and _FP.fullmatch(short) and entry["path"] == fingerprinted_name(name, digest):
+        if entry.fingerprinted and _FP.fullmatch(short) and entry.path == fingerprinted_name(name, digest):
             fingerprints[short] = flags
         else:
-            paths[url_path(entry["path"])] = flags
+            paths[url_path(entry.path)] = flags
     if rule and media_types.is_compressible(MANIFEST_NAME):
         paths.setdefault(url_path(MANIFEST_NAME), 0)  # published as is, without variants
     return rule, fingerprints, paths

@@ -27,9 +27,9 @@ from pathlib import Path
 from .. import media_types
 from ..digest import FINGERPRINTED_NAME, PRE_DIGESTED_NAME
 from ..errors import AssetpubError, UsageError
-from ..origin import STATE_DIR, served_prefix
+from ..origin import STATE_DIR, Headers, served_prefix
 from .embed import printable
-from .origin import Headers, Origin
+from .origin import Origin
 
 # Where distributions install dynamic modules; the first that has the file wins.
 MODULE_DIRS = ("/usr/lib/nginx/modules", "/usr/lib64/nginx/modules", "/usr/local/nginx/modules", "/etc/nginx/modules")

@@ -10,7 +10,6 @@ under `_assetpub/`. ORIGIN may also be the directory *above* a published prefix
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 import os
 from collections import Counter
@@ -24,8 +23,7 @@ from ..config import IMMUTABLE, REVALIDATE
 from ..digest import is_fingerprinted
 from ..errors import AssetpubError
 from ..manifest import MANIFEST_NAME, Manifest
-from ..origin import SIDECAR, STATE_DIR
-from ..safe_path import is_safe_key
+from ..origin import STATE_DIR, Headers, SidecarError, read_sidecar
 
 log = logging.getLogger(__name__)
 
@@ -34,12 +32,6 @@ _SEARCH_DEPTH = 3
 
 class OriginError(AssetpubError):
     """The origin directory has no usable manifest or sidecar."""
-
-
-@dataclass(frozen=True)
-class Headers:
-    content_type: str
-    cache_control: str
 
 
 @dataclass(frozen=True)
@@ -71,7 +63,7 @@ def load_origin(directory: str | os.PathLike, *, manifest: str | os.PathLike | N
     if not directory.is_dir():
         raise OriginError(f"{directory}: origin directory not found")
     manifest_path = Path(manifest) if manifest else _find_manifest(directory)
-    loaded = check_entries(Manifest.load(manifest_path))
+    loaded = Manifest.load(manifest_path)  # ManifestError names an entry it cannot use
     root = manifest_path.parent
     files = _intended_headers(loaded)
     for sidecar_dir in dict.fromkeys((root, directory)):
@@ -84,27 +76,6 @@ def load_origin(directory: str | os.PathLike, *, manifest: str | os.PathLike | N
         if h.cache_control != origin.rule(path) or _normal(h.content_type) != _normal(media_types.content_type(path))
     }
     return dataclasses.replace(origin, overrides=overrides)
-
-
-def check_entries(manifest: Manifest) -> Manifest:
-    """Raise OriginError, naming the entry, for a manifest entry the edge generators cannot
-    read (a hand-edited or foreign manifest), instead of failing half-way with a traceback."""
-    where = manifest.source or "manifest"
-    for name, entry in manifest.assets.items():
-        problem = None
-        if not isinstance(entry, dict):
-            problem = "is not a table"
-        elif not isinstance(entry.get("path"), str) or not isinstance(entry.get("cache_control"), str):
-            problem = "needs 'path' and 'cache_control' strings"
-        elif not isinstance(entry.get("content_type", ""), str):
-            problem = "has a 'content_type' that is not a string"
-        elif not isinstance(entry.get("encodings", {}), dict) or not all(
-            isinstance(v, dict) and isinstance(v.get("path"), str) for v in entry.get("encodings", {}).values()
-        ):
-            problem = "needs 'encodings' as {encoding: {\"path\": ...}}"
-        if problem:
-            raise OriginError(f"{where}: entry {name!r} {problem}")
-    return manifest
 
 
 def _find_manifest(directory: Path) -> Path:
@@ -128,11 +99,10 @@ def _find_manifest(directory: Path) -> Path:
 def _intended_headers(manifest: Manifest) -> dict[str, Headers]:
     """Headers of every path the manifest names, variants included (they are served as-is if asked for)."""
     out: dict[str, Headers] = {}
-    for entry in manifest.assets.values():
-        headers = Headers(entry.get("content_type") or media_types.content_type(entry["path"]), entry["cache_control"])
-        out[entry["path"]] = headers
-        for variant in entry.get("encodings", {}).values():
-            out[variant["path"]] = Headers(media_types.content_type(variant["path"]), entry["cache_control"])
+    for entry in manifest.entries.values():
+        out[entry.path] = Headers(entry.content_type, entry.cache_control)
+        for variant in entry.encodings.values():
+            out[variant.path] = Headers(media_types.content_type(variant.path), entry.cache_control)
     out[MANIFEST_NAME] = Headers(media_types.content_type(MANIFEST_NAME), REVALIDATE)
     return out
 
@@ -142,35 +112,26 @@ def _sidecar_headers(directory: Path, root: Path) -> dict[str, Headers]:
 
     The sidecar covers every object of every retained deploy, so files the current
     manifest no longer names still get their own Cache-Control."""
-    path = directory / SIDECAR
-    if not path.is_file():
-        return {}
     try:
-        data = json.loads(path.read_bytes())
-        objects = data["objects"]
-        if data.get("version") != 1 or not isinstance(objects, dict):
-            raise ValueError("expected {'version': 1, 'objects': {...}}")
-    except (OSError, ValueError, KeyError, TypeError) as e:
-        raise OriginError(f"{path}: not a readable headers sidecar: {e}") from None
+        objects = read_sidecar(directory) or {}
+    except SidecarError as e:
+        raise OriginError(str(e)) from None
     base = "" if directory == root else root.relative_to(directory).as_posix() + "/"
     out = {}
     for key, h in objects.items():
-        if not key.startswith(base) or not isinstance(h, dict) or "cache_control" not in h:
-            continue
-        if not is_safe_key(key):  # never a location or an alias outside the origin
-            log.warning("%s: entry %r is not a safe path; ignored", path, key)
+        if not key.startswith(base):
             continue
         rel = key[len(base):]
-        if h.get("content_encoding") and any(rel.endswith(ext) for ext in EXTENSIONS.values()):
+        if h.content_encoding and any(rel.endswith(ext) for ext in EXTENSIONS.values()):
             # a variant's type is its identity file's for S3; for nginx, only the identity URL is negotiated
             continue
-        out[rel] = Headers(h.get("content_type") or media_types.content_type(rel), h["cache_control"])
+        out[rel] = Headers(h.content_type or media_types.content_type(rel), h.cache_control)
     return out
 
 
 def _most_common(manifest: Manifest, fingerprinted: bool, fallback: str) -> str:
     """The policy most fingerprinted (or keep-name) files of this build use."""
-    counts = Counter(e["cache_control"] for e in manifest.assets.values() if bool(e.get("fingerprinted")) == fingerprinted)
+    counts = Counter(e.cache_control for e in manifest.entries.values() if e.fingerprinted == fingerprinted)
     if not counts:
         return fallback
     return min(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0]

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from ..config import Config
+from ..manifest import parse_entry
 from .apply import DEFAULT_WORKERS
 from .plan import Action, Plan
 from .publisher import PublishResult, publish, read_current
@@ -33,13 +34,15 @@ def reusable(record: DeployRecord | None) -> dict[str, Mapping[str, Any]]:
         return {}
     assets = (record.manifest or {}).get("assets") or {}
     out: dict[str, Mapping[str, Any]] = {}
-    for entry in assets.values():
-        digest = entry.get("digest")
-        if not entry.get("fingerprinted") or not isinstance(digest, str) or not _DIGEST.fullmatch(digest):
+    for table in assets.values():
+        try:
+            entry = parse_entry(table)
+        except ValueError:
+            continue  # not reused: built afresh
+        if not entry.fingerprinted or not _DIGEST.fullmatch(entry.digest or ""):
             continue
-        keys = [entry.get("path")] + [v.get("path") for v in (entry.get("encodings") or {}).values()]
-        if all(k in record.objects for k in keys):
-            out[digest] = entry
+        if all(k in record.objects for k in entry.paths()):
+            out[entry.digest] = table  # as recorded: the new manifest repeats it byte for byte
     return out
 
 

@@ -18,26 +18,22 @@ loss the pages of step 2 are never on disk without the fingerprinted files of st
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import os
 import threading
 import uuid
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Iterator
 
-from ..header_value import header_problem
-from ..origin import SIDECAR
+from ..origin import SIDECAR, Headers, SidecarError, read_sidecar, sidecar_bytes
 from ..output import copy_atomic, fsync_dir, fsync_file, remove_empty_parents, write_atomic
-from ..safe_path import UnsafePath, inside, key_problem
+from ..safe_path import UnsafePath, inside
 from ..stamps import sha256_file
 from .errors import PublishError
-from .state import RESERVED, Headers, LocalObject, RemoteObject, is_publishable
+from .state import RESERVED, LocalObject, RemoteObject, checked, is_publishable
 
 log = logging.getLogger(__name__)
-HEADERS_KEY = SIDECAR
-HEADERS_VERSION = 1
 
 
 class DirectoryTarget:
@@ -49,33 +45,30 @@ class DirectoryTarget:
         if self.root.exists() and not self.root.is_dir():
             raise PublishError(f"{self.root}: target exists and is not a directory")
         self._lock = threading.RLock()  # workers share the sidecar
-        self._headers: dict[str, dict[str, str]] | None = None
+        self._headers: dict[str, Headers] | None = None
         self._dirty = False
         self._synced_dirs: set[Path] = set()  # directories with new entries since the last step
 
     # -- sidecar -----------------------------------------------------------------------
-    def _sidecar(self) -> dict[str, dict[str, str]]:
+    def _sidecar(self) -> dict[str, Headers]:
         with self._lock:
             return self._load_sidecar()
 
-    def _load_sidecar(self) -> dict[str, dict[str, str]]:
+    def _load_sidecar(self) -> dict[str, Headers]:
         if self._headers is None:
-            path = self._path(HEADERS_KEY)
             try:
-                self._headers = sidecar_entries(json.loads(path.read_bytes()), where=str(path))
-            except FileNotFoundError:
-                self._headers = {}
-            except (OSError, ValueError):
+                self._headers = read_sidecar(self.root) or {}
+            except SidecarError:
                 # a torn or foreign sidecar: rebuilt from this publish (--verify repairs the rest)
                 self._headers = {}
         return self._headers
 
     def _set_headers(self, key: str, headers: Headers) -> None:
-        headers.checked(key)
+        checked(headers, key)
         with self._lock:
             sidecar = self._sidecar()
-            if sidecar.get(key) != headers.to_dict():
-                sidecar[key] = headers.to_dict()
+            if sidecar.get(key) != headers:
+                sidecar[key] = headers
                 self._dirty = True
 
     def end_step(self, step: int) -> None:
@@ -83,8 +76,7 @@ class DirectoryTarget:
         that reference them go live; then make the step's renames durable."""
         with self._lock:
             if self._dirty:
-                data = {"version": HEADERS_VERSION, "objects": dict(sorted(self._sidecar().items()))}
-                self._write(HEADERS_KEY, (json.dumps(data, indent=1, sort_keys=True) + "\n").encode())
+                self._write(SIDECAR, sidecar_bytes(self._sidecar()))
                 self._dirty = False
             dirs, self._synced_dirs = self._synced_dirs, set()
         for directory in sorted(dirs):
@@ -109,13 +101,10 @@ class DirectoryTarget:
         path = self._path(key)
         if not path.is_file():
             return None
-        headers = self._sidecar().get(key, {})
         return RemoteObject(
             sha256=sha256_file(path),
             size=path.stat().st_size,
-            headers=Headers(
-                headers.get("content_type", ""), headers.get("cache_control", ""), headers.get("content_encoding")
-            ),
+            headers=self._sidecar().get(key) or Headers("", ""),
         )
 
     def content_sha256(self, key: str) -> str | None:
@@ -310,34 +299,3 @@ class DirectoryTarget:
 
 def _version(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def sidecar_headers(origin: str | os.PathLike) -> dict[str, Any]:
-    """Read ORIGIN/_assetpub/headers.json: {key: {content_type, cache_control, content_encoding?}}."""
-    path = Path(origin) / HEADERS_KEY
-    try:
-        return sidecar_entries(json.loads(path.read_bytes()), where=str(path))
-    except FileNotFoundError:
-        return {}
-
-
-def sidecar_entries(raw: Any, *, where: str) -> dict[str, dict[str, str]]:
-    """The sidecar's {key: headers}, keeping only entries with a safe key and header values
-    that are strings without control characters (others are dropped, with a warning: the
-    next publish writes them again from the build)."""
-    objects = raw.get("objects", {}) if isinstance(raw, dict) else {}
-    if not isinstance(objects, dict):
-        log.warning("%s: 'objects' is not an object; ignored", where)
-        return {}
-    out = {}
-    for key, value in objects.items():
-        problem = key_problem(key)
-        if problem is None and not isinstance(value, dict):
-            problem = "has headers that are not an object"
-        if problem is None:
-            problem = next((f"{n} {p}" for n, v in value.items() for p in [header_problem(v)] if p), None)
-        if problem:
-            log.warning("%s: entry %r %s; ignored", where, key, problem)
-            continue
-        out[key] = dict(value)
-    return out

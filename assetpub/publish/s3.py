@@ -21,7 +21,7 @@ from typing import Any, Iterator
 from .errors import PublishError, PublishUsageError, TargetError
 from .network import NetworkLimits
 from .network import install as install_limits
-from .state import RESERVED, Headers, LocalObject, RemoteObject
+from .state import RESERVED, Headers, LocalObject, RemoteObject, checked
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +86,7 @@ class S3Target:
         return f"{self.prefix}/{key}" if self.prefix else key
 
     def _extra(self, headers: Headers, sha256: str | None, key: str = "") -> dict[str, Any]:
-        headers = headers.checked(key)
+        headers = checked(headers, key)
         extra: dict[str, Any] = {"ContentType": headers.content_type, "CacheControl": headers.cache_control}
         if headers.content_encoding:
             extra["ContentEncoding"] = headers.content_encoding

@@ -9,41 +9,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-from ..compress import EXTENSIONS
 from ..config import REVALIDATE
 from ..errors import ManifestError
 from ..hashes import HashCache
-from ..header_value import header_problem
-from ..manifest import MANIFEST_NAME, Manifest
-from ..origin import RESERVED
-from ..safe_path import key_problem
+from ..manifest import MANIFEST_NAME, Entry, Manifest
+from ..origin import RESERVED, Headers
 from .errors import PublishError, PublishUsageError
 
 MANIFEST_CONTENT_TYPE = "application/json; charset=utf-8"
 
 
-@dataclass(frozen=True)
-class Headers:
-    """The headers an object is served with; `content_encoding` only on .br/.gz variants."""
-
-    content_type: str
-    cache_control: str
-    content_encoding: str | None = None
-
-    def checked(self, key: str) -> Headers:
-        """Self, if every value can be sent as a header (header_value); else a PublishError
-        naming the key. Targets call it where headers are emitted or stored."""
-        for name, value in self.to_dict().items():
-            problem = header_problem(value)
-            if problem:
-                raise PublishError(f"{key}: {name} {problem}; not published")
-        return self
-
-    def to_dict(self) -> dict[str, str]:
-        out = {"content_type": self.content_type, "cache_control": self.cache_control}
-        if self.content_encoding:
-            out["content_encoding"] = self.content_encoding
-        return out
+def checked(headers: Headers, key: str) -> Headers:
+    """`headers`, if every value can be sent as a header (header_value); else a PublishError
+    naming the key. Targets call it where headers are emitted or stored."""
+    problem = headers.problem()
+    if problem:
+        raise PublishError(f"{key}: {problem}; not published")
+    return headers
 
 
 @dataclass(frozen=True)
@@ -76,9 +58,7 @@ class RemoteObject:
         return cls(
             sha256=entry.get("sha256"),
             size=int(entry.get("size", 0)),
-            headers=Headers(
-                entry.get("content_type", ""), entry.get("cache_control", ""), entry.get("content_encoding")
-            ),
+            headers=Headers.from_dict(entry),
             fingerprinted=bool(entry.get("fingerprinted", False)),
         )
 
@@ -131,8 +111,8 @@ def load_local(build_dir: str | os.PathLike, *, cached: bool = True) -> LocalSta
     except ManifestError as e:
         raise PublishError(str(e)) from None
     found: list[tuple] = []
-    for name, entry in manifest.assets.items():
-        found.extend(_entry_files(root, name, entry, manifest.source))
+    for entry in manifest.entries.values():
+        found.extend(_entry_files(root, entry))
     manifest_file = os.path.join(root, MANIFEST_NAME)
     found.append(
         (MANIFEST_NAME, manifest_file, os.stat(manifest_file), 0, Headers(MANIFEST_CONTENT_TYPE, REVALIDATE), False, 3)
@@ -149,38 +129,14 @@ def load_local(build_dir: str | os.PathLike, *, cached: bool = True) -> LocalSta
     return LocalState(root=root, manifest=manifest, objects=tuple(sorted(objects, key=lambda o: o.key)))
 
 
-def _entry_files(root: Path, name: str, entry: Mapping[str, Any], where: str | None) -> list[tuple]:
+def _entry_files(root: Path, entry: Entry) -> list[tuple]:
     """(key, path, stat or None, manifest size, headers, fingerprinted, step) of an entry's
-    publishable files: the file and its variants."""
-    try:
-        path = entry["path"]
-        content_type = entry["content_type"]
-        cache_control = entry["cache_control"]
-    except (KeyError, TypeError):
-        raise PublishError(f"{where}: entry {name!r} lacks path, content_type or cache_control") from None
-    if not all(isinstance(v, str) for v in (path, content_type, cache_control)):
-        raise PublishError(f"{where}: entry {name!r}: path, content_type and cache_control must be strings")
-    for field_name, value in (("content_type", content_type), ("cache_control", cache_control)):
-        problem = header_problem(value)
-        if problem:
-            raise PublishError(f"{where}: entry {name!r}: {field_name} {problem}")
-    encodings = entry.get("encodings") or {}
-    if not isinstance(encodings, dict) or not all(
-        isinstance(v, dict) and isinstance(v.get("path", ""), str) for v in encodings.values()
-    ):
-        raise PublishError(f"{where}: entry {name!r}: 'encodings' must map an encoding to {{\"path\": ...}}")
-    fingerprinted = bool(entry.get("fingerprinted", True))
-    step = 1 if fingerprinted else 2
+    publishable files: the file and its variants (the manifest checked them when loaded)."""
+    step = 1 if entry.fingerprinted else 2
     out = []
-    keys = [(path, None, entry.get("size"))]
-    for encoding, variant in sorted(encodings.items()):
-        keys.append(
-            (variant.get("path") or path + EXTENSIONS.get(encoding, "." + encoding), encoding, variant.get("size"))
-        )
+    keys = [(entry.path, None, entry.size)]
+    keys += [(variant.path, encoding, variant.size) for encoding, variant in entry.encodings.items()]
     for key, encoding, size in keys:
-        problem = key_problem(key)
-        if problem:
-            raise PublishError(f"{where}: entry {name!r} has an unsafe path {key!r} ({problem})")
         if not is_publishable(key):
             continue  # dotfiles are never published, whatever the manifest says
         file = os.path.join(root, key)
@@ -188,7 +144,6 @@ def _entry_files(root: Path, name: str, entry: Mapping[str, Any], where: str | N
             st = os.stat(file)
         except FileNotFoundError:
             st = None
-        headers = Headers(content_type, cache_control, encoding)
-        out.append((key, file, st, int(size or 0), headers, fingerprinted, step))
+        headers = Headers(entry.content_type, entry.cache_control, encoding)
+        out.append((key, file, st, int(size or 0), headers, entry.fingerprinted, step))
     return out
-

@@ -47,7 +47,7 @@ def collect(
             raise AssetpubError(f"{target.url}: no deploys to report (publish one first)")
         snapshot = from_record(target, find_record(records, deploy or "live"))
     old = _against(against, target, records, snapshot)
-    uses = check_budgets(snapshot.assets, budgets)
+    uses = check_budgets(snapshot.entries, budgets)
     report = build_report(
         snapshot,
         changes=diff(old, snapshot) if old is not None else None,

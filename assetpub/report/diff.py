@@ -12,20 +12,21 @@ When the bytes of either side cannot be read, the cause is "unknown"; binary fil
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping
+from typing import Any
 
 from .. import media_types
 from ..budgets import sizes
+from ..manifest import Entry
 from .snapshot import Snapshot
 
 _FINGERPRINT = re.compile(rb"\.([0-9a-f]{12})(?=\.)")
 _SRI = re.compile(rb"sha(?:256|384|512)-[A-Za-z0-9+/]+=*")
 
 
-def _fingerprint(entry: Mapping[str, Any]) -> str | None:
-    if not entry.get("fingerprinted"):
+def _fingerprint(entry: Entry) -> str | None:
+    if not entry.fingerprinted:
         return None
-    m = _FINGERPRINT.search(entry["path"].rsplit("/", 1)[-1].encode("utf-8", "surrogateescape"))
+    m = _FINGERPRINT.search(entry.path.rsplit("/", 1)[-1].encode("utf-8", "surrogateescape"))
     return m[1].decode("ascii") if m else None
 
 
@@ -35,12 +36,12 @@ def _is_text(name: str) -> bool:
 
 def diff(old: Snapshot, new: Snapshot) -> dict[str, Any]:
     """{against, added, removed, changed, totals} from `old` to `new` (see the module doc)."""
-    a, b = old.assets, new.assets
+    a, b = old.entries, new.entries
     changes: list[dict[str, Any]] = []
     for name in sorted(set(a) | set(b)):
         before, after = a.get(name), b.get(name)
         if before is not None and after is not None and (
-            before.get("integrity") == after.get("integrity") and before.get("path") == after.get("path")
+            before.integrity == after.integrity and before.path == after.path
         ):
             continue
         s0 = sizes(before) if before else {"raw": 0, "gz": 0, "br": 0}
@@ -48,8 +49,8 @@ def diff(old: Snapshot, new: Snapshot) -> dict[str, Any]:
         changes.append({
             "name": name,
             "status": "added" if before is None else "removed" if after is None else "changed",
-            "old_path": before and before["path"],
-            "new_path": after and after["path"],
+            "old_path": before and before.path,
+            "new_path": after and after.path,
             "raw": s1["raw"], "br": s1["br"], "gz": s1["gz"],
             "delta_raw": s1["raw"] - s0["raw"], "delta_gz": s1["gz"] - s0["gz"], "delta_br": s1["br"] - s0["br"],
             "cause": "content", "because": [], "cascaded_to": [],
@@ -68,15 +69,14 @@ def _causes(changes: list[dict[str, Any]], old: Snapshot, new: Snapshot) -> None
     fingerprints: dict[bytes, str] = {}
     known_fp: set[bytes] = set()
     known_sri: set[bytes] = set()
-    for assets in (old.assets, new.assets):
-        for name, entry in assets.items():
+    for entries in (old.entries, new.entries):
+        for name, entry in entries.items():
             fp = _fingerprint(entry)
             if fp:
                 known_fp.add(fp.encode())
                 if name in by_name:
                     fingerprints[fp.encode()] = name
-            if isinstance(entry.get("integrity"), str):
-                known_sri.add(entry["integrity"].encode())
+            known_sri.add(entry.integrity.encode())
 
     def mask(data: bytes) -> bytes:
         data = _FINGERPRINT.sub(lambda m: b"." if m[1] in known_fp else m[0], data)

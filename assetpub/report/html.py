@@ -9,8 +9,7 @@ from typing import Any
 
 import jinja2
 
-from ..budgets import MEASURE_NAMES
-from ..cli import human_bytes
+from ..budgets import MEASURE_NAMES, human_bytes
 from .model import TYPE_ORDER
 from .treemap import layout
 

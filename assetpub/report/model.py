@@ -5,10 +5,11 @@ HTML page, `--json` and the text summary all show this one dictionary."""
 from __future__ import annotations
 
 import posixpath
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 from .. import __version__
 from ..budgets import BudgetUse, sizes
+from ..manifest import Entry
 from .snapshot import Snapshot
 
 TYPES = {  # extension -> type (the treemap's colour)
@@ -25,22 +26,21 @@ def file_type(name: str) -> str:
     return TYPES.get(posixpath.splitext(name)[1].lower(), "other")
 
 
-def rows(assets) -> list[dict[str, Any]]:
+def rows(entries: Mapping[str, Entry]) -> list[dict[str, Any]]:
     """One row per asset, in name order: raw, gz, br sizes, type and cache class."""
     out = []
-    for name in sorted(assets):
-        entry = assets[name]
+    for name in sorted(entries):
+        entry = entries[name]
         s = sizes(entry)
-        encodings = entry.get("encodings") or {}
         out.append({
             "name": name,
-            "path": entry["path"],
+            "path": entry.path,
             "type": file_type(name),
             **s,
-            "has_gz": "gzip" in encodings,
-            "has_br": "br" in encodings,
+            "has_gz": "gzip" in entry.encodings,
+            "has_br": "br" in entry.encodings,
             "download": s["br"],  # what a browser that accepts brotli downloads
-            "cache": "immutable" if "immutable" in str(entry.get("cache_control", "")) else "revalidated",
+            "cache": "immutable" if "immutable" in entry.cache_control else "revalidated",
         })
     return out
 
@@ -67,7 +67,7 @@ def build_report(
     budgets: Iterable[BudgetUse] = (),
     title: str | None = None,
 ) -> dict[str, Any]:
-    files = rows(snapshot.assets)
+    files = rows(snapshot.entries)
     total = {"files": len(files), **{m: sum(f[m] for f in files) for m in ("raw", "gz", "br")}}
     return {
         "title": title or snapshot.label,

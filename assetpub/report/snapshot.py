@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from ..errors import UsageError
-from ..manifest import Manifest
+from ..manifest import Entry, Manifest, usable_entries
 from ..safe_path import UnsafePath, inside
 
 Reader = Callable[[str], "bytes | None"]
@@ -18,9 +19,15 @@ Reader = Callable[[str], "bytes | None"]
 @dataclass(frozen=True)
 class Snapshot:
     label: str  # "build _build" or "deploy 20261130T…-1a2b3c"
-    assets: Mapping[str, Mapping[str, Any]]
+    assets: Mapping[str, Mapping[str, Any]]  # the manifest's table, as stored
     read: Reader  # output path -> bytes, or None when it cannot be read
     deploy_id: str | None = None
+
+    @cached_property
+    def entries(self) -> Mapping[str, Entry]:
+        """The assets as typed entries (manifest.parse_entry); one a foreign or damaged
+        record cannot describe is left out of the report, with a warning naming it."""
+        return usable_entries(self.assets, where=self.label, then="left out of the report")
 
 
 def from_build_dir(path: str | os.PathLike) -> Snapshot:

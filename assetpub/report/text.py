@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..cli import human_bytes
+from ..budgets import human_bytes
 from .html import delta_bytes
 
 TOP = 10

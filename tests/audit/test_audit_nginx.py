@@ -124,7 +124,7 @@ def test_last_modified_stability_across_audits(origin, serve, tmp_path):
     # same bytes re-written with a new mtime (what a careless re-publish does): flagged, with both values
     m = assetpub.Manifest.load(origin)
     entry = m.entry("robots.txt")  # the file and its variants (every text file has them)
-    for rel in [entry["path"], *(v["path"] for v in entry.get("encodings", {}).values())]:
+    for rel in entry.paths():
         path = origin / rel
         os.utime(path, (path.stat().st_atime, path.stat().st_mtime - 3600))
     code, report = run_audit(server.base + "/assets/", "--manifest", str(origin), "--json",

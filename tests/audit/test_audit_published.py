@@ -86,10 +86,10 @@ def test_cloudfront_function_rewrites_to_objects_publish_stored_with_the_right_h
         results = run_handler(code, [event(viewer, m.url(n)) for n in names], tmp_path)
         for name, result in zip(names, results):
             entry = m.entry(name)
-            want = coding if coding in entry.get("encodings", {}) else None
+            want = coding if coding in entry.encodings else None
             reply = get(endpoint, f"/{BUCKET}{result['uri']}")  # CloudFront's origin request
             assert reply.status == 200, (viewer, name, result["uri"])
             assert reply.header("content-encoding") == want, (viewer, name)
-            assert reply.header("content-type") == entry["content_type"], (viewer, name)
-            assert reply.header("cache-control") == entry["cache_control"], (viewer, name)
-            assert integrity(decode(reply.body, want)) == entry["integrity"], (viewer, name)
+            assert reply.header("content-type") == entry.content_type, (viewer, name)
+            assert reply.header("cache-control") == entry.cache_control, (viewer, name)
+            assert integrity(decode(reply.body, want)) == entry.integrity, (viewer, name)

@@ -46,7 +46,7 @@ def test_editing_a_leaf_image_cascades_to_every_css_that_reaches_it(make_site, b
     changed = {n for n in before if before.path(n) != after.path(n)}
     # base.css references bg.png; app.css imports base.css; index.html keeps its name
     assert changed == {"img/bg.png", "css/base.css", "css/app.css"}
-    assert before.entry("index.html")["integrity"] != after.entry("index.html")["integrity"]
+    assert before.entry("index.html").integrity != after.entry("index.html").integrity
 
 
 def test_js_module_cycle_builds_and_cascades(make_site, build, tmp_path):
@@ -66,8 +66,8 @@ def test_html_keeps_its_name_and_references_are_rewritten(make_site, build):
     assert m.path("index.html") == "index.html" and m.path("robots.txt") == "robots.txt"
     html = output_text(result, "index.html")
     assert f'href="{m.path("css/app.css")}"' in html and f'src="{m.path("js/app.js")}"' in html
-    assert m.entry("index.html")["cache_control"] == "public, max-age=0, must-revalidate"
-    assert m.entry("css/app.css")["cache_control"] == "public, max-age=31536000, immutable"
+    assert m.entry("index.html").cache_control == "public, max-age=0, must-revalidate"
+    assert m.entry("css/app.css").cache_control == "public, max-age=31536000, immutable"
 
 
 def test_names_with_spaces_and_non_ascii_are_percent_encoded(make_site, build):
@@ -235,11 +235,11 @@ def test_manifest_entry_fields(make_site, build, tmp_path):
 
     result = build(make_site({"css/a.css": "body { color: red }\n" * 20}))
     entry = result.manifest.entry("css/a.css")
-    data = (tmp_path / "out" / entry["path"]).read_bytes()
-    assert entry["integrity"] == "sha384-" + base64.b64encode(hashlib.sha384(data).digest()).decode()
-    assert entry["size"] == len(data)
-    assert entry["content_type"] == "text/css; charset=utf-8"
-    assert set(entry["encodings"]) == {"br", "gzip"}
+    data = (tmp_path / "out" / entry.path).read_bytes()
+    assert entry.integrity == "sha384-" + base64.b64encode(hashlib.sha384(data).digest()).decode()
+    assert entry.size == len(data)
+    assert entry.content_type == "text/css; charset=utf-8"
+    assert set(entry.encodings) == {"br", "gzip"}
 
 
 def test_first_root_wins(make_site, build):

@@ -125,7 +125,7 @@ def test_no_color_env_independent(tmp_path):
 def test_one_progress_bar_drawn_only_on_a_terminal():
     import io
 
-    from assetpub.cli import Progress
+    from assetpub.commands._shared import Progress
 
     class Terminal(io.StringIO):
         def isatty(self):
@@ -242,8 +242,29 @@ def test_one_command_imports_only_its_module():
         "print(sorted(m for m in sys.modules if m.startswith('assetpub.commands.')))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    # publish's module imports build's (deploy shares its options), nothing else
-    assert out.strip().splitlines()[-1] == "['assetpub.commands.build', 'assetpub.commands.publish']"
+    # publish's module imports build's (deploy shares its options) and the shared helpers, nothing else
+    assert out.strip().splitlines()[-1] == (
+        "['assetpub.commands._shared', 'assetpub.commands.build', 'assetpub.commands.publish']"
+    )
+
+
+def test_watch_and_deploy_take_the_build_options_as_build_declares_them():
+    """One declaration of the build's options (commands/build.py): watch differs only in
+    --brotli-quality's default, and no command reaches back into cli.py for helpers."""
+    from assetpub.cli import main
+
+    def options(name):
+        return [(p.name, p.opts, p.help) for p in main.get_command(None, name).params]
+
+    build = options("build")[:8]
+    assert [o[0] for o in build] == ["sources", "out", "base_url", "strict", "minify", "brotli_quality", "jobs",
+                                     "config_file"]
+    assert options("deploy")[:8] == build
+    watch = options("watch")[:8]
+    assert [o for o in watch if o[0] != "brotli_quality"] == [o for o in build if o[0] != "brotli_quality"]
+    assert main.get_command(None, "watch").params[5].default == 5
+    commands = Path(__file__).parents[2] / "assetpub" / "commands"
+    assert not [f.name for f in commands.glob("*.py") if "from ..cli import" in f.read_text(encoding="utf-8")]
 
 
 def test_python_dash_m_assetpub_runs_a_parallel_build(tmp_path):
@@ -264,7 +285,7 @@ def test_python_dash_m_assetpub_runs_a_parallel_build(tmp_path):
 
 
 def test_json_output_is_sorted_valid_and_one_list_element_per_line():
-    from assetpub.cli import json_text
+    from assetpub.commands._shared import json_text
 
     value = {"b": [{"y": 1, "x": "é"}, {"x": 2}], "a": {"n": None, "e": [], "d": {}}, "c": [1, [2, 3]], "z": "s"}
     text = json_text(value)

@@ -35,14 +35,14 @@ def test_gzip_is_deterministic_with_no_name_and_zero_mtime():
 def test_variants_by_content_type(make_site, build, tmp_path, name, compressed):
     result = build(make_site({name: TEXT}), keep_names=[])
     entry = result.manifest.entry(name)
-    assert bool(entry["encodings"]) is compressed
+    assert bool(entry.encodings) is compressed
     if compressed:
-        br = (tmp_path / "out" / entry["encodings"]["br"]["path"]).read_bytes()
-        gz = (tmp_path / "out" / entry["encodings"]["gzip"]["path"]).read_bytes()
-        identity = (tmp_path / "out" / entry["path"]).read_bytes()
+        br = (tmp_path / "out" / entry.encodings["br"].path).read_bytes()
+        gz = (tmp_path / "out" / entry.encodings["gzip"].path).read_bytes()
+        identity = (tmp_path / "out" / entry.path).read_bytes()
         assert brotli.decompress(br) == identity and gzip.decompress(gz) == identity
-        assert entry["encodings"]["br"]["path"] == entry["path"] + ".br"
-        assert entry["encodings"]["gzip"]["path"] == entry["path"] + ".gz"
+        assert entry.encodings["br"].path == entry.path + ".br"
+        assert entry.encodings["gzip"].path == entry.path + ".gz"
 
 
 def test_every_compressible_file_gets_every_variant(make_site, build):
@@ -50,19 +50,19 @@ def test_every_compressible_file_gets_every_variant(make_site, build):
     noise = os.urandom(4000).hex()  # hex compresses to about half: pays
     random_svg = bytes(os.urandom(4000))  # does not compress: a variant all the same
     result = build(make_site({"a.svg": random_svg, "b.txt": noise, "c.png": random_svg}))
-    assert set(result.manifest.entry("a.svg")["encodings"]) == {"br", "gzip"}
-    assert result.manifest.entry("a.svg")["encodings"]["gzip"]["size"] > len(random_svg)
-    assert set(result.manifest.entry("b.txt")["encodings"]) == {"br", "gzip"}
-    assert result.manifest.entry("c.png")["encodings"] == {}  # not a compressible type
+    assert set(result.manifest.entry("a.svg").encodings) == {"br", "gzip"}
+    assert result.manifest.entry("a.svg").encodings["gzip"].size > len(random_svg)
+    assert set(result.manifest.entry("b.txt").encodings) == {"br", "gzip"}
+    assert result.manifest.entry("c.png").encodings == {}  # not a compressible type
 
 
 def test_brotli_quality_and_switches(make_site, build, tmp_path):
     src = make_site({"a.css": TEXT})
-    q11 = build(src, out=tmp_path / "q11", minify=False).manifest.entry("a.css")["encodings"]["br"]["size"]
-    q1 = build(src, out=tmp_path / "q1", minify=False, brotli_quality=1).manifest.entry("a.css")["encodings"]["br"]["size"]
+    q11 = build(src, out=tmp_path / "q11", minify=False).manifest.entry("a.css").encodings["br"].size
+    q1 = build(src, out=tmp_path / "q1", minify=False, brotli_quality=1).manifest.entry("a.css").encodings["br"].size
     assert q1 > q11
     none = build(src, out=tmp_path / "none", brotli=False, gzip=False).manifest.entry("a.css")
-    assert none["encodings"] == {}
+    assert none.encodings == {}
 
 
 @pytest.mark.parametrize(
@@ -94,9 +94,9 @@ def test_cache_control_defaults_and_overrides(make_site, build):
 
     src = make_site({"a.css": "a{}", "img/x.png": b"x", "robots.txt": "x", "sw.js": "x", ".well-known/security.txt": "x"})
     m = build(src).manifest
-    assert m.entry("a.css")["cache_control"] == "public, max-age=31536000, immutable"
+    assert m.entry("a.css").cache_control == "public, max-age=31536000, immutable"
     for name in ("robots.txt", "sw.js"):
-        assert m.entry(name)["cache_control"] == "public, max-age=0, must-revalidate"
+        assert m.entry(name).cache_control == "public, max-age=0, must-revalidate"
         assert m.path(name) == name
     assert m.path(".well-known/security.txt") == ".well-known/security.txt"  # RFC 8615, keeps its name
     m = build(
@@ -104,8 +104,8 @@ def test_cache_control_defaults_and_overrides(make_site, build):
         headers=[HeaderRule("img/**", "public, max-age=600"), HeaderRule("*.png", "never used: first match wins")],
         cache_control_keep_name="no-cache",
     ).manifest
-    assert m.entry("img/x.png")["cache_control"] == "public, max-age=600"
-    assert m.entry("robots.txt")["cache_control"] == "no-cache"
+    assert m.entry("img/x.png").cache_control == "public, max-age=600"
+    assert m.entry("robots.txt").cache_control == "no-cache"
 
 
 def test_header_rules_from_config_file(tmp_path):
@@ -117,4 +117,4 @@ def test_header_rules_from_config_file(tmp_path):
         'sources = ["src"]\nout = "out"\n[[headers]]\nmatch = "*.png"\ncache_control = "public, max-age=60"\n'
     )
     result = assetpub.build(config_file=tmp_path / "assetpub.toml")
-    assert result.manifest.entry("x.png")["cache_control"] == "public, max-age=60"
+    assert result.manifest.entry("x.png").cache_control == "public, max-age=60"

@@ -82,8 +82,8 @@ def test_already_digested_files_keep_their_names(conformance, tmp_path):
         "file-already-abcdefVWXYZ0123456789_-.digested.debug.css",
     ):
         assert m.path(name) == name
-        assert m.entry(name)["fingerprinted"] is True
-        assert "immutable" in m.entry(name)["cache_control"]
+        assert m.entry(name).fingerprinted is True
+        assert "immutable" in m.entry(name).cache_control
     assert m.path("file-not.digested.css") != "file-not.digested.css"
 
 

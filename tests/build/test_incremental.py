@@ -205,7 +205,7 @@ def test_header_config_change_needs_no_reprocessing(make_site, build):
     build(src)
     result = build(src, cache_control_keep_name="no-cache")
     assert result.processed == []
-    assert result.manifest.entry("index.html")["cache_control"] == "no-cache"
+    assert result.manifest.entry("index.html").cache_control == "no-cache"
 
 
 def test_reuse_of_published_entries_skips_work_and_matches_full_build(make_site, tmp_path):

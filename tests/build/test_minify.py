@@ -114,8 +114,8 @@ def test_minification_happens_before_fingerprint_and_sri(make_site, build, tmp_p
 
     result = build(make_site({"a.css": "body {  color: red  }\n"}))
     entry = result.manifest.entry("a.css")
-    served = (tmp_path / "out" / entry["path"]).read_bytes()
+    served = (tmp_path / "out" / entry.path).read_bytes()
     assert served == b"body{color:red}"
-    assert entry["integrity"] == "sha384-" + base64.b64encode(hashlib.sha384(served).digest()).decode()
+    assert entry.integrity == "sha384-" + base64.b64encode(hashlib.sha384(served).digest()).decode()
     unminified = build(make_site({"a.css": "body {  color: red  }\n"}, root="src2"), minify=False, out=tmp_path / "o2")
-    assert unminified.manifest.path("a.css") != entry["path"]  # options are part of the fingerprint
+    assert unminified.manifest.path("a.css") != entry.path  # options are part of the fingerprint

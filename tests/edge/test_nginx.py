@@ -32,19 +32,19 @@ def test_encoding_negotiation_br_gzip_identity(origin, serve):
     server = serve(origin)
     m = assetpub.Manifest.load(origin)
     entry = m.entry("css/app.css")
-    assert set(entry["encodings"]) == {"br", "gzip"}
+    assert set(entry.encodings) == {"br", "gzip"}
 
     br = get(server.base, url(m, "css/app.css"), {"Accept-Encoding": "gzip, deflate, br"})
     assert br.status == 200 and br.header("content-encoding") == "br"
-    assert integrity(brotli.decompress(br.body)) == entry["integrity"]
+    assert integrity(brotli.decompress(br.body)) == entry.integrity
 
     gz = get(server.base, url(m, "css/app.css"), {"Accept-Encoding": "gzip"})
     assert gz.status == 200 and gz.header("content-encoding") == "gzip"
-    assert integrity(gzip.decompress(gz.body)) == entry["integrity"]
+    assert integrity(gzip.decompress(gz.body)) == entry.integrity
 
     plain = get(server.base, url(m, "css/app.css"), {"Accept-Encoding": "identity"})
     assert plain.status == 200 and plain.header("content-encoding") is None
-    assert integrity(plain.body) == entry["integrity"]
+    assert integrity(plain.body) == entry.integrity
 
     for reply in (br, gz, plain):
         assert reply.header("vary") == "Accept-Encoding"
@@ -70,10 +70,10 @@ def test_cache_control_per_file_class(origin, serve):
     server = serve(origin)
     m = assetpub.Manifest.load(origin)
     for name in ("css/app.css", "js/app.js", "fonts/a.woff2", "img/logo.png", "tiny.css"):
-        assert m.entry(name)["fingerprinted"]
+        assert m.entry(name).fingerprinted
         assert get(server.base, url(m, name)).header("cache-control") == IMMUTABLE, name
     for name in ("index.html", "robots.txt"):
-        assert not m.entry(name)["fingerprinted"]
+        assert not m.entry(name).fingerprinted
         for ae in ("br", "identity"):
             assert get(server.base, url(m, name), {"Accept-Encoding": ae}).header("cache-control") == REVALIDATE
     manifest_reply = get(server.base, "/assets/assetpub-manifest.json")

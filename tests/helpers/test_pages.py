@@ -50,11 +50,11 @@ def test_build_renders_pages_as_keep_name_files(site, pages, sri):
     assert "<p>&lt;b&gt;</p>" in post  # autoescaped
     for name in ("index.html", "blog/post.html"):
         entry = manifest.entry(name)
-        assert entry["path"] == name and entry["fingerprinted"] is False
-        assert "immutable" not in entry["cache_control"]
-        assert entry["integrity"] == sri((site.out / name).read_bytes())
+        assert entry.path == name and entry.fingerprinted is False
+        assert "immutable" not in entry.cache_control
+        assert entry.integrity == sri((site.out / name).read_bytes())
     assert not (site.out / "_layout.html").exists() and not (site.out / "notes.txt").exists()
-    assert result.manifest.entry("index.html")["integrity"] == manifest.entry("index.html")["integrity"]
+    assert result.manifest.entry("index.html").integrity == manifest.entry("index.html").integrity
 
 
 def test_pages_change_when_a_referenced_asset_changes(site, pages):
@@ -68,7 +68,7 @@ def test_pages_change_when_a_referenced_asset_changes(site, pages):
     assert after != before
     assert manifest.path("img/logo.png").encode() in after
     assert manifest.path("css/app.css").encode() in after  # app.css references the logo: cascaded
-    assert manifest.entry("index.html")["integrity"] != before_entry["integrity"]
+    assert manifest.entry("index.html").integrity != before_entry.integrity
 
 
 def test_unchanged_build_gives_identical_pages(site, pages):

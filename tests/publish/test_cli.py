@@ -106,7 +106,7 @@ def test_missing_bucket_is_one_line(proxy, built):
 
 
 def test_build_dir_files_missing_is_one_line(built, tmp_path):
-    key = Manifest.load(built).entry("css/app.css")["path"]
+    key = Manifest.load(built).entry("css/app.css").path
     (built / key).unlink()
     assert_one_line_error(run("publish", built, "--to", tmp_path / "o"), key, "missing from the build directory")
 
@@ -287,7 +287,7 @@ def test_malformed_manifest_entry_is_one_line(entry, tmp_path):
 
 
 def test_publish_in_process_leaves_garbage_collection_on(built, tmp_path):
-    """The command pauses the cyclic GC while it runs (see cli.paused_gc), and must give it
+    """The command pauses the cyclic GC while it runs (see commands._shared.paused_gc), and must give it
     back to a process that imported it, even when the command fails."""
     import gc
 

@@ -82,7 +82,7 @@ def test_publish_invalidates_exactly_the_changed_keep_name_files(distribution, p
     build_site(site, built)
     result = publish(built, target=target(), cloudfront_distribution=dist_id)
     m = Manifest.load(built)
-    page = ["index.html"] + [v["path"] for v in m.entry("index.html")["encodings"].values()]
+    page = ["index.html"] + [v.path for v in m.entry("index.html").encodings.values()]
     expected = sorted({"/site/", "/site/assetpub-manifest.json"} | {f"/site/{k}" for k in page})
     assert result.invalidation["paths"] == expected
     batch = cf.get_invalidation(DistributionId=dist_id, Id=result.invalidation["id"])["Invalidation"]

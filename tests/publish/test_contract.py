@@ -25,8 +25,8 @@ def keys_of(build_dir, *names):
     out = set()
     for name in names:
         entry = m.entry(name)
-        out.add(entry["path"])
-        out.update(v["path"] for v in entry.get("encodings", {}).values())
+        out.add(entry.path)
+        out.update(v.path for v in entry.encodings.values())
     return out
 
 
@@ -38,16 +38,16 @@ def test_first_publish_puts_every_object_with_its_bytes_and_headers(backend, bui
     result = publish(built, target=backend.target())
     m = Manifest.load(built)
     assert result.applied.uploaded == len(published_keys(built))
-    for _name, entry in m.assets.items():
-        assert backend.read(entry["path"]) == (built / entry["path"]).read_bytes()
-        h = backend.headers(entry["path"])
-        assert h == {"content_type": entry["content_type"], "cache_control": entry["cache_control"]}  # no encoding
-        for enc, variant in entry["encodings"].items():
-            assert backend.read(variant["path"]) == (built / variant["path"]).read_bytes()
-            vh = backend.headers(variant["path"])
-            assert vh["content_type"] == entry["content_type"]  # the original's type
+    for _name, entry in m.entries.items():
+        assert backend.read(entry.path) == (built / entry.path).read_bytes()
+        h = backend.headers(entry.path)
+        assert h == {"content_type": entry.content_type, "cache_control": entry.cache_control}  # no encoding
+        for enc, variant in entry.encodings.items():
+            assert backend.read(variant.path) == (built / variant.path).read_bytes()
+            vh = backend.headers(variant.path)
+            assert vh["content_type"] == entry.content_type  # the original's type
             assert vh["content_encoding"] == {"br": "br", "gzip": "gzip"}[enc]
-    assert any(entry["encodings"] for entry in m.assets.values())  # the site does have variants
+    assert any(entry.encodings for entry in m.entries.values())  # the site does have variants
     assert backend.read("assetpub-manifest.json") == (built / "assetpub-manifest.json").read_bytes()
     record = json.loads(backend.read(CURRENT_KEY))
     assert record["id"] == result.plan.record.id

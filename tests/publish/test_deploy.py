@@ -30,13 +30,13 @@ def test_deploy_from_empty_out_reuses_published_assets_and_publishes_the_same_si
     # css, images... were not built again; util.js and what imports it were
     assert "css/app.css" in built.reused and "img/logo.png" in built.reused
     assert "js/util.js" not in built.reused and "js/app.js" not in built.reused
-    assert not (tmp_path / "empty" / Manifest.load(built.out).entry("css/app.css")["path"]).exists()
+    assert not (tmp_path / "empty" / Manifest.load(built.out).entry("css/app.css").path).exists()
     m = Manifest.load(built.out)
-    changed = {m.entry(n)["path"] for n in ("js/util.js", "js/app.js", "index.html")}
+    changed = {m.entry(n).path for n in ("js/util.js", "js/app.js", "index.html")}
     sent = {a.key for a in result.plan.files if a.kind in ("upload", "overwrite")}
     assert {k for k in sent if not k.endswith((".br", ".gz"))} == changed | {"assetpub-manifest.json"}
     skipped = {a.key: a.reason for a in result.plan.files if a.kind == "skip"}
-    assert skipped[m.entry("css/app.css")["path"]] == "already published (reused by the build)"
+    assert skipped[m.entry("css/app.css").path] == "already published (reused by the build)"
 
     # the same site a full build would have published
     full_out = tmp_path / "full"
@@ -49,7 +49,8 @@ def test_deploy_from_empty_out_reuses_published_assets_and_publishes_the_same_si
 
 
 def test_reusable_needs_every_variant_published():
-    entry = {"path": "a.1.css", "digest": "f" * 64, "fingerprinted": True, "encodings": {"br": {"path": "a.1.css.br"}}}
+    entry = {"path": "a.1.css", "integrity": "sha384-x", "size": 1, "digest": "f" * 64, "fingerprinted": True,
+             "encodings": {"br": {"path": "a.1.css.br"}}}
     record = DeployRecord("D", "2026-01-01T00:00:00Z", "t", {"assets": {"a.css": entry}}, {"a.1.css": {}})
     assert reusable(record) == {}
     record = DeployRecord(
@@ -78,7 +79,7 @@ def test_deploy_header_change_updates_reused_objects_in_place(backend, site, tmp
     sent = {a.key for a in result.plan.files if a.kind in ("upload", "overwrite")}
     assert sent == {"assetpub-manifest.json"}
     m = Manifest.load(built.out)
-    logo = m.entry("img/logo.png")["path"]
+    logo = m.entry("img/logo.png").path
     assert backend.headers(logo)["cache_control"] == "public, max-age=120"
     record = DeployRecord.from_json(backend.read(CURRENT_KEY), where="current")
     assert record.objects[logo]["sha256"] and record.objects[logo]["cache_control"] == "public, max-age=120"

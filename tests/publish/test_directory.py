@@ -29,7 +29,7 @@ def test_unchanged_files_keep_their_mtime_and_no_temp_files_remain(site, built, 
 def test_headers_change_touches_only_the_sidecar(site, built, tmp_path):
     origin = tmp_path / "origin"
     publish(built, target=open_target(str(origin)))
-    logo = origin / Manifest.load(built).entry("img/logo.png")["path"]
+    logo = origin / Manifest.load(built).entry("img/logo.png").path
     mtime = logo.stat().st_mtime_ns
     build_site(site, built, cache_control="public, max-age=5")
     publish(built, target=open_target(str(origin)))

@@ -245,7 +245,7 @@ def test_rollback_restores_previous_pages_byte_for_byte(backend, site, built):
 def test_rollback_refuses_when_a_file_is_gone(backend, site, built):
     build_site(site, built)
     publish(built, target=backend.target(), now=T0)
-    gone = Manifest.load(built).entry("css/base.css")["path"]
+    gone = Manifest.load(built).entry("css/base.css").path
     edit(site, 2)
     build_site(site, built)
     publish(built, target=backend.target(), now=T0 + timedelta(hours=1))

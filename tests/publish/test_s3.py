@@ -85,8 +85,8 @@ def test_one_edited_css_sends_only_it_its_variants_what_references_it_and_the_re
     m = Manifest.load(built)
     expected = {"assetpub-manifest.json"}
     for name in ("css/base.css", "css/app.css", "index.html"):
-        expected.add(m.entry(name)["path"])
-        expected.update(v["path"] for v in m.entry(name)["encodings"].values())
+        expected.add(m.entry(name).path)
+        expected.update(v.path for v in m.entry(name).encodings.values())
     sent = {r.path.split("/site/", 1)[1] for r in file_puts(proxy)}
     assert sent == expected
     own = [(r.method, r.path.split("/site/", 1)[1].split("?")[0]) for r in proxy.writes() if "/_assetpub/" in r.path]
@@ -107,7 +107,7 @@ def test_one_edited_css_sends_only_it_its_variants_what_references_it_and_the_re
 
 def test_header_change_uses_copy_object_without_resending_bytes(proxy, bucket, s3, site, built):
     publish(built, target=target(proxy, bucket))
-    logo = Manifest.load(built).entry("img/logo.png")["path"]
+    logo = Manifest.load(built).entry("img/logo.png").path
     before = s3.head_object(Bucket=bucket, Key=f"site/{logo}")
     build_site(site, built, cache_control="public, max-age=60")
     proxy.reset()
@@ -150,7 +150,7 @@ def test_large_file_streams_in_multipart_and_keeps_its_hash(proxy, bucket, s3, t
     build_site(src, out)
     publish(out, target=target(proxy, bucket))
     assert [r for r in proxy.requests if r.method == "POST" and "uploads" in r.path]  # multipart
-    key = Manifest.load(out).entry("media/video.mp4")["path"]
+    key = Manifest.load(out).entry("media/video.mp4").path
     head = s3.head_object(Bucket=bucket, Key=f"site/{key}")
     assert "-" in head["ETag"]  # a multipart ETag is no MD5: that is why we store sha256
     import hashlib

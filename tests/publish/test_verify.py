@@ -15,7 +15,7 @@ from .conftest import S3Backend
 
 
 def a_fingerprinted_key(built):
-    return Manifest.load(built).entry("css/app.css")["path"]
+    return Manifest.load(built).entry("css/app.css").path
 
 
 def test_a_wrong_stored_hash_is_repaired_by_verify(proxy, bucket, s3, built):

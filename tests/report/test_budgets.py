@@ -9,10 +9,11 @@ import re
 import pytest
 from click.testing import CliRunner
 
-from assetpub.budgets import Budget, check_budgets, parse_size, problem
-from assetpub.cli import human_bytes, main
+from assetpub.budgets import Budget, check_budgets, human_bytes, parse_size, problem
+from assetpub.cli import main
 from assetpub.config import load_config
 from assetpub.errors import ConfigError
+from assetpub.manifest import parse_entry
 from tests.conftest import write_tree
 
 
@@ -22,7 +23,7 @@ def _entry(size, gz=None, br=None):
         enc["gzip"] = {"path": "x.gz", "size": gz}
     if br is not None:
         enc["br"] = {"path": "x.br", "size": br}
-    return {"path": "x", "integrity": "sha384-x", "size": size, "encodings": enc}
+    return parse_entry({"path": "x", "integrity": "sha384-x", "size": size, "encodings": enc})
 
 
 ASSETS = {

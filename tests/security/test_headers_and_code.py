@@ -18,8 +18,8 @@ from assetpub.edge.cloudfront import cloudfront_function
 from assetpub.edge.nginx import nginx_config
 from assetpub.errors import AssetpubError
 from assetpub.manifest import Manifest
+from assetpub.origin import Headers, read_sidecar
 from assetpub.publish import PublishError, open_target, publish
-from assetpub.publish.directory import sidecar_headers
 from tests.conftest import missing, write_tree
 
 INJECTED = "public, max-age=60\r\nSet-Cookie: injected=1"
@@ -66,7 +66,7 @@ def test_a_sidecar_entry_with_crlf_is_dropped(tmp_path):
         "b.txt": {"content_type": "text/plain", "cache_control": "no-cache"},
         "../c.txt": {"content_type": "text/plain", "cache_control": "no-cache"},
     }})})
-    assert sidecar_headers(tmp_path) == {"b.txt": {"content_type": "text/plain", "cache_control": "no-cache"}}
+    assert read_sidecar(tmp_path) == {"b.txt": Headers("text/plain", "no-cache")}
 
 
 HOSTILE_DIR = "build\nvar PWNED = 1; //\u2028PWNED2 = 2; //"

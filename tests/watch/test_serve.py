@@ -50,19 +50,19 @@ def test_every_manifest_entry_served_with_its_headers(site, serve):
     for name in m:
         entry = m.entry(name)
         r = client.get(url(m, name))
-        st = os.stat(out / entry["path"])
+        st = os.stat(out / entry.path)
         assert r.status == 200, name
-        assert r.headers["Content-Type"] == entry["content_type"]
-        assert r.headers["Cache-Control"] == entry["cache_control"]
+        assert r.headers["Content-Type"] == entry.content_type
+        assert r.headers["Cache-Control"] == entry.cache_control
         assert r.headers["Content-Length"] == str(st.st_size)
         assert r.headers["Last-Modified"] == email.utils.formatdate(st.st_mtime, usegmt=True)
         assert r.headers["ETag"].startswith('"') and r.headers["ETag"].endswith('"')
         assert r.headers.get("Content-Encoding") is None  # no Accept-Encoding: identity
-        assert r.body == (out / entry["path"]).read_bytes()
-        assert (r.headers.get("Vary") == "Accept-Encoding") == bool(entry["encodings"])
+        assert r.body == (out / entry.path).read_bytes()
+        assert (r.headers.get("Vary") == "Accept-Encoding") == bool(entry.encodings)
     assert "%E2%9C%93%20with%20space" in url(m, "docs/nonascii✓ with space.txt")
-    assert m.entry("css/app.css")["cache_control"] == IMMUTABLE
-    assert m.entry("robots.txt")["cache_control"] == REVALIDATE
+    assert m.entry("css/app.css").cache_control == IMMUTABLE
+    assert m.entry("robots.txt").cache_control == REVALIDATE
 
 
 def test_head_sends_the_same_headers_without_a_body(site, serve):
@@ -112,7 +112,7 @@ def test_encoding_negotiation(site, serve, accept, expected):
     decoded = {None: lambda b: b, "br": brotli.decompress, "gzip": gzip.decompress}[expected](r.body)
     assert decoded == identity
     if expected:
-        variant = m.entry("css/app.css")["encodings"][expected]["path"]
+        variant = m.entry("css/app.css").encodings[expected].path
         assert r.body == (out / variant).read_bytes()
 
 
@@ -254,7 +254,7 @@ def test_the_manifest_is_reread_when_a_build_replaces_it(site, serve, tmp_path):
 def test_variants_requested_by_name(site, serve):
     out, m = site
     _, client = serve(out)
-    br_path = "/assets/" + m.entry("css/app.css")["encodings"]["br"]["path"]
+    br_path = "/assets/" + m.entry("css/app.css").encodings["br"].path
     r = client.get(br_path, Accept_Encoding="br")
     assert r.headers["Content-Encoding"] == "br" and r.headers["Content-Type"] == "text/css; charset=utf-8"
     r = client.get(br_path)  # never an encoding the client did not accept: opaque bytes instead
@@ -338,8 +338,8 @@ def test_directory_origin_prefers_the_header_sidecar(site, serve, tmp_path):
     shutil.copytree(out, origin, ignore=shutil.ignore_patterns(".assetpub"))
     css = m.entry("css/app.css")
     objects = {
-        css["path"]: {"content_type": "text/css; charset=utf-8", "cache_control": "public, max-age=60"},
-        css["encodings"]["br"]["path"]: {
+        css.path: {"content_type": "text/css; charset=utf-8", "cache_control": "public, max-age=60"},
+        css.encodings["br"].path: {
             "content_type": "text/css; charset=utf-8", "cache_control": "public, max-age=60", "content_encoding": "br"},
         "robots.txt": {"content_type": "text/plain; charset=utf-8", "cache_control": "no-cache"},
     }
@@ -445,7 +445,7 @@ def test_the_audit_of_the_dev_server_passes(site, serve):
     out, m = site
     server, _ = serve(out)
     report = runner.audit(server.url, m)
-    assert report.ok, [(a.target.entry["path"], [c for c in a.checks if c.result != "ok"]) for a in report.assets]
+    assert report.ok, [(a.target.entry.path, [c for c in a.checks if c.result != "ok"]) for a in report.assets]
     assert len(report.assets) == len(m)
 
 
