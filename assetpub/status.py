@@ -1,7 +1,7 @@
 """Exit codes: one table for every command (README "Exit codes").
 
 Each error class carries its code (`AssetpubError.exit_status`); the CLI maps an error
-to a code in one place, `cli.Commands.invoke`."""
+to a code in one place, `cli._Commands.invoke`."""
 
 from __future__ import annotations
 
