@@ -20,12 +20,11 @@ from typing import Iterable
 
 from .errors import BuildError, ConfigError
 from .globs import matches
+from .origin import PUBLIC_DOT_DIRS
 from .safe_path import key_problem
 
 log = logging.getLogger(__name__)
 
-# RFC 8615: the one dot-directory that is meant to be served (security.txt, assetlinks.json, …)
-PUBLIC_DOT_DIRS = (".well-known",)
 EDITOR_LEFTOVERS = ("*~", "*.swp", "*.swo", "*.swx", "#*#", "*.tmp", "*.bak", "4913")
 _IGNORED = re.compile("|".join(fnmatch.translate(p) for p in (".*", *EDITOR_LEFTOVERS)))  # one match per name
 

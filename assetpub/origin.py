@@ -35,9 +35,26 @@ SIDECAR = RESERVED + "headers.json"  # a directory origin's headers, {"version":
 SIDECAR_VERSION = 1
 
 
+WELL_KNOWN = ".well-known"  # RFC 8615: security.txt, assetlinks.json, ...
+PUBLIC_DOT_DIRS = (WELL_KNOWN,)  # the one dot-directory built, published and served (top level only)
+
+
 def is_reserved(key: str) -> bool:
     """Whether a key (or logical name) lies in assetpub's own state."""
     return key == STATE_DIR or key.startswith(RESERVED)
+
+
+def is_served(key: str) -> bool:
+    """Whether an origin publishes and serves `key` (a '/'-separated path below its prefix):
+    never assetpub's own state, a dotfile or a dot-directory (a top-level `.well-known/`
+    aside), or a path with an empty segment. The one rule of publish (both targets), the
+    dev server and the nginx config."""
+    if is_reserved(key):
+        return False
+    parts = key.split("/")
+    if len(parts) > 1 and parts[0] in PUBLIC_DOT_DIRS:
+        parts = parts[1:]
+    return not any(p == "" or p.startswith(".") for p in parts)
 
 
 @dataclass(frozen=True)

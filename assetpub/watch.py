@@ -52,7 +52,8 @@ from .builder import BuildMemo, BuildResult, build
 from .config import Config
 from .errors import AssetpubError, ConfigError, WatchError
 from .globs import matches
-from .load_path import PUBLIC_DOT_DIRS, is_ignored_basename, require_source_dirs
+from .load_path import is_ignored_basename, require_source_dirs
+from .origin import PUBLIC_DOT_DIRS
 from .workers import Pool
 
 if TYPE_CHECKING:  # pragma: no cover

@@ -13,8 +13,7 @@ from __future__ import annotations
 import os
 from urllib.parse import unquote, urlsplit
 
-from ..load_path import PUBLIC_DOT_DIRS
-from ..origin import STATE_DIR
+from ..origin import is_served
 
 
 class BadRequest(Exception):
@@ -46,21 +45,15 @@ def relative_name(path: str, prefix: str) -> str | None:
     rel = path[len(prefix):]
     if rel == "" or rel.endswith("/"):
         rel += "index.html"
-    return rel if _servable(rel.split("/")) else None
+    return rel if is_served(rel) else None
 
 
 def resolve(root_real: str, rel: str) -> str | None:
     """The real path of `rel` under the root, if it is a servable regular file inside it."""
     real = os.path.realpath(os.path.join(root_real, *rel.split("/")))
     inside = root_real.rstrip(os.sep) + os.sep
-    if not real.startswith(inside) or not _servable(real[len(inside):].split(os.sep)):
+    if not real.startswith(inside) or not is_served("/".join(real[len(inside):].split(os.sep))):
         return None
     return real if os.path.isfile(real) else None
 
 
-def _servable(parts: list[str]) -> bool:
-    if not parts or parts[0] == STATE_DIR:
-        return False
-    if parts[0] in PUBLIC_DOT_DIRS and len(parts) > 1:  # RFC 8615, built and published like any file
-        parts = parts[1:]
-    return not any(p == "" or p.startswith(".") for p in parts)

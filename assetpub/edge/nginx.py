@@ -27,14 +27,13 @@ from pathlib import Path
 from .. import media_types
 from ..digest import FINGERPRINTED_NAME, PRE_DIGESTED_NAME
 from ..errors import AssetpubError, UsageError
-from ..origin import STATE_DIR, Headers, served_prefix
+from ..origin import STATE_DIR, WELL_KNOWN, Headers, is_served, served_prefix
 from .embed import printable
 from .origin import Origin
 
 # Where distributions install dynamic modules; the first that has the file wins.
 MODULE_DIRS = ("/usr/lib/nginx/modules", "/usr/lib64/nginx/modules", "/usr/local/nginx/modules", "/etc/nginx/modules")
 BROTLI_MODULE = "ngx_http_brotli_static_module.so"
-WELL_KNOWN = ".well-known"  # the one dot-directory the load path builds (top level only)
 
 _LISTEN = re.compile(r"[\w.:\[\]*]+( [\w=.]+)*")
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f"\\$]')
@@ -129,7 +128,7 @@ def _server_block(origin: Origin, *, listen: str, prefix: str, brotli: bool) -> 
         "    }",
     ]
     for path, headers in origin.overrides.items():
-        if not _never_served(path) and _normal(headers.content_type) != _normal(media_types.content_type(path)):
+        if is_served(path) and _normal(headers.content_type) != _normal(media_types.content_type(path)):
             out += ["", *_type_block(origin, prefix, path, headers, variable)]
     if prefix != "/":
         out += ["", "    location / { return 404; }"]
@@ -142,7 +141,7 @@ def _cache_control_map(origin: Origin, prefix: str, variable: str) -> list[str]:
     exact = [
         f"    {_quoted(prefix + path, path)} {_quoted(h.cache_control, path)};"
         for path, h in origin.overrides.items()
-        if not _never_served(path) and h.cache_control != origin.rule(path)
+        if is_served(path) and h.cache_control != origin.rule(path)
     ]
     return [
         "# Cache-Control by name: exact entries are files whose policy the manifest sets apart;",
@@ -234,11 +233,6 @@ def _standalone(server: str, rundir: Path, *, brotli: bool, brotli_module: str |
 
 
 # -- helpers --------------------------------------------------------------------
-def _never_served(path: str) -> bool:
-    parts = path.split("/")
-    if parts[0] == STATE_DIR:
-        return True
-    return any(p.startswith(".") for p in (parts[1:] if parts[0] == WELL_KNOWN else parts))
 
 
 def _quoted(value: str, what: str) -> str:

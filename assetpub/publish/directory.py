@@ -26,12 +26,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
-from ..origin import SIDECAR, Headers, SidecarError, read_sidecar, sidecar_bytes
+from ..origin import SIDECAR, Headers, SidecarError, is_served, read_sidecar, sidecar_bytes
 from ..output import copy_atomic, fsync_dir, fsync_file, remove_empty_parents, write_atomic
 from ..safe_path import UnsafePath, inside
 from ..stamps import sha256_file
 from .errors import PublishError
-from .state import RESERVED, LocalObject, RemoteObject, checked, is_publishable
+from .state import RESERVED, LocalObject, RemoteObject, checked
 
 log = logging.getLogger(__name__)
 
@@ -166,7 +166,7 @@ class DirectoryTarget:
             yield path.relative_to(self.root).as_posix(), datetime.fromtimestamp(path.stat().st_mtime, timezone.utc)
 
     def keys(self) -> Iterator[str]:
-        return (k for k, _ in self.listing() if is_publishable(k))
+        return (k for k, _ in self.listing() if is_served(k))
 
     def create_exclusive(self, key: str, data: bytes) -> str | None:
         """Create key only if it does not exist, whole: a temporary file hard-linked to the

@@ -13,7 +13,7 @@ from ..config import REVALIDATE
 from ..errors import ManifestError
 from ..hashes import HashCache
 from ..manifest import MANIFEST_NAME, Entry, Manifest
-from ..origin import RESERVED, Headers
+from ..origin import RESERVED, Headers, is_served  # noqa: F401 (RESERVED: publish modules import it from here)
 from .errors import PublishError, PublishUsageError
 
 MANIFEST_CONTENT_TYPE = "application/json; charset=utf-8"
@@ -85,18 +85,6 @@ class RemoteState:
     complete: bool = False
 
 
-PUBLIC_DOT_DIRS = (".well-known",)  # RFC 8615; the load path builds a top-level one too
-
-
-def is_publishable(key: str) -> bool:
-    """Dotfiles (any path segment starting with '.', except a top-level `.well-known/`) and
-    reserved keys are never published."""
-    parts = key.split("/")
-    if len(parts) > 1 and parts[0] in PUBLIC_DOT_DIRS:
-        parts = parts[1:]
-    return not key.startswith(RESERVED) and not any(part.startswith(".") for part in parts)
-
-
 def load_local(build_dir: str | os.PathLike, *, cached: bool = True) -> LocalState:
     """Read BUILD_DIR/assetpub-manifest.json and hash every file it references (a file
     whose stat is unchanged since the last publish is not read again, unless `cached`
@@ -137,7 +125,7 @@ def _entry_files(root: Path, entry: Entry) -> list[tuple]:
     keys = [(entry.path, None, entry.size)]
     keys += [(variant.path, encoding, variant.size) for encoding, variant in entry.encodings.items()]
     for key, encoding, size in keys:
-        if not is_publishable(key):
+        if not is_served(key):
             continue  # dotfiles are never published, whatever the manifest says
         file = os.path.join(root, key)
         try:

@@ -1,5 +1,5 @@
-"""origin.url_prefix: the one rule for the URL path assets are served under (serve,
-nginx-config, cloudfront-function), table-tested."""
+"""The origin's rules (assetpub/origin.py), table-tested: the URL path assets are served
+under (serve, nginx-config, cloudfront-function) and which keys an origin serves."""
 
 import subprocess
 import sys
@@ -72,3 +72,27 @@ def test_serve_refuses_a_bad_prefix_with_exit_2(tmp_path):
                              "--prefix", "/a?b/"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 2, result
     assert "--prefix '/a?b/'" in result.stderr
+
+
+@pytest.mark.parametrize(("key", "served"), [
+    ("css/app.css", True),
+    ("index.html", True),
+    (".well-known/security.txt", True),
+    (".well-known/sub/x.txt", True),
+    (".well-known", False),  # a file of that name, not the directory
+    ("sub/.well-known/x.txt", False),
+    (".well-known/.hidden", False),
+    (".env", False),
+    ("css/.DS_Store", False),
+    (".git/config", False),
+    ("_assetpub", False),
+    ("_assetpub/current.json", False),
+    ("_assetpub/headers.json", False),
+    ("css/_assetpub/x.css", True),  # only the top-level prefix is reserved
+    ("css//app.css", False),
+    ("css/", False),
+])
+def test_one_rule_for_what_an_origin_serves(key, served):
+    from assetpub.origin import is_served
+
+    assert is_served(key) is served
