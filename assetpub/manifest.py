@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -42,7 +43,7 @@ def url_path(path: str) -> str:
     return quote(path, safe="/!$&'()*+,;=:@-._~")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Variant:
     """An encoded copy of an entry's file (`encodings`: "br", "gzip"), served for its URL."""
 
@@ -50,7 +51,7 @@ class Variant:
     size: int | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Entry:
     """One asset of a manifest, read and checked once (`parse_entry`); its values defaulted here,
     nowhere else. Two kinds: a fingerprinted asset (its name carries its digest, cached for a
@@ -78,15 +79,20 @@ class Entry:
         return [self.path, *(v.path for v in self.encodings.values())]
 
 
+_GOOD_HEADERS: set[str] = set()  # header values already found good (header_problem is pure)
+
+
 def parse_entry(entry: Any) -> Entry:
     """The typed entry of one manifest table; ValueError (what is wrong, to follow the
     entry's name) for one a hand-edited or foreign manifest made unusable."""
     if not isinstance(entry, dict):
         raise ValueError("is not a table")
     path, integrity, size = entry.get("path"), entry.get("integrity"), entry.get("size")
-    for key, value, kind in (("path", path, str), ("integrity", integrity, str), ("size", size, int)):
-        if not isinstance(value, kind) or isinstance(value, bool):
-            raise ValueError(f"has no valid {key!r}")
+    if type(path) is not str or type(integrity) is not str or type(size) is not int:  # not bool, not a subclass
+        for key, value, kind in (("path", path, str), ("integrity", integrity, str), ("size", size, int)):
+            if not isinstance(value, kind) or isinstance(value, bool):
+                raise ValueError(f"has no valid {key!r}")
+    _check_path(path)
     variants = {}
     encodings = entry.get("encodings")
     if encodings:
@@ -96,17 +102,16 @@ def parse_entry(entry: Any) -> Entry:
             v = encodings[coding]
             if not isinstance(v, dict) or not isinstance(v.get("path"), str) or not _optional(v.get("size"), int):
                 raise ValueError("has malformed 'encodings'")
+            _check_path(v["path"])
             variants[coding] = Variant(v["path"], v.get("size"))
-    for p in (path, *(v.path for v in variants.values())):
-        problem = key_problem(p)
-        if problem:
-            raise ValueError(f"has an unsafe path {p!r} ({problem})")
     content_type, cache_control = entry.get("content_type"), entry.get("cache_control")
     for key, value in (("content_type", content_type), ("cache_control", cache_control)):
-        if value is not None or key in entry:
+        if value not in _GOOD_HEADERS and (value is not None or key in entry):
             problem = header_problem(value)
             if problem:
                 raise ValueError(f"has a {key!r} that {problem}")
+            if isinstance(value, str) and len(_GOOD_HEADERS) < 256:
+                _GOOD_HEADERS.add(value)  # a site has a few distinct values, repeated per entry
     digest = entry.get("digest")
     if not _optional(digest, str):
         raise ValueError("has a 'digest' that is not a string")
@@ -136,6 +141,18 @@ def usable_entries(assets: Mapping[str, Any], *, where: str, then: str) -> dict[
         except ValueError as e:
             log.warning("%s: entry %r %s; %s", where, name, e, then)
     return out
+
+
+# Keys made of these characters, in segments that do not start with a dot, are safe on
+# their face (safe_path.key_problem would find nothing): the common case, checked at once.
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_~@+,=-][A-Za-z0-9._~@+,=-]*(?:/[A-Za-z0-9_~@+,=-][A-Za-z0-9._~@+,=-]*)*")
+
+
+def _check_path(path: str) -> None:
+    if _PLAIN_KEY.fullmatch(path) is None:
+        problem = key_problem(path)
+        if problem:
+            raise ValueError(f"has an unsafe path {path!r} ({problem})")
 
 
 def _optional(value: Any, kind: type) -> bool:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from assetpub.config import IMMUTABLE, REVALIDATE
 from assetpub.errors import ManifestError
@@ -66,3 +68,14 @@ def test_entries_type_the_table_and_the_file_is_written_back_byte_for_byte(tmp_p
     entry = loaded.entry("a.css?v=1")
     assert entry.kind == "keep-name" and entry.paths() == ["a.0123456789ab.css", "a.0123456789ab.css.br"]
     assert loaded.paths() == set(entry.paths())
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ab.-_~@+,=/\\:\x00\n %?#é", max_size=12))
+def test_a_plain_key_is_one_key_problem_finds_safe(key):
+    """parse_entry's fast check never lets through a key the full rule would refuse."""
+    from assetpub.manifest import _PLAIN_KEY
+    from assetpub.safe_path import key_problem
+
+    if _PLAIN_KEY.fullmatch(key):
+        assert key_problem(key) is None
