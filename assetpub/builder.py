@@ -25,7 +25,7 @@ from .cache import CACHE_NAME, BuildCache
 from .compilers.urls import local_target, rewritten
 from .config import Config, load_config
 from .digest import combine, fingerprinted_name, is_pre_digested
-from .errors import AssetpubError, BuildError, ConfigError
+from .errors import BuildError, ConfigError
 from .globs import matches
 from .graph import closure_hashes, reaching
 from .hashes import record_written, written_entry
@@ -70,6 +70,22 @@ class BuildResult:
             "not_minified": len(self.notes),
             "seconds": round(self.seconds, 3),
         }
+
+
+class _Unchanged(BuildResult):
+    """A no-op's result (build_stamp.py): the manifest on disk is the one the last build
+    wrote (its stat is in the outputs' digest), read when first asked for (at 100k files it
+    is 48 MB, which the CLI needs only for budgets) and not checked again."""
+
+    @property
+    def manifest(self) -> Manifest:
+        if self._manifest is None:
+            self._manifest = Manifest.load(self.out, check_entries=False)
+        return self._manifest
+
+    @manifest.setter
+    def manifest(self, value: Manifest | None) -> None:
+        self._manifest = value
 
 
 @dataclass
@@ -313,16 +329,12 @@ class Builder:
             return None
         if stamp.outputs != build_stamp.outputs_digest(self.out, None):
             return None
-        try:  # the very file the last build wrote (its stat is in the outputs' digest): not checked again
-            manifest = Manifest.load(self.out, check_entries=False)
-        except AssetpubError:
-            return None
         summary = stamp.summary
         warnings = [*self.warnings, *summary.get("warnings", ())]  # this walk's, then the last build's own
         for w in warnings:
             log.warning("%s", w)
-        return BuildResult(
-            manifest=manifest,
+        return _Unchanged(
+            manifest=None,
             out=self.out,
             warnings=warnings,
             notes=list(summary.get("notes", ())),
