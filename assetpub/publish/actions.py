@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum, IntEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .state import LocalObject
+if TYPE_CHECKING:  # state.py uses Step
+    from .state import LocalObject
 
 
 class Step(IntEnum):

@@ -226,7 +226,7 @@ def _prune(record: DeployRecord, options: PlanOptions) -> tuple[list[Action], st
 
 def _decide(obj: LocalObject, have: RemoteObject | None, wrong_hash: bool = False) -> Action | Problem:
     """The action for one published object, or the Problem that forbids any."""
-    step = Step(obj.step)
+    step = Step(obj.step)  # a plain int from a caller that builds LocalObjects itself works too
     if have is None:
         if obj.file is None:
             return Problem.MISSING  # not built and not published: cannot publish it

@@ -17,6 +17,7 @@ from ..header_value import header_problem
 from ..manifest import MANIFEST_NAME, Manifest
 from ..origin import RESERVED
 from ..safe_path import key_problem
+from .actions import Step
 from .errors import PublishError, PublishUsageError
 
 MANIFEST_CONTENT_TYPE = "application/json; charset=utf-8"
@@ -58,7 +59,7 @@ class LocalObject:
     size: int
     headers: Headers
     fingerprinted: bool
-    step: int  # 1 fingerprinted + variants, 2 keep-name files, 3 the manifest
+    step: Step  # NEW_FILES fingerprinted + variants, LIVE_FILES keep-name files, RECORDS the manifest
 
     def record_entry(self) -> dict[str, Any]:
         return {"sha256": self.sha256, "size": self.size, **self.headers.to_dict(), "fingerprinted": self.fingerprinted}
@@ -135,7 +136,7 @@ def load_local(build_dir: str | os.PathLike, *, cached: bool = True) -> LocalSta
         found.extend(_entry_files(root, name, entry, manifest.source))
     manifest_file = os.path.join(root, MANIFEST_NAME)
     found.append(
-        (MANIFEST_NAME, manifest_file, os.stat(manifest_file), 0, Headers(MANIFEST_CONTENT_TYPE, REVALIDATE), False, 3)
+        (MANIFEST_NAME, manifest_file, os.stat(manifest_file), 0, Headers(MANIFEST_CONTENT_TYPE, REVALIDATE), False, Step.RECORDS)
     )
     hashes = HashCache(root, read=cached)
     shas = hashes.sha256_all([(key, file, st) for key, file, st, *_ in found if st is not None])
@@ -170,7 +171,7 @@ def _entry_files(root: Path, name: str, entry: Mapping[str, Any], where: str | N
     ):
         raise PublishError(f"{where}: entry {name!r}: 'encodings' must map an encoding to {{\"path\": ...}}")
     fingerprinted = bool(entry.get("fingerprinted", True))
-    step = 1 if fingerprinted else 2
+    step = Step.NEW_FILES if fingerprinted else Step.LIVE_FILES
     out = []
     keys = [(path, None, entry.get("size"))]
     for encoding, variant in sorted(encodings.items()):
