@@ -128,9 +128,9 @@ def plan_rollback(record: DeployRecord, present: set[str], options: PlanOptions)
     objects = {key: _object(key, entry) for key, entry in record.objects.items()}
     missing = tuple(sorted(key for key, obj in objects.items() if _source(obj) not in present))
     restores = [
-        Action(Kind.RESTORE, key, Reason.ROLLED_BACK, Step(objects[key].step), objects[key],
-               source=_source(objects[key]), detail=record.id)
+        Action(Kind.RESTORE, key, Reason.ROLLED_BACK, obj.step, obj, source=_source(obj), detail=record.id)
         for key in _changes(current, record, set(options.pending))
+        for obj in [objects[key]]
     ]
     actions = with_records(restores, new, [a.key for a in restores], options.pending)
     return Plan(actions, new, missing=missing, options=options)

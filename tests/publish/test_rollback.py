@@ -121,3 +121,44 @@ def test_a_killed_rollback_is_finished_by_the_next_publish(target_of, site, buil
     again = publish(v2, target=backend.target())
     assert "index.html" in {a.key for a in again.plan.files if a.kind is Kind.OVERWRITE}
     assert backend.read("index.html") == new_page and backend.read("_assetpub/journal.json") is None
+
+
+def test_plan_rollback_is_pure_and_restores_only_what_differs():
+    """plan_rollback over plain records: changed keep-name files in step 2 from the stash, a
+    fingerprinted file whose headers differ in step 2 onto itself, the manifest in step 3,
+    the records after it; unchanged keys and files of the newer deploy are left alone; a
+    key whose source is not on the target is `missing`."""
+    from datetime import datetime, timezone
+
+    from assetpub.publish.actions import Reason, Step
+    from assetpub.publish.plan import PlanOptions
+    from assetpub.publish.prune import stash_key
+    from assetpub.publish.record import JOURNAL_KEY, DeployRecord, deploy_key
+    from assetpub.publish.rollback import plan_rollback
+
+    def entry(sha, fingerprinted, cache="no-cache"):
+        return {"sha256": sha * 64, "size": 1, "content_type": "text/plain", "cache_control": cache,
+                "fingerprinted": fingerprinted}
+
+    old = DeployRecord("D1", "2026-01-01T00:00:00Z", "t", {}, {
+        "a.1.css": entry("a", True, "immutable"), "index.html": entry("b", False), "robots.txt": entry("c", False),
+        "assetpub-manifest.json": entry("d", False)})
+    live = DeployRecord("D2", "2026-01-02T00:00:00Z", "t", {}, {
+        "a.1.css": entry("a", True), "a.2.css": entry("e", True), "index.html": entry("f", False),
+        "robots.txt": entry("c", False), "assetpub-manifest.json": entry("9", False)})
+    options = PlanOptions(deploy_id="D3", now=datetime(2026, 1, 3, tzinfo=timezone.utc), tool="t", previous=live)
+    present = {"a.1.css", stash_key("b" * 64), stash_key("c" * 64), stash_key("d" * 64)}
+    p = plan_rollback(old, present, options)
+    got = [(a.kind.value, a.key, a.source, int(a.step)) for a in p.actions if a.kind is Kind.RESTORE]
+    assert got == [
+        ("restore", "a.1.css", "a.1.css", 2),  # its headers differ: copied onto itself
+        ("restore", "index.html", stash_key("b" * 64), 2),
+        ("restore", "assetpub-manifest.json", stash_key("d" * 64), 3),
+    ]
+    assert [a.key for a in p.actions if a.step == Step.RECORDS] == ["assetpub-manifest.json", deploy_key("D3"),
+                                                                     "_assetpub/current.json"]
+    assert p.actions[0].key == p.actions[-1].key == JOURNAL_KEY and p.missing == ()
+    assert {a.why for a in p.actions if a.kind is Kind.RESTORE} == {Reason.ROLLED_BACK}
+    assert p.record.objects == old.objects and p.record.history[0]["id"] == "D2"
+    assert plan_rollback(old, present - {stash_key("c" * 64)}, options).missing == ("robots.txt",)
+    assert plan_rollback(old, present, options) == p  # deterministic

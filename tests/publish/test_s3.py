@@ -299,6 +299,7 @@ def test_a_bug_in_our_own_code_keeps_its_traceback_and_s3_errors_stay_one_line(p
     for name, call in calls.items():
         with pytest.raises(RuntimeError, match="a bug in an assetpub hook"):
             call()
+            pytest.fail(f"{name}: no error")
     t.client.meta.events.unregister("before-call.s3", bug)
     missing = open_target("s3://no-such-bucket-assetpub/site", endpoint_url=proxy.url)
     with pytest.raises(TargetError, match="bucket 'no-such-bucket-assetpub' does not exist"):
