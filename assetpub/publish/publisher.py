@@ -182,16 +182,10 @@ def publish(
             lock.check()
             target.delete(JOURNAL_KEY)
             return PublishResult(target.url, the_plan, ApplyResult(skipped=len(the_plan.files)), time.perf_counter() - started)
-        applied, invalidation = execute(
-            the_plan,
-            target,
-            lock,
-            workers=workers,
-            progress=progress,
-            cloudfront_distribution=cloudfront_distribution,
-            cloudfront_options=cloudfront_options,
-            done=f"published deploy {the_plan.record.id}",
-        )
+        done = f"published deploy {the_plan.record.id}"
+        applied, invalidation = execute(the_plan, target, lock, workers=workers, progress=progress, done=done,
+                                        cloudfront_distribution=cloudfront_distribution,
+                                        cloudfront_options=cloudfront_options)
     return PublishResult(target.url, the_plan, applied, time.perf_counter() - started, invalidation)
 
 

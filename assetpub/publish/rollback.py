@@ -95,16 +95,10 @@ def rollback(
         the_plan = _plan(target, record, current, now, pending=tuple(pending))
         if on_plan is not None:
             on_plan(the_plan)
-        applied, invalidation = execute(
-            the_plan,
-            target,
-            lock,
-            workers=workers,
-            progress=progress,
-            cloudfront_distribution=cloudfront_distribution,
-            cloudfront_options=cloudfront_options,
-            done=f"rolled back {target.url} to deploy {record.id} (new deploy {the_plan.record.id})",
-        )
+        done = f"rolled back {target.url} to deploy {record.id} (new deploy {the_plan.record.id})"
+        applied, invalidation = execute(the_plan, target, lock, workers=workers, progress=progress, done=done,
+                                        cloudfront_distribution=cloudfront_distribution,
+                                        cloudfront_options=cloudfront_options)
     seconds = time.perf_counter() - started
     return RollbackResult(target.url, the_plan, applied, seconds, invalidation, restored_from=record.id)
 
