@@ -76,8 +76,8 @@ class Reason(_Text):
     UNCHANGED = "unchanged"
     REUSED = "already published (reused by the build)"
     ROLLED_BACK = "as in the deploy rolled back to"  # detail: its id
-    JOURNAL = "keys about to be written"  # detail: how many
-    STASHED = "bytes kept for rollback"  # detail: the key whose bytes they are
+    JOURNAL = "keys about to be written"  # detail: how many (shown first)
+    STASHED = "bytes kept for rollback"  # detail: the key whose bytes they are (shown within)
     RECORD = "this deploy's record"
     CURRENT = "make this deploy the current one"
 
@@ -85,7 +85,7 @@ class Reason(_Text):
 class Cause(_Text):
     """Why a key is deleted."""
 
-    RETIRED = "unreferenced by the deploys retention keeps"  # detail: how many, since when
+    RETIRED = "unreferenced by the deploys retention keeps"  # detail: how many, since when (shown within)
     UNKNOWN = "not created by assetpub (--delete-unknown)"
     OLD_RECORD = "record of a deploy retention no longer needs"
     FINISHED = "publish complete"  # the journal
@@ -131,6 +131,9 @@ class Action:
     @property
     def reason(self) -> str:
         """The reason as shown: `not on target`, `headers changed: cache-control 'a' -> 'b'`."""
+        shown = _SHOWN.get(self.why)
+        if shown is not None:
+            return shown.format(self.detail)
         return f"{self.why.value}: {self.detail}" if self.detail else self.why.value
 
     @property
@@ -144,5 +147,11 @@ class Action:
                 "bytes": self.size}
 
 
+# reasons whose detail is shown within the words, as they always read (scripts match them)
+_SHOWN = {
+    Reason.JOURNAL: "{} keys about to be written",
+    Reason.STASHED: "bytes of {}, for rollback",
+    Cause.RETIRED: "unreferenced by the last {}",
+}
 _NEEDS_OBJECT = frozenset((Kind.UPLOAD, Kind.OVERWRITE, Kind.UPDATE_HEADERS, Kind.SKIP, Kind.STASH, Kind.RESTORE))
 _SENDS_FILE = frozenset((Kind.UPLOAD, Kind.OVERWRITE, Kind.STASH))

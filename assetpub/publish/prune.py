@@ -89,7 +89,7 @@ def plan_prune(
         for key in sorted(record_keys(record) - seen):
             seen.add(key)
             if age >= retention.grace:
-                why = f"the last {retention.keep}, since {retired_by.time}"
+                why = f"{retention.keep} deploys since {retired_by.time}"
                 deletions.append(Deletion(key, Cause.RETIRED, why, replaced=key in replaced))
             else:
                 kept_by_grace.add(key)

@@ -106,6 +106,12 @@ def test_reasons_read_as_before_in_json():
     assert action.to_dict() == {"action": "upload", "key": "a.1.css", "reason": "not on target", "step": 1, "bytes": 10}
     update = diff(local(obj("a.1.css", headers=IMM_BR)), RemoteState({"a.1.css": remote()})).actions[0]
     assert update.to_dict()["reason"] == "headers changed: content-encoding None -> 'br'"
+    journal = plan(local(obj("a.1.css")), RemoteState(), options()).actions[0]
+    assert journal.reason == "1 keys about to be written" and journal.why is Reason.JOURNAL
+    stash = plan(local(obj("index.html", "b" * 64, REV, False)), RemoteState(), options()).actions[1]
+    assert (stash.kind, stash.reason) == (Kind.STASH, "bytes of index.html, for rollback")
+    retired = Action(Kind.DELETE, "a.0.css", Cause.RETIRED, Step.PRUNE, detail="3 deploys since 2026-01-01T00:00:00Z")
+    assert retired.reason == "unreferenced by the last 3 deploys since 2026-01-01T00:00:00Z"
     assert [k.value for k in Kind] == ["upload", "overwrite", "update-headers", "skip", "restore", "put", "stash", "delete"]
 
 
