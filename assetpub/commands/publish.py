@@ -156,7 +156,8 @@ def _open(config):
 class _Reporter:
     """Progress bar (on a terminal only) and the final text or JSON."""
 
-    def __init__(self, *, as_json: bool, quiet: bool, dry_run: bool, yes: bool = False):
+    def __init__(self, *, as_json: bool, quiet: bool, dry_run: bool, yes: bool = False, label: str = "publishing"):
+        self.label = label
         self.as_json = as_json
         self.quiet = quiet
         self.dry_run = dry_run
@@ -172,40 +173,41 @@ class _Reporter:
         return False
 
     def on_plan(self, plan) -> None:
-        unknown = [a for a in plan.deletions if "--delete-unknown" in a.reason]
+        from ..publish.actions import Cause, Kind
+        from ..publish.errors import PublishError
+
+        unknown = [a for a in plan.deletions if a.why is Cause.UNKNOWN]
         if unknown and not self.dry_run and not self.yes:
             if not sys.stdin.isatty():
-                from ..publish.errors import PublishError
-
                 raise PublishError(
                     f"--delete-unknown would delete {len(unknown)} objects assetpub did not create "
                     f"(first: {unknown[0].key}); add --yes to confirm"
                 )
             if not click.confirm(f"delete {len(unknown)} objects assetpub did not create (first: {unknown[0].key})?"):
-                from ..publish.errors import PublishError
-
                 raise PublishError("cancelled; nothing was changed")
-        self.todo = sum(1 for a in plan.files if a.kind != "skip")
+        self.todo = sum(1 for a in plan.files if a.kind is not Kind.SKIP)
 
     def progress(self, action) -> None:
         self.done += 1
-        self.bar("publishing", self.done, self.todo)
+        self.bar(self.label, self.done, self.todo)
 
     def report(self, result) -> None:
+        from ..publish.actions import Kind
+
         if self.as_json:
             click.echo(json_text(result.to_dict()))
             return
         plan = result.plan
         if self.dry_run:
             for action in plan.files:
-                if action.kind != "skip":
-                    click.echo(f"{action.kind:<15} {action.key}  ({action.reason})")
+                if action.kind is not Kind.SKIP:
+                    click.echo(f"{action.kind.value:<15} {action.key}  ({action.reason})")
             for key in plan.unknown:
                 click.echo(f"{'unknown':<15} {key}  (on the target, in no deploy record)")
             for action in plan.deletions:
                 click.echo(f"{'delete':<15} {action.key}  ({action.reason})")
             c = plan.counts()
-            upload_bytes = sum(a.size for a in plan.files if a.kind in ("upload", "overwrite"))
+            upload_bytes = sum(a.size for a in plan.files if a.kind.sends)
             click.echo(
                 f"dry run: would upload {c['upload'] + c['overwrite']} ({human_bytes(upload_bytes)}), "
                 f"update {c['update-headers']}, skip {c['skip']}, delete {c['delete']}"
@@ -224,6 +226,9 @@ class _Reporter:
             f"updated {a.updated}, skipped {a.skipped}, deleted {a.deleted}, in {result.seconds:.2f}s"
             + (f" (deploy {plan.record.id})" if plan.record else " (nothing to do)")
         )
+        self.invalidated(result)
+
+    def invalidated(self, result) -> None:
         if result.invalidation:
             inv = result.invalidation
             click.echo(f"invalidated {len(inv['paths'])} paths on CloudFront {inv['distribution']} ({inv['id']})")
@@ -262,12 +267,15 @@ def deploys(target, endpoint_url, region, profile, config_file, as_json):
     help="The deploy to make live, an ID from `assetpub deploys`.",
 )
 @_DRY_RUN
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.option("--json", "as_json", is_flag=True, help="Print the plan and the result as JSON (as publish does).")
 @_CLOUDFRONT
-def rollback(target, endpoint_url, region, profile, config_file, deploy_id, dry_run, as_json, cloudfront_distribution):
+@QUIET
+def rollback(target, endpoint_url, region, profile, config_file, deploy_id, dry_run, as_json, cloudfront_distribution,
+             quiet):
     """Make an earlier deploy live again: its pages and manifest are put back from the
     target itself (fingerprinted files are still there thanks to retention). If any file
-    it needs is gone, nothing is changed."""
+    it needs is gone, nothing is changed. Planned and applied like a publish: the journal,
+    the lock, --dry-run, --json and the CloudFront invalidation work the same way."""
     from ..publish.rollback import rollback as run_rollback
 
     config = load_config(
@@ -279,23 +287,26 @@ def rollback(target, endpoint_url, region, profile, config_file, deploy_id, dry_
         profile=profile,
         cloudfront_distribution=cloudfront_distribution,
     )
-    result = run_rollback(
-        _open(config),
-        deploy_id=deploy_id,
-        dry_run=dry_run,
-        cloudfront_distribution=config.cloudfront_distribution,
-        cloudfront_options={"profile": config.profile},
-    )
+    with _Reporter(as_json=as_json, quiet=quiet, dry_run=dry_run, label="rolling back") as reporter:
+        result = run_rollback(
+            _open(config),
+            deploy_id=deploy_id,
+            dry_run=dry_run,
+            cloudfront_distribution=config.cloudfront_distribution,
+            cloudfront_options={"profile": config.profile},
+            workers=config.workers or 16,
+            progress=reporter.progress,
+            on_plan=reporter.on_plan,
+        )
     if as_json:
         click.echo(json_text(result.to_dict()))
     elif dry_run:
         for key in result.restored:
             click.echo(f"restore {key}")
         click.echo(f"dry run: would make deploy {result.restored_from} live again ({len(result.restored)} files)")
-    else:
+    elif not quiet:
         click.echo(
             f"rolled back {result.target} to deploy {result.restored_from}: restored {len(result.restored)} files "
             f"(new deploy {result.deploy})"
         )
-
-
+        reporter.invalidated(result)

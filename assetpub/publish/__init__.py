@@ -6,6 +6,7 @@
 See docs/publishing.md.
 """
 
+from .actions import Cause, Kind, Problem, Reason, Step
 from .apply import ApplyResult, apply
 from .errors import ImmutableConflict, PublishError, TargetError
 from .plan import Action, Plan, PlanOptions, plan
@@ -17,17 +18,22 @@ from .target import Target, open_target
 __all__ = [
     "Action",
     "ApplyResult",
+    "Cause",
     "DeployRecord",
     "Headers",
     "ImmutableConflict",
+    "Kind",
     "LocalObject",
     "LocalState",
     "Plan",
     "PlanOptions",
+    "Problem",
     "PublishError",
     "PublishResult",
+    "Reason",
     "RemoteObject",
     "RemoteState",
+    "Step",
     "Target",
     "TargetError",
     "apply",

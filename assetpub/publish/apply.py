@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
 from ..origin import is_reserved
-from .plan import DELETE, OVERWRITE, PUT, SKIP, STASH, UPDATE_HEADERS, UPLOAD, Action, Plan
+from .actions import Action, Kind, Step
+from .plan import Plan
 from .record import DEPLOYS_PREFIX
 from .state import Headers
 from .target import Target
@@ -24,8 +25,6 @@ log = logging.getLogger(__name__)
 
 RECORD_HEADERS = Headers("application/json; charset=utf-8", "no-store")
 DEFAULT_WORKERS = 16  # uploads are I/O bound; S3 takes 3,500 writes/s per prefix
-SEQUENTIAL_STEPS = (0, 3, 4)  # journal; manifest before record before current.json; cleanup
-PRUNE_STEP = 5
 DELETE_BATCH = 1000  # S3 DeleteObjects takes at most 1,000 keys (moto accepts more: do not rely on it)
 
 
@@ -34,6 +33,7 @@ class ApplyResult:
     uploaded: int = 0
     uploaded_bytes: int = 0
     updated: int = 0
+    restored: int = 0  # a rollback's server-side copies
     skipped: int = 0
     deleted: int = 0
     seconds: float = 0.0
@@ -43,6 +43,7 @@ class ApplyResult:
             "uploaded": self.uploaded,
             "uploaded_bytes": self.uploaded_bytes,
             "updated": self.updated,
+            "restored": self.restored,
             "skipped": self.skipped,
             "deleted": self.deleted,
             "seconds": round(self.seconds, 3),
@@ -55,28 +56,29 @@ def apply(
     *,
     workers: int = DEFAULT_WORKERS,
     progress: Callable[[Action], None] | None = None,
-    steps: Iterable[int] = range(6),
-    before_step: Callable[[int], None] | None = None,
+    steps: Iterable[Step] = tuple(Step),
+    before_step: Callable[[Step], None] | None = None,
 ) -> ApplyResult:
     """Run every non-skip action of `plan` against `target`, in step order (only `steps`:
     the publisher invalidates the CDN between step 4 and pruning). `before_step(step)` runs
     before each step that has actions (the publisher checks it still holds the lock)."""
     steps = set(steps)
     started = time.perf_counter()
-    result = ApplyResult(skipped=sum(1 for a in plan.files if a.kind == SKIP) if 1 in steps else 0)
+    skipped = sum(1 for a in plan.files if a.kind is Kind.SKIP) if Step.NEW_FILES in steps else 0
+    result = ApplyResult(skipped=skipped)
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="assetpub-publish") as pool:
         for step, actions in plan.steps():
             if step not in steps:
                 continue
             if before_step is not None:
                 before_step(step)
-            if step == PRUNE_STEP:
+            if step is Step.PRUNE:
                 _prune(actions, target, result)
-            elif step in SEQUENTIAL_STEPS or len(actions) == 1:
+            elif step.sequential or len(actions) == 1:
                 for action in actions:
                     _run(action, target)
                     _count(result, action, progress)
-                    if step in SEQUENTIAL_STEPS:
+                    if step.sequential:
                         target.end_step(step)  # each in order, durably (the directory target syncs)
             else:
                 _run_concurrently(pool, actions, target, result, progress)
@@ -113,27 +115,31 @@ def _prune(actions: list[Action], target: Target, result: ApplyResult) -> None:
 
 
 def _run(action: Action, target: Target) -> None:
-    if action.kind in (UPLOAD, OVERWRITE):
-        assert action.obj is not None
+    # Action checked when it was made that each kind has what it needs here
+    kind = action.kind
+    if kind is Kind.UPLOAD or kind is Kind.OVERWRITE:
         target.upload(action.obj)
-    elif action.kind == STASH:
-        assert action.obj is not None
+    elif kind is Kind.STASH:
         target.upload(action.obj, key=action.key)
-    elif action.kind == UPDATE_HEADERS:
-        assert action.obj is not None
+    elif kind is Kind.UPDATE_HEADERS:
         target.update_headers(action.obj)
-    elif action.kind == PUT:
-        assert action.data is not None
+    elif kind is Kind.RESTORE:
+        target.copy(action.source, action.key, action.obj.headers, action.obj.sha256)
+    elif kind is Kind.PUT:
         target.put_bytes(action.key, action.data, RECORD_HEADERS)
-    elif action.kind == DELETE:
+    elif kind is Kind.DELETE:
         target.delete(action.key)
+    else:  # SKIP never gets here (Plan.steps leaves it out)
+        raise ValueError(f"apply: no way to run a {kind} action ({action.key})")
 
 
 def _count(result: ApplyResult, action: Action, progress) -> None:
-    if action.kind in (UPLOAD, OVERWRITE):
+    if action.kind.sends:
         result.uploaded += 1
         result.uploaded_bytes += action.size
-    elif action.kind == UPDATE_HEADERS:
+    elif action.kind is Kind.UPDATE_HEADERS:
         result.updated += 1
-    if progress is not None and action.kind in (UPLOAD, OVERWRITE, UPDATE_HEADERS):
+    elif action.kind is Kind.RESTORE:
+        result.restored += 1
+    if progress is not None and action.kind.writes:
         progress(action)

@@ -112,7 +112,8 @@ class DirectoryTarget:
         return sha256_file(path) if path.is_file() else None
 
     def upload(self, obj: LocalObject, *, key: str | None = None) -> None:
-        assert obj.file is not None
+        if obj.file is None:  # a bug: the plan never uploads an object the build did not write
+            raise ValueError(f"{obj.key}: no file to upload")
         key = key or obj.key
         dest = self._path(key)
         if not (dest.is_file() and sha256_file(dest) == obj.sha256):  # same bytes: keep the mtime

@@ -22,6 +22,7 @@ on another machine is removed by hand (the error says which object) or expires.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import socket
 import time
@@ -33,6 +34,8 @@ from ..status import ExitStatus
 from .errors import PublishError
 from .state import RESERVED
 from .target import Target
+
+log = logging.getLogger(__name__)
 
 LOCK_KEY = RESERVED + "lock.json"
 TTL = timedelta(minutes=30)
@@ -155,8 +158,14 @@ class Lock:
         self.acquire()
         return self
 
-    def __exit__(self, *exc) -> None:
-        self.release()
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.release()
+            return
+        try:  # after a failure, without hiding it (the target may be what failed)
+            self.release()
+        except PublishError as e:
+            log.warning("could not release the publish lock: %s", e)
 
 
 def _parse(data: bytes) -> dict[str, Any]:

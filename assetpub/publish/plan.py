@@ -1,16 +1,17 @@
 """plan(local, remote, options) -> Plan: pure (no I/O), every action carries a reason.
 
-Steps, applied in order, each only after the previous one fully succeeded:
-  0  the journal (keys about to be written), so a killed publish can be finished cheaply
-  1  new fingerprinted files and their .br/.gz variants (new names: nothing live changes)
-  2  files that keep their names (pages, robots.txt, ...: they now point at step 1's files),
-     and new headers of fingerprinted files already live (a live change too)
-  3  the manifest, then the deploy record (this deploy's, then current.json)
-  4  removing the journal (then the CDN invalidation, outside the plan's actions)
-  5  pruning: objects and records retention no longer needs (see prune.py)
+Steps (actions.Step), applied in order, each only after the previous one fully succeeded:
+  0  JOURNAL     the keys about to be written, so a killed publish can be finished cheaply
+  1  NEW_FILES   new fingerprinted files and their .br/.gz variants (new names: nothing live changes)
+  2  LIVE_FILES  files that keep their names (pages, robots.txt, ...: they now point at step 1's
+                 files), and new headers of fingerprinted files already live (a live change too)
+  3  RECORDS     the manifest, then the deploy record (this deploy's, then current.json)
+  4  CLEANUP     removing the journal (then the CDN invalidation, outside the plan's actions)
+  5  PRUNE       objects and records retention no longer needs (see prune.py)
 
 Files that keep their names are also stashed by content (`_assetpub/objects/<sha256>`)
-in step 1, so `rollback` can put them back without the old build directory.
+in step 1, so `rollback` can put them back without the old build directory (rollback.py
+makes a Plan of the same shape: restores in steps 2 and 3).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Iterator, Mapping
 
+from .actions import Action, Cause, Kind, Problem, Reason, Step
 from .prune import (
     STASH_PREFIX,
     Retention,
@@ -33,34 +35,7 @@ from .prune import (
 from .record import CURRENT_KEY, JOURNAL_KEY, DeployRecord, deploy_key, journal_json, next_record
 from .state import RESERVED, LocalObject, LocalState, RemoteObject, RemoteState
 
-UPLOAD = "upload"
-OVERWRITE = "overwrite"
-UPDATE_HEADERS = "update-headers"
-SKIP = "skip"
-PUT = "put"  # assetpub's own bytes: journal and records
-STASH = "stash"  # a keep-name file's bytes, by content, for rollback
-DELETE = "delete"
-WRITES = (UPLOAD, OVERWRITE, UPDATE_HEADERS)
-WRONG_HASH = "stored sha256 metadata is wrong, the bytes are right: repaired by --verify"
-
-
-@dataclass(frozen=True)
-class Action:
-    kind: str
-    key: str
-    reason: str
-    step: int
-    obj: LocalObject | None = None
-    data: bytes | None = None  # for PUT
-
-    @property
-    def size(self) -> int:
-        if self.data is not None:
-            return len(self.data)
-        return self.obj.size if self.obj is not None else 0
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"action": self.kind, "key": self.key, "reason": self.reason, "step": self.step, "bytes": self.size}
+__all__ = ["Action", "Cause", "Diff", "Kind", "Plan", "PlanOptions", "Problem", "Reason", "Step", "diff", "plan"]
 
 
 @dataclass(frozen=True)
@@ -87,16 +62,16 @@ class Plan:
     options: PlanOptions | None = field(default=None, compare=False)
     refusal: str | None = None  # why this publish must not run at all (max-deletes)
 
-    def steps(self) -> Iterator[tuple[int, list[Action]]]:
-        for step in range(6):
-            todo = [a for a in self.actions if a.step == step and a.kind != SKIP]
+    def steps(self) -> Iterator[tuple[Step, list[Action]]]:
+        for step in Step:
+            todo = [a for a in self.actions if a.step == step and a.kind is not Kind.SKIP]
             if todo:
                 yield step, todo
 
     @property
     def files(self) -> list[Action]:
-        """Actions on published objects (not journal/records)."""
-        return [a for a in self.actions if a.kind in (*WRITES, SKIP)]
+        """Actions on published objects (not journal/records/stashes)."""
+        return [a for a in self.actions if a.kind.writes or a.kind is Kind.SKIP]
 
     @property
     def has_work(self) -> bool:
@@ -104,16 +79,16 @@ class Plan:
 
     @property
     def deletions(self) -> list[Action]:
-        return [a for a in self.actions if a.step == 5]
+        return [a for a in self.actions if a.step == Step.PRUNE]
 
     @property
     def invalidations(self) -> list[str]:
         """Keys whose cached copies a CDN must drop: changed files that keep their names."""
-        return sorted(a.key for a in self.files if a.kind in WRITES and a.obj is not None and not a.obj.fingerprinted)
+        return sorted(a.key for a in self.files if a.kind.writes and not a.obj.fingerprinted)
 
     def counts(self) -> dict[str, int]:
         c = Counter(a.kind for a in self.files)
-        out = {k: c.get(k, 0) for k in (UPLOAD, OVERWRITE, UPDATE_HEADERS, SKIP)}
+        out = {k.value: c.get(k, 0) for k in (Kind.UPLOAD, Kind.OVERWRITE, Kind.UPDATE_HEADERS, Kind.SKIP, Kind.RESTORE)}
         records = sum(1 for a in self.deletions if a.key.startswith(RESERVED))
         out["delete"] = len(self.deletions) - records
         out["delete-records"] = records  # deploy records (and their stashes) retention no longer needs
@@ -123,7 +98,7 @@ class Plan:
         return {
             "deploy": self.record.id if self.record else None,
             "counts": self.counts(),
-            "bytes_to_upload": sum(a.size for a in self.files if a.kind in (UPLOAD, OVERWRITE)),
+            "bytes_to_upload": sum(a.size for a in self.files if a.kind.sends),
             "actions": [a.to_dict() for a in self.actions],
             "conflicts": list(self.conflicts),
             "missing": list(self.missing),
@@ -133,33 +108,47 @@ class Plan:
         }
 
 
-def plan(local: LocalState, remote: RemoteState, options: PlanOptions) -> Plan:
-    """Compare every local object with what the target holds; decide upload, overwrite,
-    update-headers or skip; add the journal and record writes when anything changes."""
+@dataclass(frozen=True)
+class Diff:
+    """What diff() found: one action per published object it can publish, and the keys it cannot."""
+
+    actions: tuple[Action, ...]
+    conflicts: tuple[str, ...] = ()  # Problem.CONFLICT
+    missing: tuple[str, ...] = ()  # Problem.MISSING
+
+
+def diff(local: LocalState, remote: RemoteState, repairs: frozenset[str] = frozenset()) -> Diff:
+    """Compare every local object with what the target holds: upload, overwrite,
+    update-headers or skip, each with its Reason (Hugo's findDiffs). Pure."""
     actions: list[Action] = []
-    conflicts: list[str] = []
-    missing: list[str] = []
-    record_objects: dict[str, Mapping[str, Any]] = {}
+    problems: dict[Problem, list[str]] = {Problem.CONFLICT: [], Problem.MISSING: []}
     for obj in local.objects:
-        have = remote.objects.get(obj.key)
-        action = _decide(obj, have, obj.key in options.repairs)
-        if action is None:
-            missing.append(obj.key)
-            continue
-        if action == "conflict":
-            conflicts.append(obj.key)
-            continue
-        actions.append(action)
-        entry = obj.record_entry()
-        if obj.sha256 is None and have is not None:  # reused: the target has the bytes
+        decision = _decide(obj, remote.objects.get(obj.key), obj.key in repairs)
+        if isinstance(decision, Problem):
+            problems[decision].append(obj.key)
+        else:
+            actions.append(decision)
+    return Diff(tuple(actions), tuple(problems[Problem.CONFLICT]), tuple(problems[Problem.MISSING]))
+
+
+def plan(local: LocalState, remote: RemoteState, options: PlanOptions) -> Plan:
+    """diff() the build against the target; when anything changes, add the journal, the
+    rollback stashes, the record writes and retention's deletions."""
+    found = diff(local, remote, options.repairs)
+    actions = list(found.actions)
+    record_objects: dict[str, Mapping[str, Any]] = {}
+    for action in actions:
+        entry = action.obj.record_entry()
+        have = remote.objects.get(action.key)
+        if action.obj.sha256 is None and have is not None:  # reused: the target has the bytes
             entry["sha256"] = have.sha256
-        record_objects[obj.key] = entry
+        record_objects[action.key] = entry
 
     unknown = _unknown(local, remote, (options.previous, *options.records))
-    changed = any(a.kind in WRITES for a in actions)
+    changed = any(a.kind.writes for a in actions)
     previous = options.previous
     if not changed and previous is not None and _same_objects(previous.objects, record_objects):
-        return Plan(tuple(actions), None, tuple(conflicts), tuple(missing), unknown, options)
+        return Plan(tuple(actions), None, found.conflicts, found.missing, unknown, options)
 
     record = next_record(
         deploy_id=options.deploy_id,
@@ -170,26 +159,42 @@ def plan(local: LocalState, remote: RemoteState, options: PlanOptions) -> Plan:
         prefix=options.prefix,
         previous=previous,
     )
-    local_keys = set(record_objects)
-    stashes = _stashes(local, actions, remote, options)
-    journal = sorted(
-        {a.key for a in actions if a.kind in WRITES} | {a.key for a in stashes} | (set(options.pending) & local_keys)
-    )
-    data = record.to_json()
+    stashes = _stashes(actions, options)
+    written = [a.key for a in (*actions, *stashes) if a.kind.writes or a.kind is Kind.STASH]
     deletions, refusal = _prune(record, options)
     actions = [
-        Action(PUT, JOURNAL_KEY, f"{len(journal)} keys about to be written", 0, data=journal_json(journal, record.id)),
         *stashes,
         *actions,
-        Action(PUT, deploy_key(record.id), "this deploy's record", 3, data=data),
-        Action(PUT, CURRENT_KEY, "make this deploy the current one", 3, data=data),
-        Action(DELETE, JOURNAL_KEY, "publish complete", 4),
         *deletions,
     ]
-    return Plan(tuple(actions), record, tuple(conflicts), tuple(missing), unknown, options, refusal)
+    return Plan(
+        with_records(actions, record, written, options.pending), record, found.conflicts, found.missing, unknown,
+        options, refusal,
+    )
 
 
-def _stashes(local: LocalState, actions: list[Action], remote: RemoteState, options: PlanOptions) -> list[Action]:
+def with_records(
+    actions: list[Action], record: DeployRecord, written: list[str], pending: tuple[str, ...] = ()
+) -> tuple[Action, ...]:
+    """`actions` framed by assetpub's own writes: first the journal (the keys in `written`,
+    and those of `pending` the record lists: an interrupted run may have changed them),
+    then this deploy's record and current.json after the manifest, then the journal's
+    removal. Publish and rollback plans share this frame."""
+    data = record.to_json()
+    journal = sorted(set(written) | (set(pending) & set(record.objects)))
+    return (
+        Action(Kind.PUT, JOURNAL_KEY, Reason.JOURNAL, Step.JOURNAL, data=journal_json(journal, record.id),
+               detail=str(len(journal))),
+        *[a for a in actions if a.step < Step.RECORDS],
+        *[a for a in actions if a.step == Step.RECORDS],  # the manifest
+        Action(Kind.PUT, deploy_key(record.id), Reason.RECORD, Step.RECORDS, data=data),
+        Action(Kind.PUT, CURRENT_KEY, Reason.CURRENT, Step.RECORDS, data=data),
+        Action(Kind.DELETE, JOURNAL_KEY, Cause.FINISHED, Step.CLEANUP),
+        *[a for a in actions if a.step > Step.RECORDS],
+    )
+
+
+def _stashes(actions: list[Action], options: PlanOptions) -> list[Action]:
     """Keep-name files written now whose bytes no earlier deploy stashed (rollback needs them)."""
     stashed = set()
     for record in (options.previous, *options.records):
@@ -197,10 +202,10 @@ def _stashes(local: LocalState, actions: list[Action], remote: RemoteState, opti
             stashed |= {k for k in record_keys(record) if k.startswith(STASH_PREFIX)}
     out: dict[str, Action] = {}
     for a in actions:
-        if a.obj is not None and not a.obj.fingerprinted and a.obj.sha256 and a.kind in (UPLOAD, OVERWRITE):
+        if not a.obj.fingerprinted and a.obj.sha256 and a.kind.sends:
             key = stash_key(a.obj.sha256)
             if key not in stashed and key not in out:
-                out[key] = Action(STASH, key, f"bytes of {a.key}, for rollback", 1, a.obj)
+                out[key] = Action(Kind.STASH, key, Reason.STASHED, Step.NEW_FILES, a.obj, detail=a.key)
     return [out[k] for k in sorted(out)]
 
 
@@ -214,27 +219,29 @@ def _prune(record: DeployRecord, options: PlanOptions) -> tuple[list[Action], st
         len(options.previous.objects) if options.previous else 0,
         options.retention.max_deletes,
     )
-    actions = [Action(DELETE, d.key, d.reason, 5) for d in deletions]
-    actions += [Action(DELETE, key, "record of a deploy retention no longer needs", 5) for key in dead_records]
+    actions = [Action(Kind.DELETE, d.key, d.cause, Step.PRUNE, detail=d.detail) for d in deletions]
+    actions += [Action(Kind.DELETE, key, Cause.OLD_RECORD, Step.PRUNE) for key in dead_records]
     return actions, refusal
 
 
-def _decide(obj: LocalObject, have: RemoteObject | None, wrong_hash: bool = False) -> Action | str | None:
+def _decide(obj: LocalObject, have: RemoteObject | None, wrong_hash: bool = False) -> Action | Problem:
+    """The action for one published object, or the Problem that forbids any."""
+    step = Step(obj.step)  # a plain int from a caller that builds LocalObjects itself works too
     if have is None:
         if obj.file is None:
-            return None  # not built and not published: cannot publish it
-        return Action(UPLOAD, obj.key, "not on target", obj.step, obj)
+            return Problem.MISSING  # not built and not published: cannot publish it
+        return Action(Kind.UPLOAD, obj.key, Reason.NOT_ON_TARGET, step, obj)
     if obj.sha256 is not None and have.sha256 != obj.sha256:
         if obj.fingerprinted and have.sha256 is not None:
             if wrong_hash:  # --verify read the bytes: they are the build's (same bytes, new metadata)
-                return Action(OVERWRITE, obj.key, WRONG_HASH, obj.step, obj)
-            return "conflict"  # immutable name, different bytes: never overwrite
-        reason = "no assetpub hash on target" if have.sha256 is None else "content changed"
-        return Action(OVERWRITE, obj.key, reason, obj.step, obj)
+                return Action(Kind.OVERWRITE, obj.key, Reason.WRONG_HASH, step, obj)
+            return Problem.CONFLICT  # immutable name, different bytes: never overwrite
+        reason = Reason.NO_HASH if have.sha256 is None else Reason.CONTENT_CHANGED
+        return Action(Kind.OVERWRITE, obj.key, reason, step, obj)
     if have.headers != obj.headers:  # a live object changes: never in step 1
-        return Action(UPDATE_HEADERS, obj.key, _header_change(have, obj), max(obj.step, 2), obj)
-    reason = "unchanged" if obj.sha256 is not None else "already published (reused by the build)"
-    return Action(SKIP, obj.key, reason, obj.step, obj)
+        live = max(step, Step.LIVE_FILES)
+        return Action(Kind.UPDATE_HEADERS, obj.key, Reason.HEADERS_CHANGED, live, obj, detail=_header_change(have, obj))
+    return Action(Kind.SKIP, obj.key, Reason.UNCHANGED if obj.sha256 is not None else Reason.REUSED, step, obj)
 
 
 def _header_change(have: RemoteObject, obj: LocalObject) -> str:
@@ -243,7 +250,7 @@ def _header_change(have: RemoteObject, obj: LocalObject) -> str:
         old, new = getattr(have.headers, name), getattr(obj.headers, name)
         if old != new:
             changes.append(f"{name.replace('_', '-')} {old!r} -> {new!r}")
-    return "headers changed: " + ", ".join(changes)
+    return ", ".join(changes)
 
 
 def _same_objects(a: Mapping[str, Mapping[str, Any]], b: Mapping[str, Mapping[str, Any]]) -> bool:

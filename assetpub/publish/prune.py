@@ -18,6 +18,7 @@ from typing import Iterable, Mapping, Sequence
 from ..compress import EXTENSIONS
 from ..config import check
 from ..errors import ConfigError
+from .actions import Cause
 from .record import DeployRecord, deploy_key
 from .state import RESERVED
 
@@ -46,7 +47,8 @@ class Retention:
 @dataclass(frozen=True)
 class Deletion:
     key: str
-    reason: str
+    cause: Cause
+    detail: str = ""
     replaced: bool = False  # an old version of an asset the newer deploy still has
 
 
@@ -87,8 +89,8 @@ def plan_prune(
         for key in sorted(record_keys(record) - seen):
             seen.add(key)
             if age >= retention.grace:
-                why = f"unreferenced by the last {retention.keep} deploys since {retired_by.time}"
-                deletions.append(Deletion(key, why, replaced=key in replaced))
+                why = f"{retention.keep} deploys since {retired_by.time}"
+                deletions.append(Deletion(key, Cause.RETIRED, why, replaced=key in replaced))
             else:
                 kept_by_grace.add(key)
     # a record outside the window goes once none of its objects waits out the grace
@@ -98,7 +100,7 @@ def plan_prune(
             if key in seen or key.startswith(RESERVED):
                 continue
             if now - modified >= retention.grace:
-                deletions.append(Deletion(key, "not created by assetpub (--delete-unknown)"))
+                deletions.append(Deletion(key, Cause.UNKNOWN))
     return deletions, dead_records
 
 

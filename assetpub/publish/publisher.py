@@ -16,6 +16,7 @@ import logging
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any, Callable
@@ -23,10 +24,11 @@ from typing import Any, Callable
 from .. import __version__
 from ..config import check
 from ..safe_path import id_problem
+from .actions import Action, Step
 from .apply import DEFAULT_WORKERS, ApplyResult, apply
 from .errors import ImmutableConflict, PublishError
 from .lock import LOCK_KEY, Lock, holder_of
-from .plan import Action, Plan, PlanOptions, plan
+from .plan import Plan, PlanOptions, plan
 from .prune import Retention
 from .record import (
     CURRENT_KEY,
@@ -44,7 +46,6 @@ from .target import Target, open_target
 
 log = logging.getLogger(__name__)
 _UNREAD = object()
-LIVE_STEPS = (2, 3)  # keep-name files; the manifest and the records
 DEFAULT_RETENTION = Retention()  # keep 3 deploys, 7 days of grace, at most 500 deletions
 
 
@@ -171,9 +172,7 @@ def publish(
         return PublishResult(target.url, the_plan, applied, time.perf_counter() - started)
 
     lock = Lock(target, now=now)
-    if not dry_run:
-        lock.acquire()
-    try:
+    with lock if not dry_run else nullcontext():  # released, also after a failure (quietly)
         the_plan = _plan_in_full(local, remote, target, options, verify=verify, retention=retention, locked=not dry_run)
         if on_plan is not None:
             on_plan(the_plan)
@@ -182,28 +181,46 @@ def publish(
         if not the_plan.has_work:  # only an interrupted publish's leftovers: the target is as recorded
             lock.check()
             target.delete(JOURNAL_KEY)
-            lock.release()
             return PublishResult(target.url, the_plan, ApplyResult(skipped=len(the_plan.files)), time.perf_counter() - started)
-
-        def tick(action: Action) -> None:  # runs on this thread after each finished action
-            lock.refresh()
-            if progress is not None:
-                progress(action)
-
-        def before_step(step: int) -> None:
-            if step in LIVE_STEPS:
-                lock.check()  # taken over (it expired)? stop before anything live changes
-
-        applied = apply(the_plan, target, workers=workers, progress=tick, steps=range(5), before_step=before_step)
-        invalidation = None
-        if cloudfront_distribution and the_plan.invalidations:
-            invalidation = _invalidate(the_plan, target, cloudfront_distribution, cloudfront_options or {})
-        applied.deleted = apply(the_plan, target, workers=workers, steps=(5,)).deleted
-    except BaseException:
-        _release_quietly(lock)
-        raise
-    lock.release()
+        done = f"published deploy {the_plan.record.id}"
+        applied, invalidation = execute(the_plan, target, lock, workers=workers, progress=progress, done=done,
+                                        cloudfront_distribution=cloudfront_distribution,
+                                        cloudfront_options=cloudfront_options)
     return PublishResult(target.url, the_plan, applied, time.perf_counter() - started, invalidation)
+
+
+def execute(
+    the_plan: Plan,
+    target: Target,
+    lock: Lock,
+    *,
+    workers: int,
+    progress: Callable[[Action], None] | None,
+    cloudfront_distribution: str | None,
+    cloudfront_options: dict[str, Any] | None,
+    done: str,
+) -> tuple[ApplyResult, dict[str, Any] | None]:
+    """Apply a plan under `lock` (held): every step up to the journal's removal, then the
+    CDN invalidation of the changed keep-name files, then pruning. Publish and rollback
+    run their plans through here. `done` says what went live, for the error of a failed
+    invalidation."""
+
+    def tick(action: Action) -> None:  # runs on this thread after each finished action
+        lock.refresh()
+        if progress is not None:
+            progress(action)
+
+    def before_step(step: Step) -> None:
+        if step.live:
+            lock.check()  # taken over (it expired)? stop before anything live changes
+
+    before_pruning = [s for s in Step if s < Step.PRUNE]
+    applied = apply(the_plan, target, workers=workers, progress=tick, steps=before_pruning, before_step=before_step)
+    invalidation = None
+    if cloudfront_distribution and the_plan.invalidations:
+        invalidation = _invalidate(the_plan, target, cloudfront_distribution, cloudfront_options or {}, done)
+    applied.deleted = apply(the_plan, target, workers=workers, steps=(Step.PRUNE,)).deleted
+    return applied, invalidation
 
 
 def interrupted(target: Target) -> bool:
@@ -249,14 +266,6 @@ def _plan_in_full(
     return the_plan
 
 
-def _release_quietly(lock: Lock) -> None:
-    """Release after a failure without hiding it (the target may be what failed)."""
-    try:
-        lock.release()
-    except PublishError as e:
-        log.warning("could not release the publish lock: %s", e)
-
-
 def _with_retained(remote: RemoteState, records: tuple[DeployRecord, ...]) -> RemoteState:
     """Objects of the deploys retention keeps are on the target too (after a rollback the live
     record does not list the newer deploy's files): newest record wins, the known state last."""
@@ -273,16 +282,23 @@ def _remote(target: Target, previous: DeployRecord | None, verify: bool) -> Remo
     return previous.remote_state() if previous is not None else RemoteState()
 
 
+def read_journal(target: Target, previous: DeployRecord | None, *, locked: bool) -> list[str]:
+    """The keys an interrupted publish or rollback listed in its journal (it may have
+    changed them). Its deploy record, if it was written but never made live, is removed
+    (`locked` only: it is in no history)."""
+    data = target.get(JOURNAL_KEY)
+    orphan = journal_deploy(data)
+    if locked and orphan and (previous is None or orphan > previous.id):
+        target.delete(deploy_key(orphan))
+    return journal_keys(data)
+
+
 def _interrupted(target: Target, local: LocalState, remote: RemoteState, options: PlanOptions, *, locked: bool):
     """An interrupted publish left a journal: the keys it listed may be on the target (or
     have other headers) though no record says so. HEAD those this build publishes; plan
     with what they hold. Its deploy record, if it was written but never made live, is
     removed (it is in no history)."""
-    data = target.get(JOURNAL_KEY)
-    pending = journal_keys(data)
-    orphan = journal_deploy(data)
-    if locked and orphan and (options.previous is None or orphan > options.previous.id):
-        target.delete(deploy_key(orphan))
+    pending = read_journal(target, options.previous, locked=locked)
     if not pending:
         return remote, options
     to_check = sorted(set(local.by_key) & set(pending))
@@ -320,15 +336,15 @@ def _wrong_hashes(target: Target, local: LocalState, remote: RemoteState) -> fro
     return frozenset(key for key in suspects if actual[key] == by_key[key].sha256)
 
 
-def _invalidate(the_plan: Plan, target: Target, distribution: str, options: dict[str, Any]) -> dict[str, Any]:
+def _invalidate(the_plan: Plan, target: Target, distribution: str, options: dict[str, Any], done: str) -> dict[str, Any]:
     from .cdn import invalidate, invalidation_paths
 
     paths = invalidation_paths(the_plan.invalidations, prefix=target.prefix)
     try:
         invalidation_id = invalidate(distribution, paths, caller_reference=the_plan.record.id, **options)
     except PublishError as e:
-        # published, but the CDN still serves old copies: say so; pruning does not run
-        raise PublishError(f"published deploy {the_plan.record.id}, but {e}; nothing was pruned") from None
+        # live, but the CDN still serves old copies: say so; pruning does not run
+        raise PublishError(f"{done}, but {e}" + ("; nothing was pruned" if the_plan.deletions else "")) from None
     return {"distribution": distribution, "id": invalidation_id, "paths": paths}
 
 

@@ -1,49 +1,57 @@
 """rollback(): make an earlier deploy live again, and `deploys()`: the stored deploys.
 
-Fingerprinted files of the earlier deploy are still on the target (retention keeps
-every object the last N deploys reference); the files that keep their names are put
-back from the content-addressed stash (`_assetpub/objects/<sha256>`, written by publish)
-with server-side copies, then its manifest, then a new deploy record that lists exactly
-the earlier deploy's objects. If any file it needs is gone, nothing is changed.
+A rollback is a Plan like a publish (plan_rollback, pure), run by the publisher's
+execute(): so `--dry-run`, `--json`, the progress bar, the journal, the lock checks and the
+CDN invalidation are the publish's own. Fingerprinted files of the earlier deploy are
+still on the target (retention keeps every object the last N deploys reference); the
+files that keep their names are put back (RESTORE: a server-side copy) from the
+content-addressed stash (`_assetpub/objects/<sha256>`, written by publish) in step 2,
+then its manifest, then a new deploy record that lists exactly the earlier deploy's
+objects (step 3). If any file it needs is gone, nothing is changed.
 """
 
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+import time
+from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Callable
 
 from .. import __version__
+from .actions import Action, Kind, Reason, Step
 from .apply import DEFAULT_WORKERS
 from .errors import PublishError
 from .lock import Lock
+from .plan import Plan, PlanOptions, with_records
 from .prune import stash_key
-from .publisher import read_current, read_records
-from .record import CURRENT_KEY, DeployRecord, deploy_key, new_deploy_id, next_record
-from .state import MANIFEST_NAME, Headers
+from .publisher import PublishResult, execute, read_current, read_journal, read_records
+from .record import DeployRecord, deploy_key, new_deploy_id, next_record
+from .state import MANIFEST_NAME, LocalObject, RemoteObject
 from .target import Target
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
-class RollbackResult:
-    target: str
-    restored_from: str
-    deploy: str | None  # the new deploy id (None for a dry run)
-    restored: list[str] = field(default_factory=list)
-    invalidation: dict[str, Any] | None = None
+class RollbackResult(PublishResult):
+    """A publish's result (`--json` has the same shape), and which deploy was restored."""
+
+    restored_from: str = ""
+
+    @property
+    def restored(self) -> list[str]:
+        """The keys put back (or, for a dry run, that would be), in the order they are applied."""
+        return [a.key for a in self.plan.actions if a.kind is Kind.RESTORE]
+
+    @property
+    def deploy(self) -> str | None:
+        """The new deploy's id (None for a dry run)."""
+        return self.plan.record.id if self.applied is not None and self.plan.record else None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "target": self.target,
-            "restored_from": self.restored_from,
-            "deploy": self.deploy,
-            "restored": self.restored,
-            "invalidation": self.invalidation,
-        }
+        return {**super().to_dict(), "restored_from": self.restored_from, "deploy": self.deploy,
+                "restored": self.restored}
 
 
 def deploys(target: Target) -> list[dict[str, Any]]:
@@ -64,81 +72,96 @@ def rollback(
     cloudfront_distribution: str | None = None,
     cloudfront_options: dict[str, Any] | None = None,
     workers: int = DEFAULT_WORKERS,
+    progress: Callable[[Action], None] | None = None,
+    on_plan: Callable[[Plan], None] | None = None,
 ) -> RollbackResult:
     """Make deploy `deploy_id` (default: the one before the live one) live again. The
-    server-side copies run `workers` at a time, the manifest last."""
+    server-side copies run `workers` at a time, the manifest last. `progress` and
+    `on_plan` are publish()'s."""
+    started = time.perf_counter()
     now = now or datetime.now(timezone.utc)
     current = read_current(target)
     if current is None:
         raise PublishError(f"{target.url}: nothing was published here, nothing to roll back")
-    wanted = _choose(current, deploy_id)
-    record = _load(target, wanted)
-    _check_present(target, record)
+    record = _load(target, _choose(current, deploy_id))
     if dry_run:
-        return RollbackResult(target.url, record.id, None, _changes(current, record))
-    with Lock(target, now=now, purpose="rollback") as lock:
-        current = read_current(target) or current
-        changes = _changes(current, record)
-        lock.check()
-        _restore(target, record, changes, workers)
-        target.end_step(2)
-        new = next_record(
-            deploy_id=new_deploy_id(now, current.id),
-            now=now,
-            tool=f"assetpub {__version__}",
-            manifest=record.manifest,
-            objects=record.objects,
-            prefix=target.prefix,
-            previous=current,
+        the_plan = _plan(target, record, current, now, pending=())
+        if on_plan is not None:
+            on_plan(the_plan)
+        return RollbackResult(target.url, the_plan, None, time.perf_counter() - started, restored_from=record.id)
+    with Lock(target, now=now, purpose="rollback") as lock:  # released, also after a failure (quietly)
+        current = read_current(target) or current  # another publish may have finished before we locked
+        pending = read_journal(target, current, locked=True)  # what an interrupted run may have changed
+        the_plan = _plan(target, record, current, now, pending=tuple(pending))
+        if on_plan is not None:
+            on_plan(the_plan)
+        done = f"rolled back {target.url} to deploy {record.id} (new deploy {the_plan.record.id})"
+        applied, invalidation = execute(the_plan, target, lock, workers=workers, progress=progress, done=done,
+                                        cloudfront_distribution=cloudfront_distribution,
+                                        cloudfront_options=cloudfront_options)
+    seconds = time.perf_counter() - started
+    return RollbackResult(target.url, the_plan, applied, seconds, invalidation, restored_from=record.id)
+
+
+def plan_rollback(record: DeployRecord, present: set[str], options: PlanOptions) -> Plan:
+    """The plan that makes `record` live again over `options.previous` (the live record):
+    restore each key whose live bytes or headers differ from `record`'s (and each keep-name
+    key an interrupted run listed in `options.pending`), keep-name files in step 2, the
+    manifest in step 3, then the new record. Keys `record` needs that are not `present` on
+    the target are the plan's `missing` (the rollback must not run). Pure."""
+    current = options.previous
+    new = next_record(
+        deploy_id=options.deploy_id,
+        now=options.now,
+        tool=options.tool,
+        manifest=record.manifest,
+        objects=record.objects,
+        prefix=options.prefix,
+        previous=current,
+    )
+    objects = {key: _object(key, entry) for key, entry in record.objects.items()}
+    missing = tuple(sorted(key for key, obj in objects.items() if _source(obj) not in present))
+    restores = [
+        Action(Kind.RESTORE, key, Reason.ROLLED_BACK, obj.step, obj, source=_source(obj), detail=record.id)
+        for key in _changes(current, record, set(options.pending))
+        for obj in [objects[key]]
+    ]
+    actions = with_records(restores, new, [a.key for a in restores], options.pending)
+    return Plan(actions, new, missing=missing, options=options)
+
+
+def _plan(target: Target, record: DeployRecord, current: DeployRecord, now: datetime, pending: tuple[str, ...]) -> Plan:
+    """plan_rollback with what the target holds (one listing); refused if a file is gone."""
+    options = PlanOptions(
+        deploy_id=new_deploy_id(now, current.id),
+        now=now,
+        tool=f"assetpub {__version__}",
+        prefix=target.prefix,
+        previous=current,
+        pending=pending,
+    )
+    the_plan = plan_rollback(record, {k for k, _ in target.listing()}, options)
+    if the_plan.missing:
+        missing = the_plan.missing
+        more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+        raise PublishError(
+            f"cannot roll back to deploy {record.id}: {missing[0]}{more} is no longer on {target.url}; "
+            "nothing was changed"
         )
-        data = new.to_json()
-        lock.check()
-        target.put_bytes(deploy_key(new.id), data, _RECORD_HEADERS)
-        target.put_bytes(CURRENT_KEY, data, _RECORD_HEADERS)
-        target.end_step(3)
-    result = RollbackResult(target.url, record.id, new.id, changes)
-    keep_name = [k for k in changes if not record.objects[k].get("fingerprinted")]
-    if cloudfront_distribution and keep_name:
-        from .cdn import invalidate, invalidation_paths
-
-        paths = invalidation_paths(keep_name, prefix=target.prefix)
-        try:
-            invalidation_id = invalidate(
-                cloudfront_distribution, paths, caller_reference=new.id, **(cloudfront_options or {})
-            )
-        except PublishError as e:  # the rollback is done; the CDN still serves the newer pages
-            raise PublishError(
-                f"rolled back {target.url} to deploy {record.id} (new deploy {new.id}), but {e}"
-            ) from None
-        result.invalidation = {"distribution": cloudfront_distribution, "id": invalidation_id, "paths": paths}
-    return result
+    return the_plan
 
 
-_RECORD_HEADERS = Headers("application/json; charset=utf-8", "no-store")
+def _object(key: str, entry: Any) -> LocalObject:
+    """An object of the record, as a restore makes it live (no local file)."""
+    remote = RemoteObject.from_entry(entry)
+    step = Step.RECORDS if key == MANIFEST_NAME else Step.LIVE_FILES  # fingerprinted ones: new headers
+    return LocalObject(key, None, remote.sha256, remote.size, remote.headers, remote.fingerprinted, step)
 
 
-def _restore(target: Target, record: DeployRecord, changes: list[str], workers: int) -> None:
-    """Copy every changed key back, concurrently; the manifest alone, after all the rest
-    (it must not point at anything not yet restored). The first failure stops the rest."""
-
-    def copy(key: str) -> None:
-        entry = record.objects[key]
-        headers = Headers(entry["content_type"], entry["cache_control"], entry.get("content_encoding"))
-        source = key if entry.get("fingerprinted") else stash_key(entry["sha256"])
-        target.copy(source, key, headers, entry["sha256"])
-
-    files = [k for k in changes if k != MANIFEST_NAME]
-    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="assetpub-rollback") as pool:
-        futures = [pool.submit(copy, key) for key in files]
-        try:
-            for future in futures:
-                future.result()
-        except BaseException:
-            for future in futures:
-                future.cancel()
-            raise
-    if MANIFEST_NAME in changes:
-        copy(MANIFEST_NAME)
+def _source(obj: LocalObject) -> str:
+    """Where a restore copies from: a fingerprinted file is still under its own name; the
+    bytes of a keep-name file are in the stash."""
+    return obj.key if obj.fingerprinted else stash_key(obj.sha256 or "")
 
 
 def _choose(current: DeployRecord, deploy_id: str | None) -> str:
@@ -161,29 +184,15 @@ def _load(target: Target, deploy_id: str) -> DeployRecord:
     return DeployRecord.from_json(data, where=f"{target.url}/{key}")
 
 
-def _check_present(target: Target, record: DeployRecord) -> None:
-    present = {k for k, _ in target.listing()}
-    missing = []
-    for key, entry in sorted(record.objects.items()):
-        need = key if entry.get("fingerprinted") else stash_key(entry.get("sha256") or "")
-        if need not in present:
-            missing.append(key)
-    if missing:
-        more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
-        raise PublishError(
-            f"cannot roll back to deploy {record.id}: {missing[0]}{more} is no longer on {target.url}; "
-            "nothing was changed"
-        )
-
-
-def _changes(current: DeployRecord, record: DeployRecord) -> list[str]:
-    """Keys whose live bytes or headers differ from the earlier deploy's: keep-name files
-    first, the manifest last (it must not point at anything not yet restored)."""
+def _changes(current: DeployRecord, record: DeployRecord, pending: set[str]) -> list[str]:
+    """Keys whose live bytes or headers differ from the earlier deploy's, and keep-name keys
+    an interrupted run may have changed, in key order (the plan's steps put the manifest last)."""
+    live, wanted = current.remote_state().objects, record.remote_state().objects
     changed = []
-    for key, entry in record.objects.items():
-        live = current.objects.get(key)
-        if entry.get("fingerprinted") and live is None:
+    for key, obj in wanted.items():
+        have = live.get(key)
+        if obj.fingerprinted and have is None:
             continue  # still there under its immutable name (checked), nothing to put back
-        if live is None or dict(live) != dict(entry):
+        if have != obj or (key in pending and not obj.fingerprinted):
             changed.append(key)
-    return sorted(changed, key=lambda k: (k == MANIFEST_NAME, bool(record.objects[k].get("fingerprinted")) is False, k))
+    return sorted(changed)

@@ -18,6 +18,8 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any, Iterator
 
+import botocore.exceptions as bx
+
 from .errors import PublishError, PublishUsageError, TargetError
 from .network import NetworkLimits
 from .network import install as install_limits
@@ -100,7 +102,7 @@ class S3Target:
     def get(self, key: str) -> bytes | None:
         try:
             return self.client.get_object(Bucket=self.bucket, Key=self._key(key))["Body"].read()
-        except Exception as e:  # noqa: BLE001 - translated below
+        except _READING as e:
             if _code(e) in ("NoSuchKey", "404"):
                 return None
             raise self._error(e, key) from None
@@ -108,36 +110,33 @@ class S3Target:
     def head(self, key: str) -> RemoteObject | None:
         try:
             r = self.client.head_object(Bucket=self.bucket, Key=self._key(key))
-        except Exception as e:  # noqa: BLE001
+        except _REQUEST as e:
             if _code(e) in ("NoSuchKey", "404", "NotFound"):
                 return None
             raise self._error(e, key) from None
         return _remote(r)
 
     def content_sha256(self, key: str) -> str | None:
-        import hashlib
-
         digest = hashlib.sha256()
         try:
             body = self.client.get_object(Bucket=self.bucket, Key=self._key(key))["Body"]
             for chunk in iter(lambda: body.read(1 << 20), b""):
                 digest.update(chunk)
-        except Exception as e:  # noqa: BLE001
+        except _READING as e:
             if _code(e) in ("NoSuchKey", "404"):
                 return None
             raise self._error(e, key) from None
         return digest.hexdigest()
 
     def upload(self, obj: LocalObject, *, key: str | None = None) -> None:
-        assert obj.file is not None
+        if obj.file is None:  # a bug: the plan never uploads an object the build did not write
+            raise ValueError(f"{obj.key}: no file to upload")
         key = key or obj.key
         extra = self._extra(obj.headers, obj.sha256, key)
         try:
             f = open(obj.file, "rb")  # a file object: streamed, never read whole
         except OSError as e:
             raise PublishError(f"{obj.file}: cannot read: {e.strerror}") from None
-        import botocore.exceptions as bx
-
         try:
             with f:
                 if obj.size > MULTIPART_THRESHOLD:
@@ -145,12 +144,10 @@ class S3Target:
                     upload_fileobj(self.client, f, self.bucket, self._key(key), ExtraArgs=extra, Config=config)
                 else:
                     self.client.put_object(Bucket=self.bucket, Key=self._key(key), Body=f, **extra)
-        except (bx.BotoCoreError, bx.ClientError) as e:  # timeouts and SSL errors are OSErrors too: the network's
+        except _REQUEST as e:  # first: botocore's timeouts and SSL errors are OSErrors too, the network's
             raise self._error(e, key) from None
         except OSError as e:  # the file, while it was being read
             raise PublishError(f"{obj.file}: cannot read: {e.strerror or e}") from None
-        except Exception as e:  # noqa: BLE001
-            raise self._error(e, key) from None
 
     def copy(self, source: str, key: str, headers: Headers, sha256: str) -> None:
         """Server-side copy (rollback puts stashed bytes back), with new headers. A source
@@ -166,7 +163,7 @@ class S3Target:
                 **condition,
                 **self._extra(headers, sha256, key),
             )
-        except Exception as e:  # noqa: BLE001
+        except _REQUEST as e:
             raise self._error(e, key) from None
 
     def _verified_etag(self, source: str, sha256: str) -> str:
@@ -175,7 +172,7 @@ class S3Target:
             r = self.client.get_object(Bucket=self.bucket, Key=self._key(source))
             for chunk in r["Body"].iter_chunks(1 << 20):
                 digest.update(chunk)
-        except Exception as e:  # noqa: BLE001
+        except _READING as e:
             raise self._error(e, source) from None
         if digest.hexdigest() != sha256:
             raise PublishError(
@@ -200,20 +197,20 @@ class S3Target:
                 MetadataDirective="REPLACE",
                 **extra,
             )
-        except Exception as e:  # noqa: BLE001
+        except _REQUEST as e:
             raise self._error(e, obj.key) from None
 
     def put_bytes(self, key: str, data: bytes, headers: Headers) -> None:
         extra = self._extra(headers, None, key)
         try:
             self.client.put_object(Bucket=self.bucket, Key=self._key(key), Body=data, **extra)
-        except Exception as e:  # noqa: BLE001
+        except _REQUEST as e:
             raise self._error(e, key) from None
 
     def delete(self, key: str) -> None:
         try:
             self.client.delete_object(Bucket=self.bucket, Key=self._key(key))
-        except Exception as e:  # noqa: BLE001
+        except _REQUEST as e:
             raise self._error(e, key) from None
 
     def delete_many(self, keys: list[str]) -> None:
@@ -224,7 +221,7 @@ class S3Target:
             r = self.client.delete_objects(
                 Bucket=self.bucket, Delete={"Objects": [{"Key": self._key(k)} for k in keys], "Quiet": True}
             )
-        except Exception as e:  # noqa: BLE001
+        except _REQUEST as e:
             raise self._error(e, "") from None
         errors = r.get("Errors") or []
         if errors:
@@ -243,7 +240,7 @@ class S3Target:
                     key = item["Key"][len(start) :]
                     if key:
                         yield key, item["LastModified"]
-        except Exception as e:  # noqa: BLE001
+        except _REQUEST as e:
             raise self._error(e, "") from None
 
     def keys(self) -> Iterator[str]:
@@ -258,7 +255,7 @@ class S3Target:
         try:
             r = self.client.get_object(Bucket=self.bucket, Key=self._key(key))
             return r["Body"].read(), r["ETag"]
-        except Exception as e:  # noqa: BLE001
+        except _READING as e:
             if _code(e) in ("NoSuchKey", "404"):
                 return None
             raise self._error(e, key) from None
@@ -273,7 +270,7 @@ class S3Target:
                 Bucket=self.bucket, Key=self._key(key), Body=data, ContentType="application/json", **condition
             )
             return r.get("ETag") or "?"
-        except Exception as e:  # noqa: BLE001
+        except _REQUEST as e:
             if _code(e) in _LOST_RACE:
                 return None
             raise self._error(e, key) from None
@@ -283,7 +280,7 @@ class S3Target:
         try:
             self.client.delete_object(Bucket=self.bucket, Key=self._key(key), IfMatch=version)
             return True
-        except Exception as e:  # noqa: BLE001
+        except _REQUEST as e:
             code = _code(e)
             if code in _LOST_RACE:
                 return False
@@ -299,7 +296,7 @@ class S3Target:
         start = (f"{self.prefix}/" if self.prefix else "") + under
         try:
             r = self.client.list_objects_v2(Bucket=self.bucket, Prefix=start, Delimiter="/")
-        except Exception as e:  # noqa: BLE001
+        except _REQUEST as e:
             raise self._error(e, under) from None
         return {item["Key"][len(start) :] for item in r.get("Contents", ())}
 
@@ -315,8 +312,7 @@ class S3Target:
 
     # -- errors ----------------------------------------------------------------------------
     def _error(self, e: Exception, key: str) -> PublishError:
-        import botocore.exceptions as bx
-
+        """What went wrong, in the user's terms: one of _READING, mapped to a TargetError."""
         where = f"{self.url}/{key}" if key else self.url
         if isinstance(e, (bx.NoCredentialsError, bx.PartialCredentialsError)):
             return TargetError("no AWS credentials found (set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)")
@@ -342,10 +338,15 @@ class S3Target:
             return TargetError(f"{where}: S3 error {code}: {_one_line(e)}")
         if isinstance(e, bx.BotoCoreError):
             return TargetError(f"{where}: {_one_line(e)}")
-        if isinstance(e, PublishError):
-            return e
-        return TargetError(f"{where}: {type(e).__name__}: {_one_line(e)}")
+        return TargetError(f"{where}: {type(e).__name__}: {_one_line(e)}")  # an OSError while reading a body
 
+
+# What a request can raise: botocore's own errors (the network, timeouts, bad parameters,
+# credentials: BotoCoreError) and the service's answers (ClientError). Anything else is a
+# bug in assetpub and keeps its traceback.
+_REQUEST = (bx.BotoCoreError, bx.ClientError)
+# Reading a response body can also fail on the socket itself.
+_READING = (*_REQUEST, OSError)
 
 _boto3_lock = threading.Lock()
 

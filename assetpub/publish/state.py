@@ -14,6 +14,7 @@ from ..errors import ManifestError
 from ..hashes import HashCache
 from ..manifest import MANIFEST_NAME, Entry, Manifest
 from ..origin import RESERVED, Headers, is_served  # noqa: F401 (RESERVED: publish modules import it from here)
+from .actions import Step
 from .errors import PublishError, PublishUsageError
 
 MANIFEST_CONTENT_TYPE = "application/json; charset=utf-8"
@@ -40,7 +41,7 @@ class LocalObject:
     size: int
     headers: Headers
     fingerprinted: bool
-    step: int  # 1 fingerprinted + variants, 2 keep-name files, 3 the manifest
+    step: Step  # NEW_FILES fingerprinted + variants, LIVE_FILES keep-name files, RECORDS the manifest
 
     def record_entry(self) -> dict[str, Any]:
         return {"sha256": self.sha256, "size": self.size, **self.headers.to_dict(), "fingerprinted": self.fingerprinted}
@@ -103,7 +104,7 @@ def load_local(build_dir: str | os.PathLike, *, cached: bool = True) -> LocalSta
         found.extend(_entry_files(root, entry))
     manifest_file = os.path.join(root, MANIFEST_NAME)
     found.append(
-        (MANIFEST_NAME, manifest_file, os.stat(manifest_file), 0, Headers(MANIFEST_CONTENT_TYPE, REVALIDATE), False, 3)
+        (MANIFEST_NAME, manifest_file, os.stat(manifest_file), 0, Headers(MANIFEST_CONTENT_TYPE, REVALIDATE), False, Step.RECORDS)
     )
     hashes = HashCache(root, read=cached)
     shas = hashes.sha256_all([(key, file, st) for key, file, st, *_ in found if st is not None])
@@ -120,7 +121,7 @@ def load_local(build_dir: str | os.PathLike, *, cached: bool = True) -> LocalSta
 def _entry_files(root: Path, entry: Entry) -> list[tuple]:
     """(key, path, stat or None, manifest size, headers, fingerprinted, step) of an entry's
     publishable files: the file and its variants (the manifest checked them when loaded)."""
-    step = 1 if entry.fingerprinted else 2
+    step = Step.NEW_FILES if entry.fingerprinted else Step.LIVE_FILES
     out = []
     keys = [(entry.path, None, entry.size)]
     keys += [(variant.path, encoding, variant.size) for encoding, variant in entry.encodings.items()]

@@ -9,8 +9,8 @@ import pytest
 
 from assetpub.manifest import Manifest
 from assetpub.publish import PublishError, publish
+from assetpub.publish.actions import Kind
 from assetpub.publish.lock import LOCK_KEY
-from assetpub.publish.plan import UPDATE_HEADERS
 from assetpub.publish.record import CURRENT_KEY, JOURNAL_KEY
 from assetpub.publish.rollback import deploys, rollback
 from assetpub.publish.state import Headers
@@ -67,7 +67,7 @@ def test_header_updates_of_live_fingerprinted_files_are_not_in_step_1(backend, s
     publish(built, target=backend.target())
     build_site(site, built, cache_control="public, max-age=600")
     the_plan = publish(built, target=backend.target(), dry_run=True).plan
-    updates = [a for a in the_plan.files if a.kind == UPDATE_HEADERS]
+    updates = [a for a in the_plan.files if a.kind is Kind.UPDATE_HEADERS]
     assert {a.key for a in updates} == fingerprinted_keys(built)
     assert {a.step for a in updates} == {2}  # step 1 writes new names only: nothing live changes
     assert the_plan.invalidations == ["assetpub-manifest.json"]  # fingerprinted files never need one
@@ -84,7 +84,7 @@ def test_a_failed_header_change_is_repaired_by_republishing_the_live_build(backe
         assert changed  # some live objects have the new headers, the record says the old ones
     assert backend.read(JOURNAL_KEY) is not None
     result = publish(built, target=backend.target())  # the live build again: must repair, not "nothing to do"
-    assert {a.key for a in result.plan.files if a.kind == UPDATE_HEADERS} == set(changed)
+    assert {a.key for a in result.plan.files if a.kind is Kind.UPDATE_HEADERS} == set(changed)
     assert_clean(backend, built)
 
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from assetpub.manifest import Manifest
-from assetpub.publish.plan import PlanOptions, plan
+from assetpub.publish.actions import Action, Cause, Kind, Problem, Reason, Step
+from assetpub.publish.plan import Plan, PlanOptions, diff, plan
 from assetpub.publish.record import CURRENT_KEY, JOURNAL_KEY, DeployRecord, deploy_key
 from assetpub.publish.state import Headers, LocalObject, LocalState, RemoteObject, RemoteState
 
@@ -68,6 +69,59 @@ def test_each_action_with_its_reason(local_obj, remote_obj, kind, reason):
     assert reason in action.reason
 
 
+HTML = Headers("text/html; charset=utf-8", "public, max-age=0, must-revalidate")
+PAGE = dict(sha="b" * 64, headers=HTML, fingerprinted=False)  # a keep-name file
+U, W, H, S = Kind.UPLOAD, Kind.OVERWRITE, Kind.UPDATE_HEADERS, Kind.SKIP
+
+
+@pytest.mark.parametrize(
+    "local_objs, remote_objs, repairs, want",
+    [  # one line per case, like Hugo's TestFindDiffs: what diff() decides for each key, and why
+        pytest.param([], {}, (), [], id="empty"),
+        pytest.param([obj("a.1.css")], {}, (), [("a.1.css", U, Reason.NOT_ON_TARGET, 1)], id="new"),
+        pytest.param([obj("a.1.css")], {"a.1.css": remote()}, (), [("a.1.css", S, Reason.UNCHANGED, 1)], id="same"),
+        pytest.param([obj("p.html", **PAGE)], {"p.html": remote("c" * 64, HTML)}, (), [("p.html", W, Reason.CONTENT_CHANGED, 2)], id="page-edited"),
+        pytest.param([obj("p.html", **PAGE)], {"p.html": remote(None, HTML)}, (), [("p.html", W, Reason.NO_HASH, 2)], id="no-hash"),
+        pytest.param([obj("a.1.css", "b" * 64)], {"a.1.css": remote("c" * 64)}, (), [("a.1.css", Problem.CONFLICT)], id="conflict"),
+        pytest.param([obj("a.1.css", "b" * 64)], {"a.1.css": remote("c" * 64)}, ("a.1.css",), [("a.1.css", W, Reason.WRONG_HASH, 1)], id="verify-repair"),
+        pytest.param([obj("a.1.css", "b" * 64)], {"a.1.css": remote(None)}, (), [("a.1.css", W, Reason.NO_HASH, 1)], id="fingerprinted-no-hash"),
+        pytest.param([obj("a.1.css")], {"a.1.css": remote(headers=REV)}, (), [("a.1.css", H, Reason.HEADERS_CHANGED, 2)], id="headers-go-live-in-step-2"),
+        pytest.param([obj("p.html", **PAGE)], {"p.html": remote("b" * 64, IMM)}, (), [("p.html", H, Reason.HEADERS_CHANGED, 2)], id="page-headers"),
+        pytest.param([obj("a.1.css", file=False)], {"a.1.css": remote()}, (), [("a.1.css", S, Reason.REUSED, 1)], id="reused"),
+        pytest.param([obj("a.1.css", file=False)], {}, (), [("a.1.css", Problem.MISSING)], id="reused-but-gone"),
+        pytest.param([obj("b.1.css"), obj("a.1.css")], {"b.1.css": remote()}, (), [("a.1.css", U, Reason.NOT_ON_TARGET, 1), ("b.1.css", S, Reason.UNCHANGED, 1)], id="two"),
+        pytest.param([obj("a.1.css")], {"a.1.css": remote(), "old.0.css": remote()}, (), [("a.1.css", S, Reason.UNCHANGED, 1)], id="remote-only-is-no-action"),
+    ],
+)
+def test_diff(local_objs, remote_objs, repairs, want):
+    found = diff(local(*sorted(local_objs, key=lambda o: o.key)), RemoteState(remote_objs), frozenset(repairs))
+    got = [(a.key, a.kind, a.why, a.step) for a in found.actions]
+    got += [(k, Problem.CONFLICT) for k in found.conflicts] + [(k, Problem.MISSING) for k in found.missing]
+    assert sorted(got, key=str) == sorted(want, key=str)
+
+
+def test_reasons_read_as_before_in_json():
+    """Scripts read `action` and `reason` of `--json`: the enums' values are the old strings."""
+    action = plan(local(obj("a.1.css", headers=IMM_BR)), RemoteState({"a.1.css.br": remote()}), options()).files[0]
+    assert action.to_dict() == {"action": "upload", "key": "a.1.css", "reason": "not on target", "step": 1, "bytes": 10}
+    update = diff(local(obj("a.1.css", headers=IMM_BR)), RemoteState({"a.1.css": remote()})).actions[0]
+    assert update.to_dict()["reason"] == "headers changed: content-encoding None -> 'br'"
+    journal = plan(local(obj("a.1.css")), RemoteState(), options()).actions[0]
+    assert journal.reason == "1 keys about to be written" and journal.why is Reason.JOURNAL
+    stash = plan(local(obj("index.html", "b" * 64, REV, False)), RemoteState(), options()).actions[1]
+    assert (stash.kind, stash.reason) == (Kind.STASH, "bytes of index.html, for rollback")
+    retired = Action(Kind.DELETE, "a.0.css", Cause.RETIRED, Step.PRUNE, detail="3 deploys since 2026-01-01T00:00:00Z")
+    assert retired.reason == "unreferenced by the last 3 deploys since 2026-01-01T00:00:00Z"
+    assert [k.value for k in Kind] == ["upload", "overwrite", "update-headers", "skip", "restore", "put", "stash", "delete"]
+
+
+def test_an_action_without_what_it_needs_is_refused_when_made():
+    with pytest.raises(ValueError, match="needs the object"):
+        Action(Kind.UPLOAD, "a.css", Reason.NOT_ON_TARGET, Step.NEW_FILES)
+    with pytest.raises(ValueError, match="no file to send"):
+        Action(Kind.UPLOAD, "a.css", Reason.NOT_ON_TARGET, Step.NEW_FILES, obj("a.css", file=False))
+
+
 def test_fingerprinted_key_with_different_bytes_is_a_conflict_not_an_overwrite():
     p = plan(local(obj("a.1.css", "b" * 64)), RemoteState({"a.1.css": remote("c" * 64)}), options())
     assert p.conflicts == ("a.1.css",)
@@ -85,7 +139,9 @@ def test_nothing_to_do_has_no_record_and_no_writes():
     p = plan(state, previous.remote_state(), options(previous))
     assert not p.has_work
     assert list(p.steps()) == []
-    assert p.counts() == {"upload": 0, "overwrite": 0, "update-headers": 0, "skip": 2, "delete": 0, "delete-records": 0}
+    assert p.counts() == {
+        "upload": 0, "overwrite": 0, "update-headers": 0, "skip": 2, "restore": 0, "delete": 0, "delete-records": 0
+    }
 
 
 def test_steps_order_fingerprinted_then_keep_name_then_manifest_then_records():
@@ -125,7 +181,7 @@ def test_journal_lists_writes_and_keys_of_an_interrupted_publish():
     state = local(obj("a.1.css"), obj("b.1.css"), obj("c.1.css"))
     r = RemoteState({"b.1.css": remote(), "c.1.css": remote()})
     p = plan(state, r, options(pending=("b.1.css", "gone.css")))
-    journal = [a for a in p.actions if a.key == JOURNAL_KEY and a.kind == "put"][0]
+    journal = [a for a in p.actions if a.key == JOURNAL_KEY and a.kind is Kind.PUT][0]
     assert b'"a.1.css"' in journal.data and b'"b.1.css"' in journal.data
     assert b"c.1.css" not in journal.data and b"gone.css" not in journal.data
 
@@ -146,7 +202,6 @@ def test_plan_is_deterministic():
 def test_apply_deletes_in_batches_of_at_most_1000():
     """Real S3 rejects DeleteObjects with more than 1,000 keys (moto accepts them: do not rely on it)."""
     from assetpub.publish.apply import apply
-    from assetpub.publish.plan import DELETE, Action, Plan
 
     class Recorder:
         def __init__(self):
@@ -159,7 +214,7 @@ def test_apply_deletes_in_batches_of_at_most_1000():
             pass
 
     keys = [f"old/{i:05d}.css" for i in range(2500)] + ["_assetpub/deploys/D0.json"]
-    the_plan = Plan(tuple(Action(DELETE, k, "old", 5) for k in keys), None)
+    the_plan = Plan(tuple(Action(Kind.DELETE, k, Cause.RETIRED, Step.PRUNE) for k in keys), None)
     target = Recorder()
     result = apply(the_plan, target)
     assert [len(b) for b in target.batches] == [1000, 1000, 500, 1]  # records after their objects

@@ -268,3 +268,39 @@ def test_unknown_profile_from_the_environment_is_named(monkeypatch):
     monkeypatch.setenv("AWS_PROFILE", "no-such-env-profile")
     with pytest.raises(PublishUsageError, match=r"profile 'no-such-env-profile' not found \(from AWS_PROFILE\)"):
         open_target("s3://some-bucket")
+
+
+def test_a_bug_in_our_own_code_keeps_its_traceback_and_s3_errors_stay_one_line(proxy, bucket):
+    """Issue 17: S3Target catches what botocore can raise (BotoCoreError, ClientError; OSError
+    while reading a body) and maps it to a TargetError; anything else is a bug in assetpub
+    and is not dressed up as a one-line "user error". The bug is injected through botocore's
+    own event hooks (as network.py installs its retry rules), on a real client."""
+    from assetpub.publish.state import Headers
+
+    t = target(proxy, bucket)
+
+    def bug(**_):
+        raise RuntimeError("a bug in an assetpub hook")
+
+    t.client.meta.events.register("before-call.s3", bug)
+    headers = Headers("text/plain", "no-store")
+    calls = {
+        "get": lambda: t.get("a.txt"),
+        "head": lambda: t.head("a.txt"),
+        "put_bytes": lambda: t.put_bytes("a.txt", b"a", headers),
+        "copy": lambda: t.copy("a.txt", "a.txt", headers, "0" * 64),
+        "delete": lambda: t.delete("a.txt"),
+        "delete_many": lambda: t.delete_many(["a.txt"]),
+        "listing": lambda: list(t.listing()),
+        "entries": lambda: t.entries("_assetpub/"),
+        "create_exclusive": lambda: t.create_exclusive("_assetpub/lock.json", b"{}"),
+        "read_versioned": lambda: t.read_versioned("_assetpub/lock.json"),
+    }
+    for name, call in calls.items():
+        with pytest.raises(RuntimeError, match="a bug in an assetpub hook"):
+            call()
+            pytest.fail(f"{name}: no error")
+    t.client.meta.events.unregister("before-call.s3", bug)
+    missing = open_target("s3://no-such-bucket-assetpub/site", endpoint_url=proxy.url)
+    with pytest.raises(TargetError, match="bucket 'no-such-bucket-assetpub' does not exist"):
+        missing.put_bytes("a.txt", b"a", headers)

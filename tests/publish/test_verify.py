@@ -8,7 +8,7 @@ import pytest
 
 from assetpub.manifest import Manifest
 from assetpub.publish import ImmutableConflict, publish
-from assetpub.publish.plan import OVERWRITE, WRONG_HASH
+from assetpub.publish.actions import Kind, Reason
 from assetpub.publish.state import Headers
 
 from .conftest import S3Backend
@@ -29,7 +29,7 @@ def test_a_wrong_stored_hash_is_repaired_by_verify(proxy, bucket, s3, built):
         ContentType=headers["content_type"], CacheControl=headers["cache_control"],
     )
     result = publish(built, target=backend.target(), verify=True)  # refused "...check with --verify" before
-    assert [(a.key, a.reason) for a in result.plan.files if a.kind == OVERWRITE] == [(key, WRONG_HASH)]
+    assert [(a.key, a.why) for a in result.plan.files if a.kind is Kind.OVERWRITE] == [(key, Reason.WRONG_HASH)]
     stored = s3.head_object(Bucket=bucket, Key=f"site/{key}")["Metadata"]["sha256"]
     assert stored == hashlib.sha256((built / key).read_bytes()).hexdigest()
     assert backend.headers(key) == headers
