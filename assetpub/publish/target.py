@@ -90,8 +90,8 @@ def open_target(
     limits: NetworkLimits | None = None,
 ) -> Target:
     """`s3://bucket[/prefix]` -> S3Target; `file:///path` or a plain path -> DirectoryTarget."""
-    for key, value in (("endpoint_url", endpoint_url), ("region", region), ("profile", profile), ("acl", acl),
-                       ("workers", workers)):
+    connection = {"endpoint_url": endpoint_url, "region": region, "profile": profile, "acl": acl, "workers": workers}
+    for key, value in connection.items():
         if value is not None:
             check(key, value, f"keyword argument {key}")
     if not url:
@@ -110,16 +110,7 @@ def open_target(
             raise PublishUsageError(f"{url}: an s3:// target takes no query string or fragment")
         from .s3 import S3Target
 
-        return S3Target(
-            bucket=parts.netloc,
-            prefix=parts.path.strip("/"),
-            endpoint_url=endpoint_url,
-            region=region,
-            profile=profile,
-            acl=acl,
-            workers=workers,
-            limits=limits,
-        )
+        return S3Target(bucket=parts.netloc, prefix=parts.path.strip("/"), limits=limits, **connection)
     if scheme == "file":
         if parts.netloc not in ("", "localhost"):
             raise PublishUsageError(f"{url}: only local file:// URLs are supported")
