@@ -224,7 +224,9 @@ class _Reporter:
         click.echo(
             f"published to {result.target}: uploaded {a.uploaded} ({human_bytes(a.uploaded_bytes)}), "
             f"updated {a.updated}, skipped {a.skipped}, deleted {a.deleted}, in {result.seconds:.2f}s"
-            + (f" (deploy {plan.record.id})" if plan.record else " (nothing to do)")
+            + (f" (deploy {plan.record.id})" if plan.record
+               else " (finished what an interrupted publish left)" if plan.options and plan.options.pending
+               else " (nothing to do)")
         )
         self.invalidated(result)
 

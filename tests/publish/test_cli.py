@@ -57,6 +57,20 @@ def test_summary_line(built, tmp_path):
     assert f"uploaded 0 (0 B), updated 0, skipped {n}" in again.stdout and "nothing to do" in again.stdout
 
 
+def test_a_run_that_only_finishes_an_interrupted_publish_says_so(built, tmp_path):
+    """Not "nothing to do": it removed the journal an interrupted publish left."""
+    from assetpub.origin import RESERVED
+
+    origin = tmp_path / "origin"
+    assert run("publish", built, "--to", origin).returncode == 0
+    (origin / RESERVED / "journal.json").write_text(json.dumps({"deploy": "20991231T000000000Z-abcdef",
+                                                                "keys": ["robots.txt"]}))
+    proc = run("publish", built, "--to", origin)
+    assert proc.returncode == 0, proc.stderr
+    assert "(finished what an interrupted publish left)" in proc.stdout and "nothing to do" not in proc.stdout
+    assert not (origin / RESERVED / "journal.json").exists()
+
+
 def test_dry_run_and_json(built, tmp_path):
     origin = tmp_path / "origin"
     proc = run("publish", built, "--to", origin, "--dry-run")
