@@ -91,6 +91,8 @@ def css_difference(source: str, minified: str) -> str | None:
 # only outside parentheses: calc() needs the space around it, and `-` there too).
 _CSS_WS_NEUTRAL = frozenset("{ } ; , > ~ ( ) ! =".split())
 _CSS_SIGN = ("+", "-")
+# the characters that start a white space token (Python's \s, as csslex's pattern)
+_CSS_SPACE = frozenset(chr(c) for c in range(0x110000) if chr(c).isspace())
 
 
 def _css_stream(text: str) -> tuple[list[str], list[int], list[int]]:
@@ -103,19 +105,22 @@ def _css_stream(text: str) -> tuple[list[str], list[int], list[int]]:
     out: list[str] = []
     starts: list[int] = []
     errors: list[int] = []
-    kinds: list[str] = []
     pending_ws = False
     parens = 0
     colon_ws: list[int] = []  # indexes in out of white space before a declaration's `:`
     dropped: set[int] = set()
     neutral = _CSS_WS_NEUTRAL
-    for kind, start, end in csslex.tokens(text):
-        if kind == "ws":
+    is_error, is_function = csslex.is_error, csslex.is_function
+    end = 0
+    for value in csslex.texts(text):
+        start = end
+        end += len(value)
+        first = value[0]
+        if first in _CSS_SPACE:
             pending_ws = True
             continue
-        if kind == "comment":
+        if first == "/" and value[1:2] == "*":  # a comment
             continue
-        value = text[start:end]
         if pending_ws and out:
             before = out[-1]
             if parens and (before in _CSS_SIGN or value in _CSS_SIGN):  # calc(a + b) needs both
@@ -126,13 +131,13 @@ def _css_stream(text: str) -> tuple[list[str], list[int], list[int]]:
                     or (parens == 0 and (before == "+" or value == "+"))
                 )
             if keep:
-                if value == ":" and kinds[-1] == "ident" and (len(out) == 1 or out[-2] in ("{", ";")):
+                if value == ":" and csslex.is_ident(before) and (len(out) == 1 or out[-2] in ("{", ";")):
                     colon_ws.append(len(out))
                 out.append(" ")
                 starts.append(start)
-                kinds.append("ws")
         pending_ws = False
-        if kind == "function" or value == "(":
+        error = first in "\"'uU" and is_error(value, text, end)
+        if value == "(" or (not error and is_function(value)):
             parens += 1
         elif value == ")":
             parens -= 1 if parens else 0
@@ -142,15 +147,13 @@ def _css_stream(text: str) -> tuple[list[str], list[int], list[int]]:
                 while out and out[-1] == ";":  # `;` before `}` or another `;`: an empty declaration
                     out.pop()
                     starts.pop()
-                    kinds.pop()
             colon_ws.clear()
             if value == ";" and out and out[-1] == "{":
                 continue
-        elif kind == "error":
+        elif error:
             errors.append(len(out))
         out.append(value)
         starts.append(start)
-        kinds.append(kind)
     if dropped:
         keep_index = [i for i in range(len(out)) if i not in dropped]
         errors = [keep_index.index(i) for i in errors] if errors else errors
