@@ -91,8 +91,6 @@ def css_difference(source: str, minified: str) -> str | None:
 # only outside parentheses: calc() needs the space around it, and `-` there too).
 _CSS_WS_NEUTRAL = frozenset("{ } ; , > ~ ( ) ! =".split())
 _CSS_SIGN = ("+", "-")
-# the characters that start a white space token (Python's \s, as csslex's pattern)
-_CSS_SPACE = frozenset(chr(c) for c in range(0x110000) if chr(c).isspace())
 
 
 def _css_stream(text: str) -> tuple[list[str], list[int], list[int]]:
@@ -116,7 +114,7 @@ def _css_stream(text: str) -> tuple[list[str], list[int], list[int]]:
         start = end
         end += len(value)
         first = value[0]
-        if first in _CSS_SPACE:
+        if first in csslex.SPACE:
             pending_ws = True
             continue
         if first == "/" and value[1:2] == "*":  # a comment

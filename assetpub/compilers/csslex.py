@@ -52,6 +52,10 @@ _STR_WHOLE = re.compile(_STR)
 _URL_WHOLE = re.compile(_KINDS[3][1])
 _IDENT_GREEDY = re.compile(_IDENT)
 _WS = re.compile(r"\s*")
+# the characters that start a white space token (Python's \s)
+SPACE = frozenset("\t\n\v\f\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2028\u2029\u202f\u205f\u3000") | frozenset(
+    map(chr, range(0x2000, 0x200B))
+)
 _QUOTE_NEXT = re.compile(r"\s*[\"']")
 
 
