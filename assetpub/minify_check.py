@@ -74,8 +74,11 @@ def _js_break_removable(values: list[str], i: int) -> bool:
 
 
 def css_difference(source: str, minified: str) -> str | None:
-    a, a_starts, a_errors = _css_stream(source)
-    b, _, _ = _css_stream(minified)
+    a, _, a_errors = _css_stream(source, positions=False)
+    if not a_errors and a == _css_stream(minified, positions=False)[0]:
+        return None
+    a, a_starts, a_errors = _css_stream(source)  # again, for the message
+    b, _, _ = _css_stream(minified, positions=False)
     if a_errors:
         i = a_errors[0]
         return f"{_show(a[i])} (line {_line(source, a_starts[i])}) is unterminated: not valid CSS"
@@ -93,8 +96,9 @@ _CSS_WS_NEUTRAL = frozenset("{ } ; , > ~ ( ) ! =".split())
 _CSS_SIGN = ("+", "-")
 
 
-def _css_stream(text: str) -> tuple[list[str], list[int], list[int]]:
-    """The tokens' texts, their offsets, and the indexes of unterminated ones. White space
+def _css_stream(text: str, positions: bool = True) -> tuple[list[str], list[int], list[int]]:
+    """The tokens' texts, their offsets (only with `positions`), and the indexes of
+    unterminated ones. White space
     is kept (as " ") where it could be a descendant combinator (`a .b`, `a :hover`),
     dropped where it cannot be. White space before the `:` of a declaration
     (`color : red`) goes too, but not before the `:` of a nested rule's selector
@@ -132,7 +136,8 @@ def _css_stream(text: str) -> tuple[list[str], list[int], list[int]]:
                 if value == ":" and csslex.is_ident(before) and (len(out) == 1 or out[-2] in ("{", ";")):
                     colon_ws.append(len(out))
                 out.append(" ")
-                starts.append(start)
+                if positions:
+                    starts.append(start)
         pending_ws = False
         error = first in "\"'uU" and is_error(value, text, end)
         if value == "(" or (not error and is_function(value)):
@@ -144,19 +149,21 @@ def _css_stream(text: str) -> tuple[list[str], list[int], list[int]]:
                 dropped.update(colon_ws)  # the item was a declaration
                 while out and out[-1] == ";":  # `;` before `}` or another `;`: an empty declaration
                     out.pop()
-                    starts.pop()
+                    if positions:
+                        starts.pop()
             colon_ws.clear()
             if value == ";" and out and out[-1] == "{":
                 continue
         elif error:
             errors.append(len(out))
         out.append(value)
-        starts.append(start)
+        if positions:
+            starts.append(start)
     if dropped:
         keep_index = [i for i in range(len(out)) if i not in dropped]
         errors = [keep_index.index(i) for i in errors] if errors else errors
         out = [out[i] for i in keep_index]
-        starts = [starts[i] for i in keep_index]
+        starts = [starts[i] for i in keep_index] if positions else starts
     return out, starts, errors
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterable
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # a generated file can hold millions
 class Ref:
     """A reference inside a text file.
 

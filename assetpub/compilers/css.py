@@ -29,6 +29,7 @@ def references(text: str) -> tuple[list[Ref], list[Note]]:
         return refs, []
     functions: list[str] = []  # the open functions and parens, innermost last
     after: str = ""  # the previous token that was not white space or a comment
+    urls: dict[str, str] = {}  # one string per url, however often it is written
     end = 0
     for value in texts(text):
         start = end
@@ -47,15 +48,17 @@ def references(text: str) -> tuple[list[Ref], list[Note]]:
                 continue
             if first == '"' or first == "'":
                 if after == "url(" or after == "@import":
-                    refs.append(Ref(value[1:-1], start + 1, end - 1, "import" if after == "@import" else "url"))
+                    url = urls.setdefault(value[1:-1], value[1:-1])
+                    refs.append(Ref(url, start + 1, end - 1, "import" if after == "@import" else "url"))
                 elif functions and functions[-1] in _IMAGE_SET:
                     # strings given directly to image-set(), not inside type("image/avif")
-                    refs.append(Ref(value[1:-1], start + 1, end - 1))
+                    refs.append(Ref(urls.setdefault(value[1:-1], value[1:-1]), start + 1, end - 1))
                 after = ""
                 continue
             if len(value) > 4 and value[-1] == ")" and value[:4].lower() == "url(":  # an unquoted url()
                 body, stop = url_span(text, start, end)
-                refs.append(Ref(text[body:stop], body, stop))
+                url = text[body:stop]
+                refs.append(Ref(urls.setdefault(url, url), body, stop))
                 after = ""
                 continue
         if value == "(" or value == "[" or (value[-1] == "(" and is_function(value)):

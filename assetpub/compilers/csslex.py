@@ -50,6 +50,7 @@ _NAMED = re.compile("|".join(f"(?P<k{i}>{pattern})" for i, (_, pattern) in enume
 _KIND_OF = {f"k{i}": kind for i, (kind, _) in enumerate(_KINDS)}
 _STR_WHOLE = re.compile(_STR)
 _URL_WHOLE = re.compile(_KINDS[3][1])
+_STR_OPEN = re.compile(r""""(?:[^"\\\n]|\\[\s\S])*|'(?:[^'\\\n]|\\[\s\S])*""")  # a string's text before its closing quote
 _IDENT_GREEDY = re.compile(_IDENT)
 _WS = re.compile(r"\s*")
 # the characters that start a white space token (Python's \s)
@@ -59,15 +60,53 @@ SPACE = frozenset("\t\n\v\f\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2028\u2029\u202f\u
 _QUOTE_NEXT = re.compile(r"\s*[\"']")
 
 
-def texts(text: str) -> list[str]:
-    """The texts of the tokens, white space and comments included: they add up to `text`."""
-    return _TEXTS.findall(text)
+WINDOW = 1 << 16
+# How far before a window's end a token split there can end wrongly: a token cut by the
+# end can fall back to a shorter one (`1e+5` cut after `1e+` reads `1e`, `<!-` reads `<`)
+# ending at most 3 characters before it; every other pattern runs to the end.
+_SLACK = 8
 
 
+def texts(text: str, window: int = WINDOW) -> Iterator[str]:
+    """The texts of the tokens, white space and comments included: they add up to `text`.
+    Split a window at a time, so that a huge text never has all its tokens in memory at
+    once: the tokens ending near a window's end are split again with the next window
+    (which doubles while no token ends clear of its end)."""
+    n = len(text)
+    pos = 0
+    findall = _TEXTS.findall
+    size = window
+    while pos < n:
+        stop = pos + size
+        if stop >= n:
+            yield from findall(text, pos)
+            return
+        found = findall(text, pos, stop)
+        k, end = len(found), stop
+        while k and end > stop - _SLACK:
+            k -= 1
+            end -= len(found[k])
+        del found[k:]
+        if found and (text.find('"', pos, end) >= 0 or text.find("'", pos, end) >= 0):
+            # a string cut by the window's end reads as unterminated (to its line's end, a
+            # line continuation before that); from there on, nothing is known
+            for i in [i for i, value in enumerate(found) if value[0] == '"' or value[0] == "'"]:
+                if _STR_WHOLE.fullmatch(found[i]) is None:
+                    start = pos + sum(map(len, found[:i]))
+                    opened = _STR_OPEN.match(text, start, stop).end()
+                    if opened == stop or text[opened] == "\\":  # (the window cut an escape)
+                        del found[i:]
+                        end = start
+                        break
+        if not found:
+            size *= 2
+            continue
+        yield from found
+        pos, size = end, window
 def tokens(text: str) -> Iterator[tuple[str, int, int]]:
     pos = 0
     match = _NAMED.match
-    for value in _TEXTS.findall(text):
+    for value in texts(text):
         end = pos + len(value)
         kind = _KIND_OF[match(text, pos).lastgroup]
         if kind == "ident" and is_function(value):
