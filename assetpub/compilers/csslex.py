@@ -1,14 +1,17 @@
 """A CSS tokenizer after CSS Syntax Level 3: the one behind the reference scanner and the
 minifier's check.
 
-`texts(text)` is the tokens' texts (white space and comments included), split by one
-compiled pattern at C speed; `tokens(text)` yields `(kind, start, end)`; `kind` is one of comment, ws, str, url (an
-unquoted `url(…)` whole), function (`name(`, a quoted `url(` included), at (`@name`), hash,
-num (numbers, percentages and dimensions), ident, punct (`{ } ( ) [ ] ; : ,`), cdo, cdc,
-delim (any other character) and error (an unterminated string, a bad url()).
+`texts(text)` is the texts of the tokens, white space and comments included, split by
+one compiled pattern with `findall` (at C speed, a window at a time); the scanner and
+the check tell kinds only where they need them (`is_error`, `is_function`, `is_ident`,
+`SPACE`). `tokens(text)` yields `(kind, start, end)`; `kind` is one of comment, ws, str,
+url (an unquoted `url(…)` whole), function (`name(`, a quoted `url(` included), at
+(`@name`), hash, num (numbers, percentages and dimensions), ident, punct
+(`{ } ( ) [ ] ; : ,`), cdo, cdc, delim (any other character) and error (an unterminated
+string, a bad url()).
 
-One compiled pattern per token and no backtracking that grows with the input: a bad url()
-is resolved by hand rather than by a pattern that retries every split of its white space.
+No backtracking that grows with the input: an unquoted url() is matched so that its
+white space and its body never share a character, and a bad one runs to its `)`.
 """
 
 from __future__ import annotations
