@@ -570,11 +570,14 @@ class Builder:
         # a file that names a source map is left as it is (the map's columns must match),
         # even when the map is missing and its comment is dropped
         has_map = any(row.kind == "sourcemap" for row in source.scan.refs)
+        made: dict = {}
         for row, target in pending:
             if target is None:  # a missing source map: drop its comment
                 edits.append((row.comment_start, row.comment_end, ""))
                 continue
-            new = rewritten(target, out_names[target.name])
+            new = made.get(target)
+            if new is None:  # one string per target, however often it is referenced
+                new = made[target] = rewritten(target, out_names[target.name])
             if new != row.url:
                 edits.append((row.start, row.end, new))
         name = source.file.name

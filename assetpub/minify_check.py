@@ -74,8 +74,11 @@ def _js_break_removable(values: list[str], i: int) -> bool:
 
 
 def css_difference(source: str, minified: str) -> str | None:
-    a, a_starts, a_errors = _css_stream(source)
-    b, _, _ = _css_stream(minified)
+    a, _, a_errors = _css_stream(source, positions=False)
+    if not a_errors and a == _css_stream(minified, positions=False)[0]:
+        return None
+    a, a_starts, a_errors = _css_stream(source)  # again, for the message
+    b, _, _ = _css_stream(minified, positions=False)
     if a_errors:
         i = a_errors[0]
         return f"{_show(a[i])} (line {_line(source, a_starts[i])}) is unterminated: not valid CSS"
@@ -93,8 +96,9 @@ _CSS_WS_NEUTRAL = frozenset("{ } ; , > ~ ( ) ! =".split())
 _CSS_SIGN = ("+", "-")
 
 
-def _css_stream(text: str) -> tuple[list[str], list[int], list[int]]:
-    """The tokens' texts, their offsets, and the indexes of unterminated ones. White space
+def _css_stream(text: str, positions: bool = True) -> tuple[list[str], list[int], list[int]]:
+    """The tokens' texts, their offsets (only with `positions`), and the indexes of
+    unterminated ones. White space
     is kept (as " ") where it could be a descendant combinator (`a .b`, `a :hover`),
     dropped where it cannot be. White space before the `:` of a declaration
     (`color : red`) goes too, but not before the `:` of a nested rule's selector
@@ -103,19 +107,22 @@ def _css_stream(text: str) -> tuple[list[str], list[int], list[int]]:
     out: list[str] = []
     starts: list[int] = []
     errors: list[int] = []
-    kinds: list[str] = []
     pending_ws = False
     parens = 0
     colon_ws: list[int] = []  # indexes in out of white space before a declaration's `:`
     dropped: set[int] = set()
     neutral = _CSS_WS_NEUTRAL
-    for kind, start, end in csslex.tokens(text):
-        if kind == "ws":
+    is_error, is_function = csslex.is_error, csslex.is_function
+    end = 0
+    for value in csslex.texts(text):
+        start = end
+        end += len(value)
+        first = value[0]
+        if first in csslex.SPACE:
             pending_ws = True
             continue
-        if kind == "comment":
+        if first == "/" and value[1:2] == "*":  # a comment
             continue
-        value = text[start:end]
         if pending_ws and out:
             before = out[-1]
             if parens and (before in _CSS_SIGN or value in _CSS_SIGN):  # calc(a + b) needs both
@@ -126,13 +133,14 @@ def _css_stream(text: str) -> tuple[list[str], list[int], list[int]]:
                     or (parens == 0 and (before == "+" or value == "+"))
                 )
             if keep:
-                if value == ":" and kinds[-1] == "ident" and (len(out) == 1 or out[-2] in ("{", ";")):
+                if value == ":" and csslex.is_ident(before) and (len(out) == 1 or out[-2] in ("{", ";")):
                     colon_ws.append(len(out))
                 out.append(" ")
-                starts.append(start)
-                kinds.append("ws")
+                if positions:
+                    starts.append(start)
         pending_ws = False
-        if kind == "function" or value == "(":
+        error = first in "\"'uU" and is_error(value, text, end)
+        if value == "(" or (not error and is_function(value)):
             parens += 1
         elif value == ")":
             parens -= 1 if parens else 0
@@ -141,21 +149,21 @@ def _css_stream(text: str) -> tuple[list[str], list[int], list[int]]:
                 dropped.update(colon_ws)  # the item was a declaration
                 while out and out[-1] == ";":  # `;` before `}` or another `;`: an empty declaration
                     out.pop()
-                    starts.pop()
-                    kinds.pop()
+                    if positions:
+                        starts.pop()
             colon_ws.clear()
             if value == ";" and out and out[-1] == "{":
                 continue
-        elif kind == "error":
+        elif error:
             errors.append(len(out))
         out.append(value)
-        starts.append(start)
-        kinds.append(kind)
+        if positions:
+            starts.append(start)
     if dropped:
         keep_index = [i for i in range(len(out)) if i not in dropped]
         errors = [keep_index.index(i) for i in errors] if errors else errors
         out = [out[i] for i in keep_index]
-        starts = [starts[i] for i in keep_index]
+        starts = [starts[i] for i in keep_index] if positions else starts
     return out, starts, errors
 
 

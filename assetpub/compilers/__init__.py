@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterable
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # a generated file can hold millions
 class Ref:
     """A reference inside a text file.
 
@@ -50,11 +50,18 @@ def scanner_for(kind: str) -> Scanner | None:
 
 
 def rewrite(text: str, edits: Iterable[tuple[int, int, str]]) -> str:
-    parts = []
-    last = len(text)
-    for start, end, replacement in sorted(edits, reverse=True):
-        parts.append(text[end:last])
+    """The text with each (start, end, replacement) applied; the pieces are joined a
+    thousand at a time, so that millions of edits never hold millions of small strings."""
+    chunks: list[str] = []
+    parts: list[str] = []
+    last = 0
+    for start, end, replacement in sorted(edits):
+        parts.append(text[last:start])
         parts.append(replacement)
-        last = start
-    parts.append(text[:last])
-    return "".join(reversed(parts))
+        last = end
+        if len(parts) >= 2000:
+            chunks.append("".join(parts))
+            parts.clear()
+    parts.append(text[last:])
+    chunks.append("".join(parts))
+    return "".join(chunks)

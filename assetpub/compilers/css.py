@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 
 from . import Note, Ref
-from .csslex import tokens, url_span
+from .csslex import SPACE as _SPACE
+from .csslex import is_error, is_function, texts, url_span
 from .jslex import LexError
 
 MAX_DEPTH = 1000
@@ -28,28 +29,47 @@ def references(text: str) -> tuple[list[Ref], list[Note]]:
         return refs, []
     functions: list[str] = []  # the open functions and parens, innermost last
     after: str = ""  # the previous token that was not white space or a comment
-    for kind, start, end in tokens(text):
-        if kind == "ws":
+    urls: dict[str, str] = {}  # one string per url, however often it is written
+    end = 0
+    for value in texts(text):
+        start = end
+        end += len(value)
+        first = value[0]
+        if first in _SPACE:
             continue
-        if kind == "comment":
+        if first == "/" and value[1:2] == "*":  # a comment
             sm = _SOURCE_MAP.match(text, start, end)
             if sm and not text[end:].strip():
                 refs.append(Ref(sm.group(1), sm.start(1), sm.end(1), "sourcemap", (start, end)))
             continue
-        if kind == "url":
-            body, stop = url_span(text, start, end)
-            refs.append(Ref(text[body:stop], body, stop))
-        elif kind == "str":
-            if after == "url(" or after == "@import":
-                refs.append(Ref(text[start + 1 : end - 1], start + 1, end - 1, "import" if after == "@import" else "url"))
-            elif functions and functions[-1] in _IMAGE_SET:
-                # strings given directly to image-set(), not inside type("image/avif")
-                refs.append(Ref(text[start + 1 : end - 1], start + 1, end - 1))
-        elif kind == "function" or (kind == "punct" and text[start] in "(["):
-            functions.append(text[start:end].lower())
+        if first in "\"'uU":
+            if is_error(value, text, end):  # an unterminated string, a bad url()
+                after = ""
+                continue
+            if first == '"' or first == "'":
+                if after == "url(" or after == "@import":
+                    url = urls.setdefault(value[1:-1], value[1:-1])
+                    refs.append(Ref(url, start + 1, end - 1, "import" if after == "@import" else "url"))
+                elif functions and functions[-1] in _IMAGE_SET:
+                    # strings given directly to image-set(), not inside type("image/avif")
+                    refs.append(Ref(urls.setdefault(value[1:-1], value[1:-1]), start + 1, end - 1))
+                after = ""
+                continue
+            if len(value) > 4 and value[-1] == ")" and value[:4].lower() == "url(":  # an unquoted url()
+                body, stop = url_span(text, start, end)
+                url = text[body:stop]
+                refs.append(Ref(urls.setdefault(url, url), body, stop))
+                after = ""
+                continue
+        if value == "(" or value == "[" or (value[-1] == "(" and is_function(value)):
+            functions.append(value.lower())
             if len(functions) > MAX_DEPTH:
                 raise LexError(start, f"functions nested more than {MAX_DEPTH} levels deep")
-        elif kind == "punct" and text[start] in ")]" and functions:
-            functions.pop()
-        after = text[start:end].lower() if kind in ("function", "at") else ""
+            after = functions[-1] if len(value) > 1 else ""
+        elif value == ")" or value == "]":
+            if functions:
+                functions.pop()
+            after = ""
+        else:  # `@import` (or a lone `@`, which matches nothing)
+            after = value.lower() if first == "@" else ""
     return refs, []

@@ -185,7 +185,75 @@ def test_js_deep_nesting_is_iterative_then_an_error_with_a_position():
         ("'unterminated\na", ["error 'unterminated", "ident a"]),
         ("<!-- a -->", ["cdo <!--", "ident a", "cdc -->"]),
         ("/* a */ b /* unterminated", ["comment /* a */", "ident b", "comment /* unterminated"]),
+        ("a\\(b", ["ident a\\(b"]),  # an escaped `(` is part of the name
+        ("a\\\\(b)", ["function a\\\\(", "ident b", "punct )"]),  # an escaped backslash, then a function
+        ("@import\\( #a\\( 1px\\(", ["at @import\\(", "hash #a\\(", "num 1px\\("]),
+        ("url(", ["error url("]),
+        ("url(  ", ["error url(  "]),
+        ("url(\\", ["error url(", "delim \\"]),
+        ("url(  'a'", ["function url(", "str 'a'"]),
+        ("-url(a)", ["function -url(", "ident a", "punct )"]),
+        ("'a\\\nb' c", ["str 'a\\\nb'", "ident c"]),  # a line continuation
     ],
 )
 def test_css_tokens(text, expected):
     assert [f"{k} {text[s:e]}" for k, s, e in csslex.tokens(text) if k != "ws"] == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a{b:1.5e+5px}",  # a number cut after `1.`, `1.5e` or `1.5e+` reads shorter
+        "<!-- a --> b",  # `<!-` reads `<`
+        "x\\41 y",  # an escape cut after its backslash
+        "'a b c d e f g' h",  # a string cut reads as unterminated
+        "'a\\\nb c d e' f",  # … across a line continuation, and cut at its backslash
+        "'unterminated\na 'b'",
+        "url(  a.png  ) url( 'b' ) url(c d)",
+        "/* a comment that is cut */ b",
+        '"\\"" "x',
+    ],
+)
+def test_css_texts_split_a_window_at_a_time_as_in_one_piece(text):
+    """csslex.texts splits a huge text a window at a time (bounded memory); whatever
+    window size, the tokens are those of the whole text split at once."""
+    whole = csslex._TEXTS.findall(text)
+    assert "".join(whole) == text
+    for window in range(1, len(text) + 2):
+        assert list(csslex.texts(text, window)) == whole, window
+
+
+@pytest.mark.parametrize(
+    "value, function, ident",
+    [
+        ("a(", True, False),
+        ("url(", True, False),
+        ("(", False, False),
+        ("a\\(", False, True),
+        ("a\\\\(", True, False),
+        ("@a(", False, False),
+        ("--x", False, True),
+        ("-->", False, False),
+        ("1px", False, False),
+        ("-", False, False),
+    ],
+)
+def test_css_function_and_name_tokens(value, function, ident):
+    assert (csslex.is_function(value), csslex.is_ident(value)) == (function, ident)
+
+
+@pytest.mark.parametrize(
+    "text, value, error",
+    [
+        ("'a' b", "'a'", False),
+        ("'a\nb", "'a", True),
+        ("'a\\'", "'a\\'", True),
+        ("url(a)", "url(a)", False),
+        ("url(a b)", "url(a b)", True),
+        ("url( 'a')", "url(", False),  # the function before a quoted url
+        ("url(", "url(", True),
+    ],
+)
+def test_css_errors(text, value, error):
+    assert text.startswith(value)
+    assert csslex.is_error(value, text, len(value)) == error

@@ -173,3 +173,27 @@ def test_cache_keeps_no_scan_of_a_file_with_huge_numbers_of_references(tmp_path,
         assert built.count(result.manifest.path("img/a.png").rsplit("/", 1)[1]) == 51
     scans = json.loads((tmp_path / "out/.assetpub/cache.json").read_text())["scans"]
     assert len(scans) == 1 and len(next(iter(scans.values()))[0]) == 1  # few.css only
+
+
+def test_a_huge_stylesheet_is_tokenized_a_window_at_a_time(monkeypatch):
+    """Bounded memory for huge generated stylesheets: the scanner and the minifier's check
+    never hold the tokens of the whole text at once (csslex splits a window at a time),
+    and a url written 100,000 times is one string in the references."""
+    from assetpub.compilers import csslex
+
+    batches = []
+    real = csslex._TEXTS
+
+    class Counting:
+        def findall(self, *args):
+            found = real.findall(*args)
+            batches.append(len(found))
+            return found
+
+    monkeypatch.setattr(csslex, "_TEXTS", Counting())
+    text = ".c{background:url(img/a.png)}\n" * 100_000  # 3.1 MB, 800,000 tokens
+    refs, _ = css.references(text)
+    assert len(refs) == 100_000 and len({id(r.url) for r in refs}) == 1
+    assert not hasattr(refs[0], "__dict__")  # slots: a reference costs its fields only
+    assert css_difference(text, text.replace("\n", "")) is None
+    assert len(batches) > 100 and max(batches) <= csslex.WINDOW
