@@ -175,7 +175,7 @@ def plan(local: LocalState, remote: RemoteState, options: PlanOptions) -> Plan:
     journal = sorted(
         {a.key for a in actions if a.kind in WRITES} | {a.key for a in stashes} | (set(options.pending) & local_keys)
     )
-    data = record.to_json()
+    data = record.stored()
     deletions, refusal = _prune(record, options)
     actions = [
         Action(PUT, JOURNAL_KEY, f"{len(journal)} keys about to be written", 0, data=journal_json(journal, record.id)),

@@ -7,14 +7,20 @@
 
 A record is sorted JSON: id, time, tool, prefix, the manifest, and every object it
 published ({key: {sha256, size, content_type, cache_control, content_encoding?,
-fingerprinted}}). `history` lists earlier deploys newest first (id, time, objects, bytes)
-so `assetpub deploys` and pruning know them from the one GET of current.json.
+fingerprinted}}). `history` lists earlier deploys newest first (id, time, tool, objects,
+bytes) so `assetpub deploys` and pruning know them from the one GET of current.json.
+
+Stored as format 2: that JSON, compact, gzip'd (deterministically: no name, mtime 0).
+Readers tell the formats apart by the gzip magic bytes; format 1 (indented JSON, written
+by assetpub before 2026-12) stays readable everywhere (docs/publishing.md, "Deploy records").
 """
 
 from __future__ import annotations
 
+import gzip
 import json
 import secrets
+import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Mapping
@@ -36,7 +42,10 @@ CURRENT_KEY = RESERVED + "current.json"
 DEPLOYS_PREFIX = RESERVED + "deploys/"
 JOURNAL_KEY = RESERVED + "journal.json"
 FORMAT = "assetpub-deploy"
-VERSION = 1
+VERSION = 2  # gzip'd JSON; 1: plain JSON (still read)
+READABLE = (1, 2)
+GZIP_MAGIC = b"\x1f\x8b"
+MAX_RECORD_BYTES = 1 << 30  # a record expands to at most this (a gzip bomb in a tampered record stops here)
 HISTORY_LIMIT = 50  # entries carried inside current.json; older ones stay in deploys/
 
 
@@ -83,6 +92,7 @@ class DeployRecord:
         return {
             "id": self.id,
             "time": self.time,
+            "tool": self.tool,
             "objects": len(self.objects),
             "bytes": sum(int(v.get("size", 0)) for v in self.objects.values()),
         }
@@ -106,10 +116,18 @@ class DeployRecord:
         }
 
     def to_json(self) -> bytes:
+        """The record as plain JSON (format 1's layout, for people and tests)."""
         return (json.dumps(self.to_dict(), indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
+
+    def stored(self) -> bytes:
+        """The bytes written to the target: format 2, compact JSON gzip'd, deterministic."""
+        text = json.dumps(self.to_dict(), separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+        return gzip.compress(text.encode("utf-8"), compresslevel=6, mtime=0)
 
     @classmethod
     def from_json(cls, data: bytes, *, where: str) -> DeployRecord:
+        """Parse a stored record, format 1 or 2 (told apart by the gzip magic bytes)."""
+        data = decode(data, where=where)
         try:
             raw = json.loads(data)
         except ValueError as e:
@@ -118,7 +136,7 @@ class DeployRecord:
             ) from None
         if not isinstance(raw, dict) or raw.get("format") != FORMAT:
             raise UnreadableRecord(f"{where}: not an assetpub deploy record")
-        if raw.get("version") != VERSION:
+        if raw.get("version") not in READABLE:
             raise PublishError(f"{where}: unsupported deploy record version {raw.get('version')!r}")
         return cls(
             id=parse_id(raw.get("id"), where=where),
@@ -129,6 +147,25 @@ class DeployRecord:
             prefix=parse_text(raw, "prefix", where=where),
             history=parse_history(raw.get("history"), where=where),
         )
+
+
+def decode(data: bytes, *, where: str) -> bytes:
+    """The JSON text of a stored record: format 2 is gunzip'd (at most MAX_RECORD_BYTES),
+    format 1 is returned as it is."""
+    if not data.startswith(GZIP_MAGIC):
+        return data
+    inflate = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+    try:
+        out = inflate.decompress(data, MAX_RECORD_BYTES)
+        if inflate.unconsumed_tail:
+            raise UnreadableRecord(f"{where}: deploy record expands beyond {MAX_RECORD_BYTES >> 20} MiB; not read")
+        if not inflate.eof:
+            raise zlib.error("truncated")
+    except zlib.error as e:
+        raise UnreadableRecord(
+            f"{where}: deploy record is not valid gzip ({e}); fix or delete it, or publish again with --verify"
+        ) from None
+    return out
 
 
 def next_record(

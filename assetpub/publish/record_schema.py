@@ -99,13 +99,14 @@ def parse_history(value: Any, *, where: str) -> tuple[dict[str, Any], ...]:
             if not isinstance(number, int) or isinstance(number, bool) or number < 0:
                 raise UnreadableRecord(f"{where}: {at}.{name} {number!r} is not a count")
             counts[name] = number
-        out.append(
-            {
-                "id": parse_id(item.get("id"), where=where, field=f"{at}.id"),
-                "time": parse_time(item.get("time"), where=where, field=f"{at}.time"),
-                **counts,
-            }
-        )
+        entry = {
+            "id": parse_id(item.get("id"), where=where, field=f"{at}.id"),
+            "time": parse_time(item.get("time"), where=where, field=f"{at}.time"),
+            **counts,
+        }
+        if "tool" in item:  # since format 2 (older entries lack it)
+            entry["tool"] = parse_text(item, "tool", where=f"{where}: {at}")
+        out.append(entry)
     return tuple(out)
 
 

@@ -20,9 +20,9 @@ from .apply import DEFAULT_WORKERS
 from .errors import PublishError
 from .lock import Lock
 from .prune import stash_key
-from .publisher import read_current, read_records
 from .record import CURRENT_KEY, DeployRecord, deploy_key, new_deploy_id, next_record
 from .state import MANIFEST_NAME, Headers
+from .store import deploy_summaries, read_live
 from .target import Target
 
 log = logging.getLogger(__name__)
@@ -47,12 +47,8 @@ class RollbackResult:
 
 
 def deploys(target: Target) -> list[dict[str, Any]]:
-    """Every stored deploy, newest first: id, time, tool, objects, bytes, live."""
-    current = read_current(target)
-    return [
-        {**r.summary(), "tool": r.tool, "live": current is not None and r.id == current.id}
-        for r in read_records(target, current)
-    ]
+    """Every stored deploy, newest first: id, time, tool, objects, bytes, live (store.py)."""
+    return deploy_summaries(target)
 
 
 def rollback(
@@ -68,7 +64,8 @@ def rollback(
     """Make deploy `deploy_id` (default: the one before the live one) live again. The
     server-side copies run `workers` at a time, the manifest last."""
     now = now or datetime.now(timezone.utc)
-    current = read_current(target)
+    live = read_live(target)
+    current = live.record
     if current is None:
         raise PublishError(f"{target.url}: nothing was published here, nothing to roll back")
     wanted = _choose(current, deploy_id)
@@ -77,7 +74,7 @@ def rollback(
     if dry_run:
         return RollbackResult(target.url, record.id, None, _changes(current, record))
     with Lock(target, now=now, purpose="rollback") as lock:
-        current = read_current(target) or current
+        current = read_live(target, known=live).record or current  # a 304 unless it changed
         changes = _changes(current, record)
         lock.check()
         _restore(target, record, changes, workers)
@@ -91,7 +88,7 @@ def rollback(
             prefix=target.prefix,
             previous=current,
         )
-        data = new.to_json()
+        data = new.stored()
         lock.check()
         target.put_bytes(deploy_key(new.id), data, _RECORD_HEADERS)
         target.put_bytes(CURRENT_KEY, data, _RECORD_HEADERS)

@@ -27,6 +27,7 @@ from assetpub.publish import PublishError, open_target, publish
 from assetpub.publish.network import NetworkLimits
 from assetpub.publish.prune import Retention
 from assetpub.publish.record import CURRENT_KEY
+from tests.publish.conftest import record_json
 
 from .conftest import DROP, RESET, STALL, S3Backend, build_site
 from .consistency import problems
@@ -109,10 +110,10 @@ def test_a_fault_at_each_step_then_a_rerun_leaves_a_consistent_target(request, s
         assert arrived.is_set(), "the fault was never injected"
     s3.proxy.reset()
     if fault != "delay" and step in ("0-journal", "1-fingerprinted", "2-keep-name"):  # stopped before step 3
-        assert json.loads(backend.read(CURRENT_KEY))["manifest"] == Manifest.load(v1).to_dict()
+        assert record_json(backend.read(CURRENT_KEY))["manifest"] == Manifest.load(v1).to_dict()
         assert json.loads(backend.read("assetpub-manifest.json")) == Manifest.load(v1).to_dict()
     # the re-run finishes the job
     publish(v2, target=open_target(backend.url, endpoint_url=s3.proxy.url), retention=RETENTION)
     assert problems(backend) == []
-    assert json.loads(backend.read(CURRENT_KEY))["manifest"] == Manifest.load(v2).to_dict()
+    assert record_json(backend.read(CURRENT_KEY))["manifest"] == Manifest.load(v2).to_dict()
     assert backend.read("index.html") == (v2 / "index.html").read_bytes()

@@ -1,0 +1,194 @@
+"""Reading deploy records from a target: the live one conditionally, against a copy kept in
+the build directory, and the stored ones for retention, `deploys` and rollback.
+
+A publish keeps the last `current.json` it read or wrote for a target, with the version
+the target gave it (S3: the ETag; a directory: the content's SHA-256), in
+
+    BUILD/.assetpub/records/<sha256 of the target URL>   one header line, then the bytes
+
+and asks the target for the record only if it changed (S3 `If-None-Match`: a 304 has no
+body). The copy is used only when the target says it still holds that very version; a
+missing, torn or foreign copy is ignored (one full GET). See docs/publishing.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..output import write_atomic
+from ..safe_path import id_problem
+from .errors import PublishError
+from .record import CURRENT_KEY, DEPLOYS_PREFIX, DeployRecord, UnreadableRecord, deploy_key
+from .target import Target
+
+log = logging.getLogger(__name__)
+CACHE_DIR = ".assetpub/records"
+CACHE_FORMAT = "assetpub-record-copy"
+
+
+@dataclass(frozen=True)
+class Live:
+    """The live record as read (None on a target never published to) and its version."""
+
+    record: DeployRecord | None
+    version: str | None = None
+
+
+class LocalCopies:
+    """The last live record read or written per target, under BUILD/.assetpub/records/."""
+
+    def __init__(self, build_dir: str | Path):
+        self.root = Path(build_dir) / CACHE_DIR
+
+    def _path(self, url: str) -> Path:
+        return self.root / hashlib.sha256(url.encode("utf-8")).hexdigest()
+
+    def load(self, url: str) -> tuple[bytes, str] | None:
+        """(bytes, version) kept for `url`, or None (absent, torn, or for another target)."""
+        try:
+            raw = self._path(url).read_bytes()
+            head, _, data = raw.partition(b"\n")
+            meta = json.loads(head)
+            if (
+                meta.get("format") != CACHE_FORMAT
+                or meta.get("url") != url
+                or not isinstance(meta.get("version"), str)
+                or meta.get("sha256") != hashlib.sha256(data).hexdigest()
+            ):
+                return None
+        except (OSError, ValueError, AttributeError):
+            return None
+        return data, meta["version"]
+
+    def save(self, url: str, data: bytes, version: str) -> None:
+        """Remember the bytes; a build directory that cannot be written only costs a full GET next time."""
+        if not version:
+            return
+        meta = {"format": CACHE_FORMAT, "url": url, "version": version, "sha256": hashlib.sha256(data).hexdigest()}
+        try:
+            write_atomic(self._path(url), json.dumps(meta, sort_keys=True).encode() + b"\n" + data)
+        except OSError as e:
+            log.debug("cannot keep a copy of the live record: %s", e)
+
+
+def read_live(
+    target: Target,
+    *,
+    verify: bool = False,
+    copies: LocalCopies | None = None,
+    known: Live | None = None,
+) -> Live:
+    """The live deploy record, asked for only if it is not the version `known` (a record
+    read earlier in this run) or the local copy holds: one request, a 304 on no change.
+
+    With `verify` an unreadable record counts as none: --verify lists the target instead
+    and writes a good record (the error message advises it)."""
+    kept: tuple[bytes | None, str] | None = None
+    if known is not None and known.version:
+        kept = (None, known.version)
+    elif copies is not None:
+        kept = copies.load(target.url)
+    found = target.read_if_changed(CURRENT_KEY, kept[1] if kept else None)
+    if found is None:
+        return Live(None)
+    data, version = found
+    if data is None:  # not modified: what we hold is what the target holds
+        if known is not None and known.version == version:
+            return known
+        assert kept is not None and kept[0] is not None
+        data = kept[0]
+    elif copies is not None:
+        copies.save(target.url, data, version)
+    return Live(parse_current(target, data, verify=verify), version)
+
+
+def parse_current(target: Target, data: bytes, *, verify: bool = False) -> DeployRecord | None:
+    try:
+        return DeployRecord.from_json(data, where=f"{target.url}/{CURRENT_KEY}")
+    except UnreadableRecord as e:  # not one of a newer version: that one is never overwritten
+        if not verify:
+            if "--verify" in str(e):
+                raise
+            raise UnreadableRecord(f"{e}; `publish --verify` rebuilds the record from the target") from None
+        log.warning("%s; --verify replaces it", e)
+        return None
+
+
+def read_current(target: Target, *, verify: bool = False) -> DeployRecord | None:
+    """The live deploy record (one GET), or None on a target never published to."""
+    return read_live(target, verify=verify).record
+
+
+def stored_ids(target: Target, current: DeployRecord | None) -> list[str]:
+    """Ids of the stored deploy records that were live, newest first, the live one excluded:
+    records newer than the live one are left out (a publish killed between writing its
+    record and current.json left it; it never went live, the next publish removes it)."""
+    ids = sorted(
+        (k[len(DEPLOYS_PREFIX) : -len(".json")] for k, _ in target.listing(DEPLOYS_PREFIX) if k.endswith(".json")),
+        reverse=True,
+    )
+    return [i for i in ids if (current is None or i < current.id) and id_problem(i) is None]
+
+
+def read_record(target: Target, deploy_id: str) -> DeployRecord | None:
+    """The stored record of `deploy_id` (None if absent); PublishError if it is unreadable
+    or holds another deploy."""
+    key = deploy_key(deploy_id)
+    data = target.get(key)
+    if data is None:
+        return None
+    record = DeployRecord.from_json(data, where=f"{target.url}/{key}")
+    if record.id != deploy_id:
+        raise UnreadableRecord(f"{target.url}/{key}: holds deploy {record.id}, not {deploy_id}")
+    return record
+
+
+def read_records(target: Target, current: DeployRecord | None) -> list[DeployRecord]:
+    """Every stored deploy record that was live, newest first (current first). Unreadable
+    ones are skipped with a warning."""
+    others = read_records_by_id(target, stored_ids(target, current))
+    records = ([current] if current is not None else []) + others
+    return sorted(records, key=lambda r: r.id, reverse=True)
+
+
+def deploy_summaries(target: Target) -> list[dict[str, Any]]:
+    """`assetpub deploys`: every stored deploy, newest first (id, time, tool, objects, bytes,
+    live). The live record's history already summarises earlier deploys: a stored record
+    is read whole only when the history does not hold it (older than its 50 entries, or
+    written before format 2 put the tool there). Two requests in the usual case."""
+    current = read_current(target)
+    if current is None:
+        return [{**r.summary(), "live": False} for r in read_records(target, None)]
+    known = {h["id"]: h for h in current.history if "tool" in h}
+    rows = [{**current.summary(), "live": True}]
+    missing = []
+    for deploy_id in stored_ids(target, current):
+        if deploy_id in known:
+            entry = known[deploy_id]
+            rows.append({k: entry[k] for k in ("id", "time", "tool", "objects", "bytes")} | {"live": False})
+        else:
+            missing.append(deploy_id)
+    if missing:
+        for record in read_records_by_id(target, missing):
+            rows.append({**record.summary(), "live": False})
+    return sorted(rows, key=lambda r: r["id"], reverse=True)
+
+
+def read_records_by_id(target: Target, ids: list[str]) -> list[DeployRecord]:
+    """The readable ones of these stored records, in the same order (8 GETs at a time)."""
+
+    def load(deploy_id: str) -> DeployRecord | None:
+        try:
+            return read_record(target, deploy_id)
+        except PublishError as e:
+            log.warning("%s (ignored)", e)
+            return None
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        return [r for r in pool.map(load, ids) if r is not None]
