@@ -16,7 +16,7 @@ in step 1, so `rollback` can put them back without the old build directory.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Iterator, Mapping
 
@@ -139,7 +139,7 @@ def plan(local: LocalState, remote: RemoteState, options: PlanOptions) -> Plan:
     actions: list[Action] = []
     conflicts: list[str] = []
     missing: list[str] = []
-    record_objects: dict[str, Mapping[str, Any]] = {}
+    record_objects: dict[str, RemoteObject] = {}
     for obj in local.objects:
         have = remote.objects.get(obj.key)
         action = _decide(obj, have, obj.key in options.repairs)
@@ -152,7 +152,7 @@ def plan(local: LocalState, remote: RemoteState, options: PlanOptions) -> Plan:
         actions.append(action)
         entry = obj.record_entry()
         if obj.sha256 is None and have is not None:  # reused: the target has the bytes
-            entry["sha256"] = have.sha256
+            entry = replace(entry, sha256=have.sha256)
         record_objects[obj.key] = entry
 
     unknown = _unknown(local, remote, (options.previous, *options.records))
@@ -246,8 +246,8 @@ def _header_change(have: RemoteObject, obj: LocalObject) -> str:
     return "headers changed: " + ", ".join(changes)
 
 
-def _same_objects(a: Mapping[str, Mapping[str, Any]], b: Mapping[str, Mapping[str, Any]]) -> bool:
-    return {k: dict(v) for k, v in a.items()} == {k: dict(v) for k, v in b.items()}
+def _same_objects(a: Mapping[str, RemoteObject], b: Mapping[str, RemoteObject]) -> bool:
+    return dict(a) == dict(b)
 
 
 def _unknown(local: LocalState, remote: RemoteState, records: tuple[DeployRecord | None, ...]) -> tuple[str, ...]:

@@ -28,6 +28,7 @@ from typing import Any, Mapping
 from ..safe_path import check_id, id_problem, is_safe_key
 from .errors import PublishError
 from .record_schema import (
+    HistoryEntry,
     UnreadableRecord,
     parse_history,
     parse_id,
@@ -74,28 +75,39 @@ def deploy_key(deploy_id: str) -> str:
     return f"{DEPLOYS_PREFIX}{check_id(deploy_id, what='deploy id')}.json"
 
 
+RecordObject = RemoteObject  # one object a record lists: sha256, size, headers, fingerprinted
+
+
 @dataclass(frozen=True)
 class DeployRecord:
+    """A parsed deploy record (DeployRecord.from_json checks every field). Objects and
+    history entries given as plain dicts (tests, older callers) are converted, unchecked."""
+
     id: str
     time: str  # ISO 8601, UTC
     tool: str
     manifest: Mapping[str, Any]
-    objects: Mapping[str, Mapping[str, Any]]
+    objects: Mapping[str, RecordObject]
     prefix: str = ""
-    history: tuple[Mapping[str, Any], ...] = field(default_factory=tuple)
+    history: tuple[HistoryEntry, ...] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        if any(not isinstance(v, RemoteObject) for v in self.objects.values()):
+            objects = {k: v if isinstance(v, RemoteObject) else RemoteObject.from_entry(v) for k, v in self.objects.items()}
+            object.__setattr__(self, "objects", objects)
+        if any(not isinstance(h, HistoryEntry) for h in self.history):
+            history = tuple(h if isinstance(h, HistoryEntry) else HistoryEntry(**h) for h in self.history)
+            object.__setattr__(self, "history", history)
 
     # -- views ---------------------------------------------------------------
     def remote_state(self) -> RemoteState:
-        return RemoteState({k: RemoteObject.from_entry(v) for k, v in self.objects.items()})
+        return RemoteState(self.objects)
 
     def summary(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "time": self.time,
-            "tool": self.tool,
-            "objects": len(self.objects),
-            "bytes": sum(int(v.get("size", 0)) for v in self.objects.values()),
-        }
+        return self.history_entry().to_dict()
+
+    def history_entry(self) -> HistoryEntry:
+        return HistoryEntry(self.id, self.time, len(self.objects), sum(v.size for v in self.objects.values()), self.tool)
 
     @property
     def datetime(self) -> datetime:
@@ -111,8 +123,8 @@ class DeployRecord:
             "tool": self.tool,
             "prefix": self.prefix,
             "manifest": dict(self.manifest),
-            "objects": {k: dict(v) for k, v in sorted(self.objects.items())},
-            "history": [dict(h) for h in self.history],
+            "objects": {k: v.entry() for k, v in sorted(self.objects.items())},
+            "history": [h.to_dict() for h in self.history],
         }
 
     def to_json(self) -> bytes:
@@ -174,14 +186,14 @@ def next_record(
     now: datetime,
     tool: str,
     manifest: Mapping[str, Any],
-    objects: Mapping[str, Mapping[str, Any]],
+    objects: Mapping[str, RecordObject],
     prefix: str,
     previous: DeployRecord | None,
 ) -> DeployRecord:
     """The record of a new deploy, carrying the previous one in its history."""
-    history: tuple[Mapping[str, Any], ...] = ()
+    history: tuple[HistoryEntry, ...] = ()
     if previous is not None:
-        history = (previous.summary(), *previous.history)[:HISTORY_LIMIT]
+        history = (previous.history_entry(), *previous.history)[:HISTORY_LIMIT]
     return DeployRecord(
         id=deploy_id,
         time=now.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),

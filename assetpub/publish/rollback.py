@@ -94,7 +94,7 @@ def rollback(
         target.put_bytes(CURRENT_KEY, data, _RECORD_HEADERS)
         target.end_step(3)
     result = RollbackResult(target.url, record.id, new.id, changes)
-    keep_name = [k for k in changes if not record.objects[k].get("fingerprinted")]
+    keep_name = [k for k in changes if not record.objects[k].fingerprinted]
     if cloudfront_distribution and keep_name:
         from .cdn import invalidate, invalidation_paths
 
@@ -120,9 +120,8 @@ def _restore(target: Target, record: DeployRecord, changes: list[str], workers: 
 
     def copy(key: str) -> None:
         entry = record.objects[key]
-        headers = Headers(entry["content_type"], entry["cache_control"], entry.get("content_encoding"))
-        source = key if entry.get("fingerprinted") else stash_key(entry["sha256"])
-        target.copy(source, key, headers, entry["sha256"])
+        source = key if entry.fingerprinted else stash_key(entry.sha256 or "")
+        target.copy(source, key, entry.headers, entry.sha256 or "")
 
     files = [k for k in changes if k != MANIFEST_NAME]
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="assetpub-rollback") as pool:
@@ -142,7 +141,7 @@ def _choose(current: DeployRecord, deploy_id: str | None) -> str:
     if deploy_id is None:
         if not current.history:
             raise PublishError("there is no earlier deploy to roll back to (see `assetpub deploys`)")
-        return str(current.history[0]["id"])
+        return current.history[0].id
     if deploy_id == current.id:
         raise PublishError(f"deploy {deploy_id} is already live")
     return deploy_id
@@ -162,7 +161,7 @@ def _check_present(target: Target, record: DeployRecord) -> None:
     present = {k for k, _ in target.listing()}
     missing = []
     for key, entry in sorted(record.objects.items()):
-        need = key if entry.get("fingerprinted") else stash_key(entry.get("sha256") or "")
+        need = key if entry.fingerprinted else stash_key(entry.sha256 or "")
         if need not in present:
             missing.append(key)
     if missing:
@@ -179,8 +178,8 @@ def _changes(current: DeployRecord, record: DeployRecord) -> list[str]:
     changed = []
     for key, entry in record.objects.items():
         live = current.objects.get(key)
-        if entry.get("fingerprinted") and live is None:
+        if entry.fingerprinted and live is None:
             continue  # still there under its immutable name (checked), nothing to put back
-        if live is None or dict(live) != dict(entry):
+        if live is None or live != entry:
             changed.append(key)
-    return sorted(changed, key=lambda k: (k == MANIFEST_NAME, bool(record.objects[k].get("fingerprinted")) is False, k))
+    return sorted(changed, key=lambda k: (k == MANIFEST_NAME, record.objects[k].fingerprinted is False, k))

@@ -165,13 +165,12 @@ def deploy_summaries(target: Target) -> list[dict[str, Any]]:
     current = read_current(target)
     if current is None:
         return [{**r.summary(), "live": False} for r in read_records(target, None)]
-    known = {h["id"]: h for h in current.history if "tool" in h}
+    known = {h.id: h for h in current.history if h.tool is not None}
     rows = [{**current.summary(), "live": True}]
     missing = []
     for deploy_id in stored_ids(target, current):
         if deploy_id in known:
-            entry = known[deploy_id]
-            rows.append({k: entry[k] for k in ("id", "time", "tool", "objects", "bytes")} | {"live": False})
+            rows.append({**known[deploy_id].to_dict(), "live": False})
         else:
             missing.append(deploy_id)
     if missing:
