@@ -81,7 +81,7 @@ class S3Target:
             raise TargetError(f"cannot set up the S3 client for {self.url}: {e}") from None
         install_limits(self.client, self.limits, self.url)
         self.written: dict[str, str] = {}  # key -> ETag of what put_bytes wrote there
-        self._written: dict[bytes, tuple[str, str]] = {}  # sha256 of bytes -> (first key, its ETag)
+        self._written: dict[str, tuple[str, str]] = {}  # sha256 of bytes written -> (first key, its ETag)
         self._written_lock = threading.Lock()
 
     # -- keys ---------------------------------------------------------------------
@@ -132,9 +132,17 @@ class S3Target:
         return digest.hexdigest()
 
     def upload(self, obj: LocalObject, *, key: str | None = None) -> None:
+        """Stream obj's file to key. Bytes this run already uploaded under another key (a
+        keep-name file and its rollback stash, the manifest and its stash) are a
+        server-side copy of that object instead (see _copy_own), so they cross once."""
         assert obj.file is not None
         key = key or obj.key
         extra = self._extra(obj.headers, obj.sha256, key)
+        if obj.sha256 and obj.size <= MULTIPART_THRESHOLD:
+            with self._written_lock:
+                first = self._written.get(obj.sha256)
+            if first is not None and first[0] != key and self._copy_own(first, key, extra):
+                return
         try:
             f = open(obj.file, "rb")  # a file object: streamed, never read whole
         except OSError as e:
@@ -147,7 +155,10 @@ class S3Target:
                     upload_fileobj, config = _managed_upload()
                     upload_fileobj(self.client, f, self.bucket, self._key(key), ExtraArgs=extra, Config=config)
                 else:
-                    self.client.put_object(Bucket=self.bucket, Key=self._key(key), Body=f, **extra)
+                    etag = self.client.put_object(Bucket=self.bucket, Key=self._key(key), Body=f, **extra).get("ETag")
+                    if obj.sha256 and etag:
+                        with self._written_lock:
+                            self._written.setdefault(obj.sha256, (key, etag))
         except (bx.BotoCoreError, bx.ClientError) as e:  # timeouts and SSL errors are OSErrors too: the network's
             raise self._error(e, key) from None
         except OSError as e:  # the file, while it was being read
@@ -211,7 +222,7 @@ class S3Target:
         deploy's record, then current.json) are a server-side copy of the first, if that
         one is still the version written (CopySourceIfMatch), so they cross the network once."""
         extra = self._extra(headers, None, key)
-        digest = hashlib.sha256(data).digest()
+        digest = hashlib.sha256(data).hexdigest()
         with self._written_lock:
             first = self._written.get(digest)
         etag = None

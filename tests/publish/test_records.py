@@ -169,6 +169,13 @@ def test_one_edit_sends_the_record_once_and_reads_it_once(s3server, site, built)
     assert "x-amz-copy-source" in current_put.headers
     stored = s3server.client.get_object(Bucket=s3server.bucket, Key=f"site/{CURRENT_KEY}")
     assert record_json(stored["Body"].read())["id"] == result.plan.record.id
+    # the edited page and the manifest: copies of their rollback stash, uploaded in step 1
+    for key in ("index.html", "assetpub-manifest.json"):
+        put = next(r for r in requests if r.method == "PUT" and r.path.split("?")[0].endswith(f"/site/{key}"))
+        assert put.sent == 0 and "/_assetpub/objects/" in put.headers["x-amz-copy-source"], key
+        live = s3server.client.get_object(Bucket=s3server.bucket, Key=f"site/{key}")
+        assert live["Body"].read() == (built / key).read_bytes()
+        assert live["Metadata"]["sha256"] and live["ContentType"].startswith(("text/html", "application/json"))
     # the next no-op knows the copy's ETag: a 304 again
     s3server.proxy.reset()
     assert not publish(built, target=_s3(s3server), now=T0 + timedelta(hours=2)).plan.has_work
