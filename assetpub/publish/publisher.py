@@ -107,7 +107,8 @@ def publish(
     )
     remote = _remote(target, previous, verify)
     if verify:  # objects of earlier deploys are known, not "unknown"; corrupt ones are repaired
-        options = replace(options, records=tuple(read_records(target, previous)), repairs=_wrong_hashes(target, local, remote))
+        records = tuple(read_records(target, previous, copies))
+        options = replace(options, records=records, repairs=_wrong_hashes(target, local, remote))
     the_plan = plan(local, remote, options)
     if not the_plan.has_work and not leftovers:
         _check(the_plan, local, target, verify=verify)
@@ -121,7 +122,7 @@ def publish(
         lock.acquire()
     try:
         the_plan, live = _plan_in_full(
-            local, remote, target, options, live, verify=verify, retention=retention, locked=not dry_run
+            local, remote, target, options, live, copies, verify=verify, retention=retention, locked=not dry_run
         )
         if on_plan is not None:
             on_plan(the_plan)
@@ -156,11 +157,12 @@ def publish(
 
 
 def _keep_copy(copies: LocalCopies, target: Target, the_plan: Plan) -> None:
-    """Remember the current.json this publish wrote, and the version the target gave it."""
-    version = getattr(target, "written", {}).get(CURRENT_KEY)
-    data = next((a.data for a in the_plan.actions if a.key == CURRENT_KEY and a.data is not None), None)
-    if version and data is not None:
-        copies.save(target.url, data, version)
+    """Remember the records this publish wrote (its own, and current.json), with the
+    versions the target gave them: the next publish reads them conditionally."""
+    written = getattr(target, "written", {})
+    for action in the_plan.actions:
+        if action.data is not None and written.get(action.key) and action.key != JOURNAL_KEY:
+            copies.save(target.url, action.data, written[action.key], action.key)
 
 
 def interrupted(target: Target) -> bool:
@@ -180,6 +182,7 @@ def _plan_in_full(
     target: Target,
     options: PlanOptions,
     live: Live,
+    copies: LocalCopies,
     *,
     verify: bool,
     retention: Retention | None,
@@ -198,7 +201,7 @@ def _plan_in_full(
     if not verify:
         remote, options = _interrupted(target, local, remote, options, locked=locked)
     if retention is not None:
-        records = tuple(read_records(target, previous))
+        records = tuple(read_records(target, previous, copies))
         listing = dict(target.listing()) if retention.delete_unknown else None
         options = replace(options, retention=retention, records=records, listing=listing)
         if not verify:

@@ -1,12 +1,14 @@
 """Reading deploy records from a target: the live one conditionally, against a copy kept in
 the build directory, and the stored ones for retention, `deploys` and rollback.
 
-A publish keeps the last `current.json` it read or wrote for a target, with the version
-the target gave it (S3: the ETag; a directory: the content's SHA-256), in
+A publish keeps the last `current.json` it read or wrote for a target, and the stored
+records retention read, with the version the target gave each (S3: the ETag; a
+directory: the content's SHA-256), in
 
-    BUILD/.assetpub/records/<sha256 of the target URL>   one header line, then the bytes
+    BUILD/.assetpub/records/<sha256 of the target URL>/current.json    one header line,
+    BUILD/.assetpub/records/<sha256 of the target URL>/deploys/<ID>    then the bytes
 
-and asks the target for the record only if it changed (S3 `If-None-Match`: a 304 has no
+and asks the target for a record only if it changed (S3 `If-None-Match`: a 304 has no
 body). The copy is used only when the target says it still holds that very version; a
 missing, torn or foreign copy is ignored (one full GET). See docs/publishing.md.
 """
@@ -25,6 +27,7 @@ from ..output import write_atomic
 from ..safe_path import id_problem
 from .errors import PublishError
 from .record import CURRENT_KEY, DEPLOYS_PREFIX, DeployRecord, UnreadableRecord, deploy_key
+from .state import RESERVED
 from .target import Target
 
 log = logging.getLogger(__name__)
@@ -46,18 +49,20 @@ class LocalCopies:
     def __init__(self, build_dir: str | Path):
         self.root = Path(build_dir) / CACHE_DIR
 
-    def _path(self, url: str) -> Path:
-        return self.root / hashlib.sha256(url.encode("utf-8")).hexdigest()
+    def _path(self, url: str, key: str) -> Path:
+        """Where the copy of `key` (current.json, or deploys/<ID>.json with a checked id) lives."""
+        return self.root / hashlib.sha256(url.encode("utf-8")).hexdigest() / key[len(RESERVED) :]
 
-    def load(self, url: str) -> tuple[bytes, str] | None:
-        """(bytes, version) kept for `url`, or None (absent, torn, or for another target)."""
+    def load(self, url: str, key: str = CURRENT_KEY) -> tuple[bytes, str] | None:
+        """(bytes, version) kept for `key` of `url`, or None (absent, torn, or for another target)."""
         try:
-            raw = self._path(url).read_bytes()
+            raw = self._path(url, key).read_bytes()
             head, _, data = raw.partition(b"\n")
             meta = json.loads(head)
             if (
                 meta.get("format") != CACHE_FORMAT
                 or meta.get("url") != url
+                or meta.get("key") != key
                 or not isinstance(meta.get("version"), str)
                 or meta.get("sha256") != hashlib.sha256(data).hexdigest()
             ):
@@ -66,15 +71,46 @@ class LocalCopies:
             return None
         return data, meta["version"]
 
-    def save(self, url: str, data: bytes, version: str) -> None:
+    def save(self, url: str, data: bytes, version: str, key: str = CURRENT_KEY) -> None:
         """Remember the bytes; a build directory that cannot be written only costs a full GET next time."""
         if not version:
             return
-        meta = {"format": CACHE_FORMAT, "url": url, "version": version, "sha256": hashlib.sha256(data).hexdigest()}
+        meta = {
+            "format": CACHE_FORMAT,
+            "url": url,
+            "key": key,
+            "version": version,
+            "sha256": hashlib.sha256(data).hexdigest(),
+        }
         try:
-            write_atomic(self._path(url), json.dumps(meta, sort_keys=True).encode() + b"\n" + data)
+            write_atomic(self._path(url, key), json.dumps(meta, sort_keys=True).encode() + b"\n" + data)
         except OSError as e:
-            log.debug("cannot keep a copy of the live record: %s", e)
+            log.debug("cannot keep a copy of %s: %s", key, e)
+
+    def keep_only(self, url: str, ids: list[str]) -> None:
+        """Forget the copies of stored records that are no longer on the target."""
+        folder = self._path(url, deploy_key("x")).parent
+        wanted = {deploy_key(i).rsplit("/", 1)[1] for i in ids}
+        try:
+            for path in folder.iterdir():
+                if path.name not in wanted:
+                    path.unlink(missing_ok=True)
+        except OSError:
+            pass
+
+    def read(self, target: Target, key: str) -> tuple[bytes | None, str | None]:
+        """(bytes, version) of key on the target, from the copy when the target confirms it
+        (a 304); (None, None) when there is no such object."""
+        kept = self.load(target.url, key)
+        found = target.read_if_changed(key, kept[1] if kept else None)
+        if found is None:
+            return None, None
+        data, version = found
+        if data is None:
+            assert kept is not None
+            return kept[0], version
+        self.save(target.url, data, version, key)
+        return data, version
 
 
 def read_live(
@@ -89,22 +125,18 @@ def read_live(
 
     With `verify` an unreadable record counts as none: --verify lists the target instead
     and writes a good record (the error message advises it)."""
-    kept: tuple[bytes | None, str] | None = None
     if known is not None and known.version:
-        kept = (None, known.version)
+        found = target.read_if_changed(CURRENT_KEY, known.version)
+        if found is not None and found[0] is None:
+            return known  # not modified: the record parsed earlier in this run
+        data, version = found if found is not None else (None, None)
     elif copies is not None:
-        kept = copies.load(target.url)
-    found = target.read_if_changed(CURRENT_KEY, kept[1] if kept else None)
-    if found is None:
+        data, version = copies.read(target, CURRENT_KEY)
+    else:
+        found = target.read_if_changed(CURRENT_KEY, None)
+        data, version = found if found is not None else (None, None)
+    if data is None:
         return Live(None)
-    data, version = found
-    if data is None:  # not modified: what we hold is what the target holds
-        if known is not None and known.version == version:
-            return known
-        assert kept is not None and kept[0] is not None
-        data = kept[0]
-    elif copies is not None:
-        copies.save(target.url, data, version)
     return Live(parse_current(target, data, verify=verify), version)
 
 
@@ -136,11 +168,11 @@ def stored_ids(target: Target, current: DeployRecord | None) -> list[str]:
     return [i for i in ids if (current is None or i < current.id) and id_problem(i) is None]
 
 
-def read_record(target: Target, deploy_id: str) -> DeployRecord | None:
+def read_record(target: Target, deploy_id: str, copies: LocalCopies | None = None) -> DeployRecord | None:
     """The stored record of `deploy_id` (None if absent); PublishError if it is unreadable
-    or holds another deploy."""
+    or holds another deploy. With `copies`, a conditional read against the local copy."""
     key = deploy_key(deploy_id)
-    data = target.get(key)
+    data = copies.read(target, key)[0] if copies is not None else target.get(key)
     if data is None:
         return None
     record = DeployRecord.from_json(data, where=f"{target.url}/{key}")
@@ -149,10 +181,14 @@ def read_record(target: Target, deploy_id: str) -> DeployRecord | None:
     return record
 
 
-def read_records(target: Target, current: DeployRecord | None) -> list[DeployRecord]:
+def read_records(target: Target, current: DeployRecord | None, copies: LocalCopies | None = None) -> list[DeployRecord]:
     """Every stored deploy record that was live, newest first (current first). Unreadable
-    ones are skipped with a warning."""
-    others = read_records_by_id(target, stored_ids(target, current))
+    ones are skipped with a warning. With `copies`, each is a conditional read (records
+    are immutable: a 304 but for the first time), and copies of records gone are dropped."""
+    ids = stored_ids(target, current)
+    others = read_records_by_id(target, ids, copies)
+    if copies is not None:
+        copies.keep_only(target.url, ids + ([current.id] if current is not None else []))
     records = ([current] if current is not None else []) + others
     return sorted(records, key=lambda r: r.id, reverse=True)
 
@@ -179,12 +215,12 @@ def deploy_summaries(target: Target) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda r: r["id"], reverse=True)
 
 
-def read_records_by_id(target: Target, ids: list[str]) -> list[DeployRecord]:
+def read_records_by_id(target: Target, ids: list[str], copies: LocalCopies | None = None) -> list[DeployRecord]:
     """The readable ones of these stored records, in the same order (8 GETs at a time)."""
 
     def load(deploy_id: str) -> DeployRecord | None:
         try:
-            return read_record(target, deploy_id)
+            return read_record(target, deploy_id, copies)
         except PublishError as e:
             log.warning("%s (ignored)", e)
             return None

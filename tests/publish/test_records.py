@@ -143,7 +143,8 @@ def test_a_tampered_or_foreign_local_copy_is_ignored(tmp_path, built):
     origin = tmp_path / "origin"
     publish(built, target=open_target(str(origin)), now=T0)
     copies = LocalCopies(built)
-    (copy,) = (built / CACHE_DIR).iterdir()
+    (folder,) = (built / CACHE_DIR).iterdir()
+    copy = folder / "current.json"
     data, version = copies.load(str(origin))
     head, _, body = copy.read_bytes().partition(b"\n")
     copy.write_bytes(head + b"\n" + body[:-1] + b"x")  # torn: its hash no longer matches
@@ -180,6 +181,18 @@ def test_one_edit_sends_the_record_once_and_reads_it_once(s3server, site, built)
     s3server.proxy.reset()
     assert not publish(built, target=_s3(s3server), now=T0 + timedelta(hours=2)).plan.has_work
     assert [r.status for r in s3server.proxy.requests if r.method == "GET" and CURRENT_KEY in r.path] == [304]
+
+
+def test_stored_records_retention_reads_are_304s_after_the_first_time(s3server, site, built):
+    for n in range(4):
+        if n:
+            _edit(site, built, n)
+        s3server.proxy.reset()
+        publish(built, target=_s3(s3server), now=T0 + timedelta(hours=n))
+    gets = [r for r in s3server.proxy.requests if r.method == "GET" and "/_assetpub/deploys/" in r.path]
+    assert len(gets) == 2 and {r.status for r in gets} == {304}  # the two earlier deploys, from copies
+    (folder,) = (built / CACHE_DIR).iterdir()
+    assert len(list((folder / "deploys").iterdir())) == 4  # every stored record: the copies are kept with them
 
 
 def test_a_changed_source_of_the_record_copy_is_sent_again(s3server, built):
