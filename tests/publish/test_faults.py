@@ -39,7 +39,8 @@ CLI_RETENTION = ["--keep", "1", "--grace", "0s", "--max-deletes", "1000"]
 STEPS = {  # the first request of each step, as the proxy sees it (path under /BUCKET/site/)
     "0-journal": lambda m, p, h: m == "PUT" and p.endswith("/_assetpub/journal.json"),
     "1-fingerprinted": lambda m, p, h: m == "PUT" and bool(re.search(r"/css/base\.[0-9a-f]{12}\.css$", p)),
-    "2-keep-name": lambda m, p, h: m == "PUT" and p.endswith("/index.html") and "x-amz-copy-source" not in h,
+    "2-keep-name": lambda m, p, h: m == "PUT" and p.endswith("/index.html")  # uploaded, or copied from its stash
+    and ("x-amz-copy-source" not in h or "/_assetpub/objects/" in h["x-amz-copy-source"]),
     "3-records": lambda m, p, h: m == "PUT" and p.endswith("/_assetpub/current.json"),
     "4-journal-removed": lambda m, p, h: m == "DELETE" and p.endswith("/_assetpub/journal.json"),
     "5-prune": lambda m, p, h: m == "POST" and "delete" in p.split("?", 1)[-1],
