@@ -1,9 +1,10 @@
 """publish(): read the build and the target's record, plan, check, lock, apply, invalidate, prune.
 
-A publish with nothing to do costs two requests sent together (GET current.json, and a
-one-level LIST of `_assetpub/` that shows a journal or lock an interrupted publish left)
-and takes no lock. With work to do, or with such leftovers, it takes the lock, re-reads
-the record (another publish may have finished meanwhile), reads the journal an
+A publish with nothing to do costs two requests sent together (GET current.json, with
+If-None-Match against the copy in BUILD/.assetpub/records: a 304 with no body, store.py;
+and a one-level LIST of `_assetpub/` that shows a journal or lock an interrupted publish
+left) and takes no lock. With work to do, or with such leftovers, it takes the lock, re-reads
+the record (conditionally: another publish may have finished meanwhile), reads the journal an
 interrupted publish may have left (and HEADs the keys it lists, so a re-run uploads only
 what is really missing and puts back what the killed run changed), reads the stored
 deploy records for retention, and refuses before writing anything if retention would
@@ -27,7 +28,7 @@ from .errors import ImmutableConflict, PublishError
 from .lock import LOCK_KEY, Lock, holder_of
 from .plan import Action, Plan, PlanOptions, plan
 from .prune import Retention
-from .record import CURRENT_KEY, JOURNAL_KEY, DeployRecord, deploy_key, journal_deploy, journal_keys, new_deploy_id
+from .record import JOURNAL_KEY, DeployRecord, deploy_key, journal_deploy, journal_keys, new_deploy_id
 from .state import RESERVED, LocalState, RemoteState, load_local
 from .store import Live, LocalCopies, read_current, read_live, read_records  # noqa: F401 - read_current: API
 from .target import Target, open_target
