@@ -57,7 +57,7 @@ def is_served(key: str) -> bool:
     return not any(p == "" or p.startswith(".") for p in parts)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Headers:
     """The headers an object is served with; `content_encoding` only on .br/.gz variants."""
 

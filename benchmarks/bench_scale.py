@@ -2,7 +2,7 @@
 """Scale benchmark: how each operation's cost grows with the site.
 
     .venv/bin/python benchmarks/bench_scale.py [--sizes 1k,10k] [--scale 0.05] [--keep DIR]
-                                               [--watch-edits 5] [--aws]
+                                               [--watch-edits 5] [--aws] [--skip bound,audit,...]
 
 For each size N it generates `../shared/bench/make_site.py SRC --files N --scale S`
 (small files, so 100k files fit the machine) and measures, each step as a subprocess
@@ -16,6 +16,10 @@ the resident size of the measured process tree (sampled every 20 ms).
 
 --aws also times `aws s3 sync` (awscli, if installed) for the first publish, through
 the same proxy, to its own bucket.
+
+--skip leaves steps out (bound, builds: the no-op builds, audit, watch); --publish-only
+is --skip bound,builds,audit,watch (the cold and edit builds still run: publish needs them).
+Set PYTHONPATH to a checkout of another commit to measure that commit's code.
 
 Prints one markdown table: a row per step, a column group per size, and the growth
 from the smallest to the largest size.
@@ -105,11 +109,14 @@ def bench_size(n: int, scale: float, root: Path, args, moto: Moto, counter: Coun
         extra = "".join(f" {k}={row[k]}" for k in ("requests", "sent", "received", "note") if k in row)
         print(f"{name:28s} {row['seconds']:8.2f} s  peak {row.get('peak_mb', 0):6.0f} MB{extra}", flush=True)
 
-    step("compression bound", {"seconds": bound(src)})
+    skip = args.skip
+    if "bound" not in skip:
+        step("compression bound", {"seconds": bound(src)})
     build = [ASSETPUB, "build", str(src), "--out", str(out), "-q"]
     step("cold build", measure(build))
     time.sleep(0.2)  # the racy-stat window passes, as it does between real edits
-    step("no-op build", measure(build))
+    if "builds" not in skip:
+        step("no-op build", measure(build))
     s3 = ["--to", f"s3://{BUCKET}/n{n}", "--endpoint-url", counter.url]
     publish = [ASSETPUB, "publish", str(out), *s3, "-q", "--acl", "public-read"]  # the audit reads anonymously
     step("first publish", measure(publish, counter))
@@ -123,17 +130,25 @@ def bench_size(n: int, scale: float, root: Path, args, moto: Moto, counter: Coun
     edit["note"] = f"css/{edited}: {json.loads(edit['stdout'])['processed']} processed"
     step("one-file-edit build", edit)
     step("one-edit publish", measure(publish, counter))
+    step("no-op publish after edit", measure(publish, counter))
     time.sleep(0.2)
-    step("no-op build after edit", measure(build))
+    if "builds" not in skip:
+        step("no-op build after edit", measure(build))
     step("deploys", measure([ASSETPUB, "deploys", *s3, "--json"], counter))
     step("rollback", measure([ASSETPUB, "rollback", *s3, "--json"], counter))
+    if "audit" in skip:
+        return _done(rows, args, work)
     sample = max(1, n // 100)
     audit = measure([ASSETPUB, "audit", f"{counter.url}/{BUCKET}/n{n}/", "--manifest", str(out),
                      "--sample", str(sample), "--seed", "1", "--max-requests", "1000000", "--json"], counter, ok=(0, 1))
     audit["note"] = f"--sample {sample} (S3 does no negotiation: its compression and Vary checks fail, as expected)"
     step("audit (1% sampled)", audit)
-    if args.watch_edits:
+    if args.watch_edits and "watch" not in skip:
         step("watch edit latency", watch_p50(src, work / "watch-out", args.watch_edits))
+    return _done(rows, args, work)
+
+
+def _done(rows: dict[str, dict], args, work: Path) -> dict[str, dict]:
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
     return rows
@@ -185,7 +200,15 @@ def main() -> None:
     ap.add_argument("--watch-edits", type=int, default=5, help="watch edits per size (0: skip watch)")
     ap.add_argument("--aws", action="store_true", help="also time `aws s3 sync` for the first publish")
     ap.add_argument("--keep", help="work in this directory and keep it")
+    ap.add_argument("--skip", default="", help="comma-separated steps to leave out: bound, builds, audit, watch")
+    ap.add_argument("--publish-only", action="store_true", help="--skip bound,builds,audit,watch")
     args = ap.parse_args()
+    args.skip = {s.strip() for s in args.skip.split(",") if s.strip()}
+    if args.publish_only:
+        args.skip |= {"bound", "builds", "audit", "watch"}
+    unknown = args.skip - {"bound", "builds", "audit", "watch"}
+    if unknown:
+        ap.error(f"--skip: unknown step(s) {', '.join(sorted(unknown))}")
     sizes = [parse_size(s) for s in args.sizes.split(",") if s.strip()]
     root = Path(args.keep or tempfile.mkdtemp(prefix="assetpub-scale-"))
     root.mkdir(parents=True, exist_ok=True)

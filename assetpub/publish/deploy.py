@@ -19,8 +19,9 @@ from ..config import Config
 from ..manifest import parse_entry
 from .apply import DEFAULT_WORKERS
 from .plan import Action, Plan
-from .publisher import PublishResult, publish, read_current
+from .publisher import PublishResult, publish
 from .record import DeployRecord
+from .store import LocalCopies, read_live
 from .target import Target
 
 log = logging.getLogger(__name__)
@@ -61,7 +62,7 @@ def deploy(
     `publish_options` go to publish() (retention, cloudfront_distribution, now, ...)."""
     from ..builder import build
 
-    previous = read_current(target, verify=verify)
+    previous = read_live(target, verify=verify, copies=LocalCopies(config.out) if config.out is not None else None)
     args = (build, previous, target, dry_run, verify, workers, progress, on_plan, publish_options)
     if config.out is None:
         with tempfile.TemporaryDirectory(prefix="assetpub-deploy-") as tmp:
@@ -70,7 +71,7 @@ def deploy(
 
 
 def _run(config, build, previous, target, dry_run, verify, workers, progress, on_plan, publish_options):
-    reuse = reusable(previous) if not verify else {}
+    reuse = reusable(previous.record) if not verify else {}
     built = build(config=config, reuse=reuse)
     result = publish(
         built.out,

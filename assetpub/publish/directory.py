@@ -48,6 +48,7 @@ class DirectoryTarget:
         self._headers: dict[str, Headers] | None = None
         self._dirty = False
         self._synced_dirs: set[Path] = set()  # directories with new entries since the last step
+        self.written: dict[str, str] = {}  # key -> version (content hash) of what put_bytes wrote
 
     # -- sidecar -----------------------------------------------------------------------
     def _sidecar(self) -> dict[str, Headers]:
@@ -135,8 +136,19 @@ class DirectoryTarget:
         self._path(obj.key)
         self._set_headers(obj.key, obj.headers)
 
-    def put_bytes(self, key: str, data: bytes, headers: Headers) -> None:
+    def put_bytes(self, key: str, data: bytes, headers: Headers) -> str:
         self._write(key, data)
+        self.written[key] = version = _version(data)
+        return version
+
+    def read_if_changed(self, key: str, version: str | None) -> tuple[bytes | None, str] | None:
+        """None when absent; (None, version) when the file still holds the bytes whose hash
+        is `version` (read locally: only the parse is saved); else (bytes, their hash)."""
+        data = self.get(key)
+        if data is None:
+            return None
+        found = _version(data)
+        return (None, found) if found == version else (data, found)
 
     def delete(self, key: str) -> None:
         path = self._path(key)

@@ -17,7 +17,7 @@ makes a Plan of the same shape: restores in steps 2 and 3).
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Iterator, Mapping
 
@@ -136,12 +136,12 @@ def plan(local: LocalState, remote: RemoteState, options: PlanOptions) -> Plan:
     rollback stashes, the record writes and retention's deletions."""
     found = diff(local, remote, options.repairs)
     actions = list(found.actions)
-    record_objects: dict[str, Mapping[str, Any]] = {}
+    record_objects: dict[str, RemoteObject] = {}
     for action in actions:
         entry = action.obj.record_entry()
         have = remote.objects.get(action.key)
         if action.obj.sha256 is None and have is not None:  # reused: the target has the bytes
-            entry["sha256"] = have.sha256
+            entry = replace(entry, sha256=have.sha256)
         record_objects[action.key] = entry
 
     unknown = _unknown(local, remote, (options.previous, *options.records))
@@ -180,7 +180,7 @@ def with_records(
     and those of `pending` the record lists: an interrupted run may have changed them),
     then this deploy's record and current.json after the manifest, then the journal's
     removal. Publish and rollback plans share this frame."""
-    data = record.to_json()
+    data = record.stored()
     journal = sorted(set(written) | (set(pending) & set(record.objects)))
     return (
         Action(Kind.PUT, JOURNAL_KEY, Reason.JOURNAL, Step.JOURNAL, data=journal_json(journal, record.id),
@@ -253,8 +253,8 @@ def _header_change(have: RemoteObject, obj: LocalObject) -> str:
     return ", ".join(changes)
 
 
-def _same_objects(a: Mapping[str, Mapping[str, Any]], b: Mapping[str, Mapping[str, Any]]) -> bool:
-    return {k: dict(v) for k, v in a.items()} == {k: dict(v) for k, v in b.items()}
+def _same_objects(a: Mapping[str, RemoteObject], b: Mapping[str, RemoteObject]) -> bool:
+    return dict(a) == dict(b)
 
 
 def _unknown(local: LocalState, remote: RemoteState, records: tuple[DeployRecord | None, ...]) -> tuple[str, ...]:

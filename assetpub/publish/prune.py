@@ -59,7 +59,7 @@ def stash_key(sha256: str) -> str:
 def record_keys(record: DeployRecord) -> set[str]:
     """Every key a deploy needs: its objects, and the stashed bytes of its keep-name files."""
     keys = set(record.objects)
-    keys |= {stash_key(e["sha256"]) for e in record.objects.values() if not e.get("fingerprinted") and e.get("sha256")}
+    keys |= {stash_key(e.sha256) for e in record.objects.values() if not e.fingerprinted and e.sha256}
     return keys
 
 

@@ -1,9 +1,10 @@
 """publish(): read the build and the target's record, plan, check, lock, apply, invalidate, prune.
 
-A publish with nothing to do costs two requests sent together (GET current.json, and a
-one-level LIST of `_assetpub/` that shows a journal or lock an interrupted publish left)
-and takes no lock. With work to do, or with such leftovers, it takes the lock, re-reads
-the record (another publish may have finished meanwhile), reads the journal an
+A publish with nothing to do costs two requests sent together (GET current.json, with
+If-None-Match against the copy in BUILD/.assetpub/records: a 304 with no body, store.py;
+and a one-level LIST of `_assetpub/` that shows a journal or lock an interrupted publish
+left) and takes no lock. With work to do, or with such leftovers, it takes the lock, re-reads
+the record (conditionally: another publish may have finished meanwhile), reads the journal an
 interrupted publish may have left (and HEADs the keys it lists, so a re-run uploads only
 what is really missing and puts back what the killed run changed), reads the stored
 deploy records for retention, and refuses before writing anything if retention would
@@ -23,25 +24,15 @@ from typing import Any, Callable
 
 from .. import __version__
 from ..config import check
-from ..safe_path import id_problem
 from .actions import Action, Step
 from .apply import DEFAULT_WORKERS, ApplyResult, apply
 from .errors import ImmutableConflict, PublishError
 from .lock import LOCK_KEY, Lock, holder_of
 from .plan import Plan, PlanOptions, plan
 from .prune import Retention
-from .record import (
-    CURRENT_KEY,
-    DEPLOYS_PREFIX,
-    JOURNAL_KEY,
-    DeployRecord,
-    UnreadableRecord,
-    deploy_key,
-    journal_deploy,
-    journal_keys,
-    new_deploy_id,
-)
+from .record import JOURNAL_KEY, DeployRecord, deploy_key, journal_deploy, journal_keys, new_deploy_id
 from .state import RESERVED, LocalState, RemoteState, load_local
+from .store import Live, LocalCopies, read_current, read_live, read_records  # noqa: F401 - read_current: API
 from .target import Target, open_target
 
 log = logging.getLogger(__name__)
@@ -70,55 +61,6 @@ class PublishResult:
         }
 
 
-def read_current(target: Target, *, verify: bool = False) -> DeployRecord | None:
-    """The live deploy record (one GET), or None on a target never published to.
-
-    With `verify` an unreadable record counts as none: --verify lists the target instead
-    and writes a good record (the error message advises it)."""
-    data = target.get(CURRENT_KEY)
-    if data is None:
-        return None
-    try:
-        return DeployRecord.from_json(data, where=f"{target.url}/{CURRENT_KEY}")
-    except UnreadableRecord as e:  # not one of a newer version: that one is never overwritten
-        if not verify:
-            if "--verify" in str(e):
-                raise
-            raise UnreadableRecord(f"{e}; `publish --verify` rebuilds the record from the target") from None
-        log.warning("%s; --verify replaces it", e)
-        return None
-
-
-def read_records(target: Target, current: DeployRecord | None) -> list[DeployRecord]:
-    """Every stored deploy record that was live, newest first (current first). Unreadable
-    ones are skipped, and so are records newer than the live one: a publish killed between
-    writing its record and current.json left it, it never went live and is in no history
-    (the next publish removes it)."""
-    ids = sorted(
-        (k[len(DEPLOYS_PREFIX) : -len(".json")] for k, _ in target.listing(DEPLOYS_PREFIX) if k.endswith(".json")),
-        reverse=True,
-    )
-    wanted = [i for i in ids if (current is None or i < current.id) and id_problem(i) is None]
-
-    def load(deploy_id: str) -> DeployRecord | None:
-        key = deploy_key(deploy_id)
-        data = target.get(key)
-        try:
-            record = DeployRecord.from_json(data, where=f"{target.url}/{key}") if data else None
-        except PublishError as e:
-            log.warning("%s (ignored)", e)
-            return None
-        if record is not None and record.id != deploy_id:
-            log.warning("%s/%s: holds deploy %s, not %s (ignored)", target.url, key, record.id, deploy_id)
-            return None
-        return record
-
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        others = [r for r in pool.map(load, wanted) if r is not None]
-    records = ([current] if current is not None else []) + others
-    return sorted(records, key=lambda r: r.id, reverse=True)
-
-
 def publish(
     build_dir: str | os.PathLike,
     *,
@@ -136,22 +78,27 @@ def publish(
 ) -> PublishResult:
     """Publish BUILD_DIR to `target`: a Target, or a URL or directory for open_target.
 
-    `previous` may pass a record the caller already read (deploy does), saving the GET.
-    `retention=None` disables pruning. `now` is the clock (tests inject it). `on_plan`
-    sees the final plan before it is applied (the CLI sizes its progress bar from it)."""
+    `previous` may pass a record the caller already read (deploy does: a store.Live, or a
+    DeployRecord), saving the GET. `retention=None` disables pruning. `now` is the clock
+    (tests inject it). `on_plan` sees the final plan before it is applied (the CLI sizes
+    its progress bar from it). The live record is read conditionally against the copy
+    kept in BUILD_DIR/.assetpub/records (store.py)."""
     check("workers", workers, "keyword argument workers")
     workers = workers or DEFAULT_WORKERS
     if isinstance(target, (str, os.PathLike)):
         target = open_target(os.fspath(target), workers=workers)
     started = time.perf_counter()
     local = load_local(build_dir, cached=not verify)
+    copies = LocalCopies(build_dir)
     if previous is _UNREAD:
         with ThreadPoolExecutor(max_workers=2) as pool:  # one round trip
-            reading = pool.submit(read_current, target, verify=verify)
+            reading = pool.submit(read_live, target, verify=verify, copies=copies)
             leftovers = interrupted(target)
-            previous = reading.result()
+            live = reading.result()
     else:
+        live = previous if isinstance(previous, Live) else Live(previous)
         leftovers = interrupted(target)
+    previous = live.record
     now = now or datetime.now(timezone.utc)
     options = PlanOptions(
         deploy_id=new_deploy_id(now, previous.id if previous else None),
@@ -162,7 +109,8 @@ def publish(
     )
     remote = _remote(target, previous, verify)
     if verify:  # objects of earlier deploys are known, not "unknown"; corrupt ones are repaired
-        options = replace(options, records=tuple(read_records(target, previous)), repairs=_wrong_hashes(target, local, remote))
+        records = tuple(read_records(target, previous, copies))
+        options = replace(options, records=records, repairs=_wrong_hashes(target, local, remote))
     the_plan = plan(local, remote, options)
     if not the_plan.has_work and not leftovers:
         _check(the_plan, local, target, verify=verify)
@@ -173,7 +121,9 @@ def publish(
 
     lock = Lock(target, now=now)
     with lock if not dry_run else nullcontext():  # released, also after a failure (quietly)
-        the_plan = _plan_in_full(local, remote, target, options, verify=verify, retention=retention, locked=not dry_run)
+        the_plan, live = _plan_in_full(
+            local, remote, target, options, live, copies, verify=verify, retention=retention, locked=not dry_run
+        )
         if on_plan is not None:
             on_plan(the_plan)
         if dry_run:
@@ -185,7 +135,7 @@ def publish(
         done = f"published deploy {the_plan.record.id}"
         applied, invalidation = execute(the_plan, target, lock, workers=workers, progress=progress, done=done,
                                         cloudfront_distribution=cloudfront_distribution,
-                                        cloudfront_options=cloudfront_options)
+                                        cloudfront_options=cloudfront_options, copies=copies)
     return PublishResult(target.url, the_plan, applied, time.perf_counter() - started, invalidation)
 
 
@@ -199,11 +149,12 @@ def execute(
     cloudfront_distribution: str | None,
     cloudfront_options: dict[str, Any] | None,
     done: str,
+    copies: LocalCopies | None = None,
 ) -> tuple[ApplyResult, dict[str, Any] | None]:
     """Apply a plan under `lock` (held): every step up to the journal's removal, then the
     CDN invalidation of the changed keep-name files, then pruning. Publish and rollback
     run their plans through here. `done` says what went live, for the error of a failed
-    invalidation."""
+    invalidation. With `copies`, the records written are kept for the next conditional read."""
 
     def tick(action: Action) -> None:  # runs on this thread after each finished action
         lock.refresh()
@@ -219,8 +170,19 @@ def execute(
     invalidation = None
     if cloudfront_distribution and the_plan.invalidations:
         invalidation = _invalidate(the_plan, target, cloudfront_distribution, cloudfront_options or {}, done)
+    if copies is not None:
+        _keep_copy(copies, target, the_plan)
     applied.deleted = apply(the_plan, target, workers=workers, steps=(Step.PRUNE,)).deleted
     return applied, invalidation
+
+
+def _keep_copy(copies: LocalCopies, target: Target, the_plan: Plan) -> None:
+    """Remember the records this publish wrote (its own, and current.json), with the
+    versions the target gave them: the next publish reads them conditionally."""
+    written = getattr(target, "written", {})
+    for action in the_plan.actions:
+        if action.data is not None and written.get(action.key) and action.key != JOURNAL_KEY:
+            copies.save(target.url, action.data, written[action.key], action.key)
 
 
 def interrupted(target: Target) -> bool:
@@ -239,16 +201,19 @@ def _plan_in_full(
     remote: RemoteState,
     target: Target,
     options: PlanOptions,
+    live: Live,
+    copies: LocalCopies,
     *,
     verify: bool,
     retention: Retention | None,
     locked: bool,
-) -> Plan:
+) -> tuple[Plan, Live]:
     """The plan of a publish with work to do: with the record as it is once locked, what an
     interrupted publish left, and the stored records retention needs."""
     previous = options.previous
     if locked:
-        latest = read_current(target, verify=verify)  # another publish may have finished before we locked
+        live = read_live(target, verify=verify, known=live)  # another publish may have finished before we locked
+        latest = live.record
         if (latest and latest.id) != (previous and previous.id):
             previous = latest
             options = replace(options, previous=latest, deploy_id=new_deploy_id(options.now, latest and latest.id))
@@ -256,14 +221,14 @@ def _plan_in_full(
     if not verify:
         remote, options = _interrupted(target, local, remote, options, locked=locked)
     if retention is not None:
-        records = tuple(read_records(target, previous))
+        records = tuple(read_records(target, previous, copies))
         listing = dict(target.listing()) if retention.delete_unknown else None
         options = replace(options, retention=retention, records=records, listing=listing)
         if not verify:
             remote = _with_retained(remote, records[: retention.keep])
     the_plan = plan(local, remote, options)
     _check(the_plan, local, target, verify=verify)
-    return the_plan
+    return the_plan, live
 
 
 def _with_retained(remote: RemoteState, records: tuple[DeployRecord, ...]) -> RemoteState:

@@ -7,14 +7,20 @@
 
 A record is sorted JSON: id, time, tool, prefix, the manifest, and every object it
 published ({key: {sha256, size, content_type, cache_control, content_encoding?,
-fingerprinted}}). `history` lists earlier deploys newest first (id, time, objects, bytes)
-so `assetpub deploys` and pruning know them from the one GET of current.json.
+fingerprinted}}). `history` lists earlier deploys newest first (id, time, tool, objects,
+bytes) so `assetpub deploys` and pruning know them from the one GET of current.json.
+
+Stored as format 2: that JSON, compact, gzip'd (deterministically: no name, mtime 0).
+Readers tell the formats apart by the gzip magic bytes; format 1 (indented JSON, written
+by assetpub before 2026-12) stays readable everywhere (docs/publishing.md, "Deploy records").
 """
 
 from __future__ import annotations
 
+import gzip
 import json
 import secrets
+import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Mapping
@@ -22,6 +28,7 @@ from typing import Any, Mapping
 from ..safe_path import check_id, id_problem, is_safe_key
 from .errors import PublishError
 from .record_schema import (
+    HistoryEntry,
     UnreadableRecord,
     parse_history,
     parse_id,
@@ -36,7 +43,10 @@ CURRENT_KEY = RESERVED + "current.json"
 DEPLOYS_PREFIX = RESERVED + "deploys/"
 JOURNAL_KEY = RESERVED + "journal.json"
 FORMAT = "assetpub-deploy"
-VERSION = 1
+VERSION = 2  # gzip'd JSON; 1: plain JSON (still read)
+READABLE = (1, 2)
+GZIP_MAGIC = b"\x1f\x8b"
+MAX_RECORD_BYTES = 1 << 30  # a record expands to at most this (a gzip bomb in a tampered record stops here)
 HISTORY_LIMIT = 50  # entries carried inside current.json; older ones stay in deploys/
 
 
@@ -65,27 +75,39 @@ def deploy_key(deploy_id: str) -> str:
     return f"{DEPLOYS_PREFIX}{check_id(deploy_id, what='deploy id')}.json"
 
 
+RecordObject = RemoteObject  # one object a record lists: sha256, size, headers, fingerprinted
+
+
 @dataclass(frozen=True)
 class DeployRecord:
+    """A parsed deploy record (DeployRecord.from_json checks every field). Objects and
+    history entries given as plain dicts (tests, older callers) are converted, unchecked."""
+
     id: str
     time: str  # ISO 8601, UTC
     tool: str
     manifest: Mapping[str, Any]
-    objects: Mapping[str, Mapping[str, Any]]
+    objects: Mapping[str, RecordObject]
     prefix: str = ""
-    history: tuple[Mapping[str, Any], ...] = field(default_factory=tuple)
+    history: tuple[HistoryEntry, ...] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        if any(not isinstance(v, RemoteObject) for v in self.objects.values()):
+            objects = {k: v if isinstance(v, RemoteObject) else RemoteObject.from_entry(v) for k, v in self.objects.items()}
+            object.__setattr__(self, "objects", objects)
+        if any(not isinstance(h, HistoryEntry) for h in self.history):
+            history = tuple(h if isinstance(h, HistoryEntry) else HistoryEntry(**h) for h in self.history)
+            object.__setattr__(self, "history", history)
 
     # -- views ---------------------------------------------------------------
     def remote_state(self) -> RemoteState:
-        return RemoteState({k: RemoteObject.from_entry(v) for k, v in self.objects.items()})
+        return RemoteState(self.objects)
 
     def summary(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "time": self.time,
-            "objects": len(self.objects),
-            "bytes": sum(int(v.get("size", 0)) for v in self.objects.values()),
-        }
+        return self.history_entry().to_dict()
+
+    def history_entry(self) -> HistoryEntry:
+        return HistoryEntry(self.id, self.time, len(self.objects), sum(v.size for v in self.objects.values()), self.tool)
 
     @property
     def datetime(self) -> datetime:
@@ -101,15 +123,23 @@ class DeployRecord:
             "tool": self.tool,
             "prefix": self.prefix,
             "manifest": dict(self.manifest),
-            "objects": {k: dict(v) for k, v in sorted(self.objects.items())},
-            "history": [dict(h) for h in self.history],
+            "objects": {k: v.entry() for k, v in sorted(self.objects.items())},
+            "history": [h.to_dict() for h in self.history],
         }
 
     def to_json(self) -> bytes:
+        """The record as plain JSON (format 1's layout, for people and tests)."""
         return (json.dumps(self.to_dict(), indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
+
+    def stored(self) -> bytes:
+        """The bytes written to the target: format 2, compact JSON gzip'd, deterministic."""
+        text = json.dumps(self.to_dict(), separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+        return gzip.compress(text.encode("utf-8"), compresslevel=6, mtime=0)
 
     @classmethod
     def from_json(cls, data: bytes, *, where: str) -> DeployRecord:
+        """Parse a stored record, format 1 or 2 (told apart by the gzip magic bytes)."""
+        data = decode(data, where=where)
         try:
             raw = json.loads(data)
         except ValueError as e:
@@ -118,7 +148,7 @@ class DeployRecord:
             ) from None
         if not isinstance(raw, dict) or raw.get("format") != FORMAT:
             raise UnreadableRecord(f"{where}: not an assetpub deploy record")
-        if raw.get("version") != VERSION:
+        if raw.get("version") not in READABLE:
             raise PublishError(f"{where}: unsupported deploy record version {raw.get('version')!r}")
         return cls(
             id=parse_id(raw.get("id"), where=where),
@@ -131,20 +161,39 @@ class DeployRecord:
         )
 
 
+def decode(data: bytes, *, where: str) -> bytes:
+    """The JSON text of a stored record: format 2 is gunzip'd (at most MAX_RECORD_BYTES),
+    format 1 is returned as it is."""
+    if not data.startswith(GZIP_MAGIC):
+        return data
+    inflate = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+    try:
+        out = inflate.decompress(data, MAX_RECORD_BYTES)
+        if inflate.unconsumed_tail:
+            raise UnreadableRecord(f"{where}: deploy record expands beyond {MAX_RECORD_BYTES >> 20} MiB; not read")
+        if not inflate.eof:
+            raise zlib.error("truncated")
+    except zlib.error as e:
+        raise UnreadableRecord(
+            f"{where}: deploy record is not valid gzip ({e}); fix or delete it, or publish again with --verify"
+        ) from None
+    return out
+
+
 def next_record(
     *,
     deploy_id: str,
     now: datetime,
     tool: str,
     manifest: Mapping[str, Any],
-    objects: Mapping[str, Mapping[str, Any]],
+    objects: Mapping[str, RecordObject],
     prefix: str,
     previous: DeployRecord | None,
 ) -> DeployRecord:
     """The record of a new deploy, carrying the previous one in its history."""
-    history: tuple[Mapping[str, Any], ...] = ()
+    history: tuple[HistoryEntry, ...] = ()
     if previous is not None:
-        history = (previous.summary(), *previous.history)[:HISTORY_LIMIT]
+        history = (previous.history_entry(), *previous.history)[:HISTORY_LIMIT]
     return DeployRecord(
         id=deploy_id,
         time=now.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),

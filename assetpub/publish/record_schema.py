@@ -2,18 +2,20 @@
 path rule (safe_path), every header value against header_value, every number a number.
 
 Anything malformed is one line naming the record, the key and the field (UnreadableRecord:
---verify replaces a live record like that). The values returned are plain, normalised
-data in exactly the shape publish writes, so nothing downstream walks unchecked dicts."""
+--verify replaces a live record like that). The values returned are typed and frozen
+(RemoteObject per object, HistoryEntry per earlier deploy; the manifest a checked dict),
+so nothing downstream walks unchecked dicts."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from ..header_value import header_problem
 from ..safe_path import id_problem, is_sha256, key_problem
 from .errors import PublishError
-from .state import RESERVED
+from .state import RESERVED, Headers, RemoteObject
 
 
 class UnreadableRecord(PublishError):
@@ -44,14 +46,23 @@ def parse_text(raw: dict, name: str, *, where: str) -> str:
     return value
 
 
-def parse_objects(value: Any, *, where: str) -> dict[str, dict[str, Any]]:
+def parse_objects(value: Any, *, where: str) -> dict[str, RemoteObject]:
     if not isinstance(value, dict):
         raise UnreadableRecord(f"{where}: objects is not an object")
-    return {key: parse_object(key, entry, where=where) for key, entry in value.items()}
+    shared: dict[tuple, Headers] = {}  # thousands of objects share a few header sets: one value each
+    out = {}
+    for key, entry in value.items():
+        fields = parse_object(key, entry, where=where)
+        triple = (fields["content_type"], fields["cache_control"], fields.get("content_encoding"))
+        headers = shared.get(triple)
+        if headers is None:
+            headers = shared[triple] = Headers(*triple)
+        out[key] = RemoteObject(fields["sha256"], fields["size"], headers, fields["fingerprinted"])
+    return out
 
 
 def parse_object(key: Any, entry: Any, *, where: str) -> dict[str, Any]:
-    """One published object: {sha256, size, content_type, cache_control, content_encoding?, fingerprinted}."""
+    """One published object's fields: {sha256, size, content_type, cache_control, content_encoding?, fingerprinted}."""
     problem = key_problem(key)
     if problem is None and key.startswith(RESERVED):
         problem = "is a reserved key"
@@ -83,7 +94,24 @@ def parse_object(key: Any, entry: Any, *, where: str) -> dict[str, Any]:
     return out
 
 
-def parse_history(value: Any, *, where: str) -> tuple[dict[str, Any], ...]:
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    """An earlier deploy, as the live record summarises it (`tool` since format 2)."""
+
+    id: str
+    time: str
+    objects: int = 0
+    bytes: int = 0
+    tool: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"id": self.id, "time": self.time, "objects": self.objects, "bytes": self.bytes}
+        if self.tool is not None:
+            out["tool"] = self.tool
+        return out
+
+
+def parse_history(value: Any, *, where: str) -> tuple[HistoryEntry, ...]:
     if value is None:
         return ()
     if not isinstance(value, list):
@@ -100,11 +128,13 @@ def parse_history(value: Any, *, where: str) -> tuple[dict[str, Any], ...]:
                 raise UnreadableRecord(f"{where}: {at}.{name} {number!r} is not a count")
             counts[name] = number
         out.append(
-            {
-                "id": parse_id(item.get("id"), where=where, field=f"{at}.id"),
-                "time": parse_time(item.get("time"), where=where, field=f"{at}.time"),
-                **counts,
-            }
+            HistoryEntry(
+                id=parse_id(item.get("id"), where=where, field=f"{at}.id"),
+                time=parse_time(item.get("time"), where=where, field=f"{at}.time"),
+                objects=counts["objects"],
+                bytes=counts["bytes"],
+                tool=parse_text(item, "tool", where=f"{where}: {at}") if "tool" in item else None,
+            )
         )
     return tuple(out)
 

@@ -25,9 +25,10 @@ from .errors import PublishError
 from .lock import Lock
 from .plan import Plan, PlanOptions, with_records
 from .prune import stash_key
-from .publisher import PublishResult, execute, read_current, read_journal, read_records
+from .publisher import PublishResult, execute, read_journal
 from .record import DeployRecord, deploy_key, new_deploy_id, next_record
 from .state import MANIFEST_NAME, LocalObject, RemoteObject
+from .store import deploy_summaries, read_live
 from .target import Target
 
 log = logging.getLogger(__name__)
@@ -55,12 +56,8 @@ class RollbackResult(PublishResult):
 
 
 def deploys(target: Target) -> list[dict[str, Any]]:
-    """Every stored deploy, newest first: id, time, tool, objects, bytes, live."""
-    current = read_current(target)
-    return [
-        {**r.summary(), "tool": r.tool, "live": current is not None and r.id == current.id}
-        for r in read_records(target, current)
-    ]
+    """Every stored deploy, newest first: id, time, tool, objects, bytes, live (store.py)."""
+    return deploy_summaries(target)
 
 
 def rollback(
@@ -80,7 +77,8 @@ def rollback(
     `on_plan` are publish()'s."""
     started = time.perf_counter()
     now = now or datetime.now(timezone.utc)
-    current = read_current(target)
+    live = read_live(target)
+    current = live.record
     if current is None:
         raise PublishError(f"{target.url}: nothing was published here, nothing to roll back")
     record = _load(target, _choose(current, deploy_id))
@@ -90,7 +88,7 @@ def rollback(
             on_plan(the_plan)
         return RollbackResult(target.url, the_plan, None, time.perf_counter() - started, restored_from=record.id)
     with Lock(target, now=now, purpose="rollback") as lock:  # released, also after a failure (quietly)
-        current = read_current(target) or current  # another publish may have finished before we locked
+        current = read_live(target, known=live).record or current  # a 304 unless another publish went live
         pending = read_journal(target, current, locked=True)  # what an interrupted run may have changed
         the_plan = _plan(target, record, current, now, pending=tuple(pending))
         if on_plan is not None:
@@ -151,9 +149,8 @@ def _plan(target: Target, record: DeployRecord, current: DeployRecord, now: date
     return the_plan
 
 
-def _object(key: str, entry: Any) -> LocalObject:
+def _object(key: str, remote: RemoteObject) -> LocalObject:
     """An object of the record, as a restore makes it live (no local file)."""
-    remote = RemoteObject.from_entry(entry)
     step = Step.RECORDS if key == MANIFEST_NAME else Step.LIVE_FILES  # fingerprinted ones: new headers
     return LocalObject(key, None, remote.sha256, remote.size, remote.headers, remote.fingerprinted, step)
 
@@ -168,7 +165,7 @@ def _choose(current: DeployRecord, deploy_id: str | None) -> str:
     if deploy_id is None:
         if not current.history:
             raise PublishError("there is no earlier deploy to roll back to (see `assetpub deploys`)")
-        return str(current.history[0]["id"])
+        return current.history[0].id
     if deploy_id == current.id:
         raise PublishError(f"deploy {deploy_id} is already live")
     return deploy_id

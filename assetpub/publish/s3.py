@@ -82,6 +82,9 @@ class S3Target:
         except botocore.exceptions.BotoCoreError as e:
             raise TargetError(f"cannot set up the S3 client for {self.url}: {e}") from None
         install_limits(self.client, self.limits, self.url)
+        self.written: dict[str, str] = {}  # key -> ETag of what put_bytes wrote there
+        self._written: dict[str, tuple[str, str]] = {}  # sha256 of bytes written -> (first key, its ETag)
+        self._written_lock = threading.Lock()
 
     # -- keys ---------------------------------------------------------------------
     def _key(self, key: str) -> str:
@@ -129,10 +132,18 @@ class S3Target:
         return digest.hexdigest()
 
     def upload(self, obj: LocalObject, *, key: str | None = None) -> None:
+        """Stream obj's file to key. Bytes this run already uploaded under another key (a
+        keep-name file and its rollback stash, the manifest and its stash) are a
+        server-side copy of that object instead (see _copy_own), so they cross once."""
         if obj.file is None:  # a bug: the plan never uploads an object the build did not write
             raise ValueError(f"{obj.key}: no file to upload")
         key = key or obj.key
         extra = self._extra(obj.headers, obj.sha256, key)
+        if obj.sha256 and obj.size <= MULTIPART_THRESHOLD:
+            with self._written_lock:
+                first = self._written.get(obj.sha256)
+            if first is not None and first[0] != key and self._copy_own(first, key, extra):
+                return
         try:
             f = open(obj.file, "rb")  # a file object: streamed, never read whole
         except OSError as e:
@@ -143,7 +154,10 @@ class S3Target:
                     upload_fileobj, config = _managed_upload()
                     upload_fileobj(self.client, f, self.bucket, self._key(key), ExtraArgs=extra, Config=config)
                 else:
-                    self.client.put_object(Bucket=self.bucket, Key=self._key(key), Body=f, **extra)
+                    etag = self.client.put_object(Bucket=self.bucket, Key=self._key(key), Body=f, **extra).get("ETag")
+                    if obj.sha256 and etag:
+                        with self._written_lock:
+                            self._written.setdefault(obj.sha256, (key, etag))
         except _REQUEST as e:  # first: botocore's timeouts and SSL errors are OSErrors too, the network's
             raise self._error(e, key) from None
         except OSError as e:  # the file, while it was being read
@@ -200,11 +214,64 @@ class S3Target:
         except _REQUEST as e:
             raise self._error(e, obj.key) from None
 
-    def put_bytes(self, key: str, data: bytes, headers: Headers) -> None:
+    def put_bytes(self, key: str, data: bytes, headers: Headers) -> str:
+        """Write assetpub's own bytes; the same bytes written again under another key (a
+        deploy's record, then current.json) are a server-side copy of the first, if that
+        one is still the version written (CopySourceIfMatch), so they cross the network once."""
         extra = self._extra(headers, None, key)
+        digest = hashlib.sha256(data).hexdigest()
+        with self._written_lock:
+            first = self._written.get(digest)
+        etag = None
+        if first is not None and first[0] != key:
+            etag = self._copy_own(first, key, extra)
+        if etag is None:
+            try:
+                etag = self.client.put_object(Bucket=self.bucket, Key=self._key(key), Body=data, **extra).get("ETag")
+            except _REQUEST as e:
+                raise self._error(e, key) from None
+        etag = etag or ""
+        with self._written_lock:
+            self._written.setdefault(digest, (key, etag))
+            self.written[key] = etag
+        return etag
+
+    def _copy_own(self, source: tuple[str, str], key: str, extra: dict[str, Any]) -> str | None:
+        """Copy an object this run wrote; None if it changed meanwhile (then the bytes are
+        sent). The copy must come back with the source's ETag (for an object written in one
+        PUT, S3 and compatible stores give a copy the same ETag): not every store honours
+        CopySourceIfMatch (moto ignores it), and the ETag is what the next run's
+        If-None-Match trusts, so anything else is overwritten with the bytes."""
         try:
-            self.client.put_object(Bucket=self.bucket, Key=self._key(key), Body=data, **extra)
+            r = self.client.copy_object(
+                Bucket=self.bucket,
+                Key=self._key(key),
+                CopySource={"Bucket": self.bucket, "Key": self._key(source[0])},
+                CopySourceIfMatch=source[1],
+                MetadataDirective="REPLACE",
+                **extra,
+            )
         except _REQUEST as e:
+            if _code(e) in _LOST_RACE:
+                return None
+            raise self._error(e, key) from None
+        etag = (r.get("CopyObjectResult") or {}).get("ETag") or ""
+        return source[1] if etag and etag.strip('"') == source[1].strip('"') else None  # SeaweedFS: unquoted
+
+    def read_if_changed(self, key: str, version: str | None) -> tuple[bytes | None, str] | None:
+        """GET key with If-None-Match: `version` (an ETag this target gave earlier): None when
+        there is no such object, (None, version) when it is still that version (304, no
+        body), else (bytes, new ETag)."""
+        condition = {"IfNoneMatch": version} if version else {}
+        try:
+            r = self.client.get_object(Bucket=self.bucket, Key=self._key(key), **condition)
+            return r["Body"].read(), r["ETag"]
+        except _READING as e:
+            code = _code(e)
+            if code in ("304", "NotModified") and version:
+                return None, version
+            if code in ("NoSuchKey", "404"):
+                return None
             raise self._error(e, key) from None
 
     def delete(self, key: str) -> None:

@@ -43,16 +43,24 @@ class LocalObject:
     fingerprinted: bool
     step: Step  # NEW_FILES fingerprinted + variants, LIVE_FILES keep-name files, RECORDS the manifest
 
-    def record_entry(self) -> dict[str, Any]:
-        return {"sha256": self.sha256, "size": self.size, **self.headers.to_dict(), "fingerprinted": self.fingerprinted}
+    def record_entry(self) -> RemoteObject:
+        """What the deploy record says of this object once it is published."""
+        return RemoteObject(self.sha256, self.size, self.headers, self.fingerprinted)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RemoteObject:
+    """One published object: what a deploy record lists (record.RecordObject is this type)
+    or what a HEAD found. Parsed and checked once, where a record is read (record_schema)."""
+
     sha256: str | None
     size: int
     headers: Headers
     fingerprinted: bool = False
+
+    def entry(self) -> dict[str, Any]:
+        """As stored in a record: {sha256, size, content_type, cache_control, content_encoding?, fingerprinted}."""
+        return {"sha256": self.sha256, "size": self.size, **self.headers.to_dict(), "fingerprinted": self.fingerprinted}
 
     @classmethod
     def from_entry(cls, entry: Mapping[str, Any]) -> RemoteObject:

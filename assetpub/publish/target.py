@@ -20,6 +20,7 @@ from .state import Headers, LocalObject, RemoteObject
 class Target(Protocol):
     url: str
     prefix: str  # recorded in the deploy record; "" for directories
+    written: dict[str, str]  # key -> version of what put_bytes wrote there (this instance)
 
     def get(self, key: str) -> bytes | None:
         """The bytes at key, or None when there is no such object."""
@@ -39,8 +40,12 @@ class Target(Protocol):
     def update_headers(self, obj: LocalObject) -> None:
         """Change the headers of obj.key without re-sending its bytes where the target allows."""
 
-    def put_bytes(self, key: str, data: bytes, headers: Headers) -> None:
-        """Write assetpub's own small objects (journal, records)."""
+    def put_bytes(self, key: str, data: bytes, headers: Headers) -> str:
+        """Write assetpub's own objects (journal, records): their new version. Bytes this
+        instance already wrote under another key may be copied server-side."""
+
+    def read_if_changed(self, key: str, version: str | None) -> tuple[bytes | None, str] | None:
+        """None if key is absent; (None, version) if it still holds `version`; else (bytes, version)."""
 
     def delete(self, key: str) -> None:
         """Remove key; no error when it is already gone."""

@@ -92,14 +92,14 @@ def history(records: list) -> list[dict[str, Any]]:
     points = []
     older: dict[str, Any] = {}
     for i, record in enumerate(reversed(records)):  # records come newest first
-        uploaded = [v for k, v in record.objects.items() if older.get(k, {}).get("sha256") != v.get("sha256")]
+        uploaded = [v for k, v in record.objects.items() if k not in older or older[k].sha256 != v.sha256]
         points.append({
             "id": record.id,
             "time": record.time,
             "objects": len(record.objects),
-            "bytes": sum(int(v.get("size", 0)) for v in record.objects.values()),
+            "bytes": sum(v.size for v in record.objects.values()),
             "uploaded": len(uploaded),
-            "uploaded_bytes": sum(int(v.get("size", 0)) for v in uploaded),
+            "uploaded_bytes": sum(v.size for v in uploaded),
             "live": i == len(records) - 1,
             "first": i == 0,
         })

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import http.client
 import http.server
+import json
 import logging
 import socket
 import socketserver
@@ -505,3 +506,11 @@ def silent():
         for conn in held:
             conn.close()
         listener.close()
+
+
+def record_json(data: bytes | None) -> dict:
+    """A stored deploy record as a dict, whatever its format (1: JSON, 2: gzip'd JSON)."""
+    from assetpub.publish.record import decode
+
+    assert data is not None
+    return json.loads(decode(data, where="test"))

@@ -9,6 +9,7 @@ import re
 
 from assetpub.publish.lock import LOCK_KEY
 from assetpub.publish.record import CURRENT_KEY, DEPLOYS_PREFIX, JOURNAL_KEY
+from tests.publish.conftest import record_json
 
 FINGERPRINTED = re.compile(r"[A-Za-z0-9_./-]+\.[0-9a-f]{12}\.[A-Za-z0-9]+")
 
@@ -26,7 +27,7 @@ def problems(backend) -> list[str]:
     data = backend.read(CURRENT_KEY)
     if data is None:
         return out + ["no live record"]
-    record = json.loads(data)
+    record = record_json(data)
     missing = sorted(set(record["objects"]) - keys)
     if missing:
         out.append(f"live record lists missing objects: {missing[:5]}")

@@ -11,6 +11,7 @@ import pytest
 from assetpub.manifest import Manifest
 from assetpub.publish import ImmutableConflict, PublishError, publish
 from assetpub.publish.record import CURRENT_KEY, JOURNAL_KEY
+from tests.publish.conftest import record_json
 
 from .conftest import build_site
 
@@ -49,7 +50,7 @@ def test_first_publish_puts_every_object_with_its_bytes_and_headers(backend, bui
             assert vh["content_encoding"] == {"br": "br", "gzip": "gzip"}[enc]
     assert any(entry.encodings for entry in m.entries.values())  # the site does have variants
     assert backend.read("assetpub-manifest.json") == (built / "assetpub-manifest.json").read_bytes()
-    record = json.loads(backend.read(CURRENT_KEY))
+    record = record_json(backend.read(CURRENT_KEY))
     assert record["id"] == result.plan.record.id
     assert set(record["objects"]) == published_keys(built)
     assert record["manifest"] == json.loads((built / "assetpub-manifest.json").read_text())
@@ -133,7 +134,7 @@ def test_corrupt_record_is_an_error_that_verify_repairs(backend, built):
         publish(built, target=backend.target())
     result = publish(built, target=backend.target(), verify=True)  # as the message advises
     assert result.applied.uploaded == 0 and result.plan.unknown == ()
-    assert json.loads(backend.read(CURRENT_KEY))["id"] == result.plan.record.id
+    assert record_json(backend.read(CURRENT_KEY))["id"] == result.plan.record.id
     assert not publish(built, target=backend.target()).plan.has_work
 
 

@@ -45,7 +45,7 @@ def test_deploy_from_empty_out_reuses_published_assets_and_publishes_the_same_si
     publish(full_out, target=reference.target())
     assert live_site(backend) == live_site(reference)
     record = DeployRecord.from_json(backend.read(CURRENT_KEY), where="current")
-    assert all(v["sha256"] for v in record.objects.values())  # reused objects keep their hash
+    assert all(v.sha256 for v in record.objects.values())  # reused objects keep their hash
 
 
 def test_reusable_needs_every_variant_published():
@@ -82,9 +82,9 @@ def test_deploy_header_change_updates_reused_objects_in_place(backend, site, tmp
     logo = m.entry("img/logo.png").path
     assert backend.headers(logo)["cache_control"] == "public, max-age=120"
     record = DeployRecord.from_json(backend.read(CURRENT_KEY), where="current")
-    assert record.objects[logo]["sha256"] and record.objects[logo]["cache_control"] == "public, max-age=120"
+    assert record.objects[logo].sha256 and record.objects[logo].headers.cache_control == "public, max-age=120"
     if backend.name == "s3":  # the copy kept the content hash the object carried
         meta = backend.client.head_object(Bucket=backend.bucket, Key=f"{backend.prefix}/{logo}")["Metadata"]
-        assert meta["sha256"] == record.objects[logo]["sha256"]
+        assert meta["sha256"] == record.objects[logo].sha256
     again = publish(tmp_path / "out1", target=backend.target())  # the old build: headers back, no bytes
     assert {a.key for a in again.plan.files if a.kind == "upload"} == set()

@@ -14,6 +14,7 @@ from assetpub.publish.lock import LOCK_KEY
 from assetpub.publish.record import CURRENT_KEY, JOURNAL_KEY
 from assetpub.publish.rollback import deploys, rollback
 from assetpub.publish.state import Headers
+from tests.publish.conftest import record_json
 
 from .conftest import build_site
 
@@ -56,7 +57,7 @@ def fingerprinted_keys(build):
 def assert_clean(backend, build):
     """The target serves `build` exactly as its live record says, and nothing is left over."""
     assert backend.read(JOURNAL_KEY) is None and backend.read(LOCK_KEY) is None
-    record = json.loads(backend.read(CURRENT_KEY))
+    record = record_json(backend.read(CURRENT_KEY))
     for key, entry in record["objects"].items():
         assert backend.read(key) == (build / key).read_bytes(), key
         headers = {k: entry[k] for k in ("content_type", "cache_control", "content_encoding") if k in entry}
@@ -112,7 +113,7 @@ def test_a_live_lock_is_left_to_its_publish_by_a_noop(backend, built):
 
 def test_a_record_written_just_before_a_kill_is_in_no_history_and_the_rerun_removes_it(backend, site, built, tmp_path):
     publish(built, target=backend.target())
-    first = json.loads(backend.read(CURRENT_KEY))["id"]
+    first = record_json(backend.read(CURRENT_KEY))["id"]
     v2 = tmp_path / "v2"
     (site / "index.html").write_text((site / "index.html").read_text() + "<p>v2</p>\n")
     build_site(site, v2)

@@ -14,6 +14,7 @@ from assetpub.publish.lock import LOCK_KEY, Lock, LockedError, LockLost
 from assetpub.publish.record import CURRENT_KEY
 from assetpub.publish.rollback import deploys
 from assetpub.publish.state import Headers
+from tests.publish.conftest import record_json
 
 from .conftest import build_site
 
@@ -96,7 +97,7 @@ def test_two_publishes_finding_one_stale_lock_never_both_hold_it(backend, site, 
     won = [v for v in outcomes.values() if isinstance(v, str)]
     lost = [v for v in outcomes.values() if isinstance(v, LockedError)]
     assert len(won) == 1 and len(lost) == 1, outcomes  # exactly one publish held the lock
-    live = json.loads(backend.read(CURRENT_KEY))
+    live = record_json(backend.read(CURRENT_KEY))
     assert live["id"] == won[0]
     listed = deploys(backend.target())
     assert [d["id"] for d in listed if d["live"]] == won

@@ -167,14 +167,14 @@ def test_record_lists_every_object_and_carries_history():
     previous = record_of(local(obj("a.0.css")))
     p = plan(state, previous.remote_state(), options(previous))
     assert set(p.record.objects) == {"a.1.css", "index.html"}
-    assert p.record.objects["a.1.css"]["sha256"] == "a" * 64
-    assert p.record.history[0]["id"] == "D0"
+    assert p.record.objects["a.1.css"].sha256 == "a" * 64
+    assert p.record.history[0].id == "D0"
     assert p.record.time == "2026-01-02T03:04:05Z"
 
 
 def test_reused_object_takes_its_hash_from_the_target():
     p = plan(local(obj("a.1.css", file=False), obj("b.1.css")), RemoteState({"a.1.css": remote("e" * 64)}), options())
-    assert p.record.objects["a.1.css"]["sha256"] == "e" * 64
+    assert p.record.objects["a.1.css"].sha256 == "e" * 64
 
 
 def test_journal_lists_writes_and_keys_of_an_interrupted_publish():

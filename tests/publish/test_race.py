@@ -18,6 +18,7 @@ from assetpub.publish import open_target, publish
 from assetpub.publish.lock import LOCK_KEY
 from assetpub.publish.record import CURRENT_KEY
 from assetpub.publish.state import Headers
+from tests.publish.conftest import record_json
 
 from .conftest import S3Backend, build_site
 from .consistency import problems
@@ -56,7 +57,7 @@ def test_concurrent_publishes_one_live_deploy_per_lock(s3server, builds, stale):
         backend.prefix = f"race{round_}"
         backend.url = f"s3://{s3server.bucket}/{backend.prefix}"
         publish(builds[0], target=backend.target())
-        base = json.loads(backend.read(CURRENT_KEY))["id"]
+        base = record_json(backend.read(CURRENT_KEY))["id"]
         if stale == "stale lock":  # left by a publish killed on this machine
             holder = {"owner": f"{socket.gethostname()}:{dead_pid()}:killed", "purpose": "publish",
                       "created": "2026-01-01T00:00:00Z", "expires": "2999-01-01T00:00:00Z"}  # fmt: skip
@@ -79,7 +80,7 @@ def test_concurrent_publishes_one_live_deploy_per_lock(s3server, builds, stale):
         for code, _, err in results:
             assert code == 0 or "locked by another publish" in err or "lost its lock" in err, err
         assert won, results  # somebody published
-        record = json.loads(backend.read(CURRENT_KEY))
+        record = record_json(backend.read(CURRENT_KEY))
         history = [h["id"] for h in record["history"]]
         new = [record["id"], *history[: history.index(base)]]
         assert len(new) == len(won), (results, new)  # exactly one deploy per successful publish

@@ -17,6 +17,7 @@ from assetpub.publish.prune import Retention, plan_prune
 from assetpub.publish.record import CURRENT_KEY, DeployRecord
 from assetpub.publish.rollback import deploys, rollback
 from tests.conftest import write_tree
+from tests.publish.conftest import record_json
 
 from .conftest import build_site
 from .test_contract import FailingTarget
@@ -225,7 +226,7 @@ def test_rollback_restores_previous_pages_byte_for_byte(backend, site, built):
     build_site(site, built)
     publish(built, target=backend.target(), now=T0)
     v1 = {k: backend.read(k) for k in Manifest.load(built).paths() | {"assetpub-manifest.json"}}
-    v1_record = json.loads(backend.read(CURRENT_KEY))
+    v1_record = record_json(backend.read(CURRENT_KEY))
     edit(site, 2)
     build_site(site, built)
     publish(built, target=backend.target(), now=T0 + timedelta(hours=1))
@@ -234,7 +235,7 @@ def test_rollback_restores_previous_pages_byte_for_byte(backend, site, built):
     assert result.restored_from == v1_record["id"]
     assert "index.html" in result.restored and "assetpub-manifest.json" in result.restored
     assert {k: backend.read(k) for k in v1} == v1
-    live = json.loads(backend.read(CURRENT_KEY))
+    live = record_json(backend.read(CURRENT_KEY))
     assert live["objects"] == v1_record["objects"] and live["id"] == result.deploy
     assert backend.headers("index.html")["content_type"].startswith("text/html")
     # and publishing the v2 build again brings v2 back, uploading only keep-name files

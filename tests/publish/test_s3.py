@@ -22,11 +22,15 @@ def target(proxy, bucket, **kw):
 
 
 def file_puts(proxy):
-    """PUTs of published objects (not assetpub's own records), without copies."""
+    """Writes of new bytes to published objects (not assetpub's own records): uploads, and
+    copies of the rollback stash this publish uploaded (a changed page, the manifest); not
+    header changes (a copy onto itself)."""
     return [
         r
         for r in proxy.requests
-        if r.method == "PUT" and "/_assetpub/" not in r.path and "x-amz-copy-source" not in r.headers
+        if r.method == "PUT"
+        and "/_assetpub/" not in r.path
+        and "/_assetpub/objects/" in r.headers.get("x-amz-copy-source", "/_assetpub/objects/")
     ]
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from assetpub.cli import main
+from tests.publish.conftest import record_json
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_site"
 
@@ -128,9 +129,9 @@ def test_file_names_cannot_inject_markup(tmp_path):
 def test_dry_run_deploy_report_shows_what_would_change(tmp_path):
     site = _site(tmp_path)
     _run("deploy", "-q", cwd=site)
-    live = json.loads((site / "_origin/_assetpub/current.json").read_text())["id"]
+    live = record_json((site / "_origin/_assetpub/current.json").read_bytes())["id"]
     (site / "assets/robots.txt").write_text("User-agent: *\nDisallow: /private/\n")
     _run("deploy", "--dry-run", "--report", tmp_path / "plan.html", cwd=site)
     html = (tmp_path / "plan.html").read_text()
     assert f"against deploy {live}" in html and 'data-name="robots.txt"' in html
-    assert json.loads((site / "_origin/_assetpub/current.json").read_text())["id"] == live  # nothing published
+    assert record_json((site / "_origin/_assetpub/current.json").read_bytes())["id"] == live  # nothing published

@@ -85,9 +85,12 @@ class Sandbox:
         return open_target(str(self.origin))
 
     def record(self, key: str) -> dict:
-        return json.loads((self.origin / key).read_text())
+        from tests.publish.conftest import record_json
+
+        return record_json((self.origin / key).read_bytes())
 
     def write_record(self, key: str, data: dict) -> None:
+        """A record written as format 1 (plain JSON), as an earlier assetpub wrote it: still read."""
         (self.origin / key).write_text(json.dumps(data))
 
 

@@ -75,7 +75,7 @@ def absolute(box: Sandbox, key):
 
 def tamper(box: Sandbox, key, deploy_id, where: int) -> None:
     stored = sorted((box.origin / "_assetpub/deploys").iterdir())
-    first = json.loads(stored[0].read_text())
+    first = box.record(stored[0].relative_to(box.origin).as_posix())
     live = box.record(CURRENT_KEY)
     entry = dict(next(iter(live["objects"].values())))
     if where == 0:  # a key in an old record, which pruning deletes

@@ -4,7 +4,6 @@ have the SHA-256 that names it; a planted one changes nothing on the live site."
 from __future__ import annotations
 
 import hashlib
-import json
 from datetime import timedelta
 
 import pytest
@@ -14,7 +13,7 @@ from assetpub.publish import PublishError, publish
 from assetpub.publish.prune import stash_key
 from assetpub.publish.record import CURRENT_KEY
 from assetpub.publish.rollback import rollback
-from tests.publish.conftest import build_site
+from tests.publish.conftest import build_site, record_json
 
 from .conftest import T0
 
@@ -27,7 +26,7 @@ def put(backend, key: str, data: bytes) -> None:
 
 def test_a_tampered_stash_object_is_never_restored(backend, site, built):
     publish(built, target=backend.target(), now=T0)
-    first = json.loads(backend.read(CURRENT_KEY))
+    first = record_json(backend.read(CURRENT_KEY))
     (site / "index.html").write_text((site / "index.html").read_text() + "<p>v2</p>\n")
     build_site(site, built)
     publish(built, target=backend.target(), now=T0 + timedelta(hours=1))
