@@ -16,7 +16,7 @@ from assetpub.publish.actions import Kind
 from assetpub.publish.record import CURRENT_KEY
 from assetpub.publish.rollback import rollback
 
-from .conftest import DirBackend, S3Backend, build_site
+from .conftest import DirBackend, S3Backend, build_site, record_json
 from .test_interrupted import FailAt
 
 
@@ -72,7 +72,7 @@ def cli(*args):
 def test_rollback_dry_run_json_is_a_publish_plan_and_changes_nothing(target_of, site, built):
     backend = target_of
     publish(built, target=backend.target())
-    v1 = json.loads(backend.read(CURRENT_KEY))
+    v1 = record_json(backend.read(CURRENT_KEY))
     old = {k: backend.read(k) for k in ("index.html", "robots.txt", "assetpub-manifest.json")}
     (site / "index.html").write_text((site / "index.html").read_text() + "<p>v2</p>\n")
     (site / "robots.txt").write_text("User-agent: *\nDisallow: /v2\n")
@@ -98,7 +98,7 @@ def test_rollback_dry_run_json_is_a_publish_plan_and_changes_nothing(target_of, 
     done = cli("rollback", *backend.cli_args(), "--json")
     assert done["dry_run"] is False and done["restored"] == dry["restored"]
     assert done["result"]["restored"] == len(done["restored"]) and done["result"]["uploaded"] == 0
-    assert json.loads(backend.read(CURRENT_KEY))["id"] == done["deploy"] == done["plan"]["deploy"]
+    assert record_json(backend.read(CURRENT_KEY))["id"] == done["deploy"] == done["plan"]["deploy"]
     assert {k: backend.read(k) for k in old} == old
     assert backend.read("_assetpub/journal.json") is None and backend.read("_assetpub/lock.json") is None
 
@@ -159,6 +159,6 @@ def test_plan_rollback_is_pure_and_restores_only_what_differs():
                                                                      "_assetpub/current.json"]
     assert p.actions[0].key == p.actions[-1].key == JOURNAL_KEY and p.missing == ()
     assert {a.why for a in p.actions if a.kind is Kind.RESTORE} == {Reason.ROLLED_BACK}
-    assert p.record.objects == old.objects and p.record.history[0]["id"] == "D2"
+    assert p.record.objects == old.objects and p.record.history[0].id == "D2"
     assert plan_rollback(old, present - {stash_key("c" * 64)}, options).missing == ("robots.txt",)
     assert plan_rollback(old, present, options) == p  # deterministic
