@@ -1,0 +1,67 @@
+"""Adversarial review of the no-op proof (assetpub/build_stamp.py): inputs and orders of
+events that the three digests do not cover. Each test states what a correct build does."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import assetpub
+from assetpub import builder as builder_module
+from assetpub.build_stamp import STAMP_NAME
+from tests.build.test_build_stamp import PAGES, SITE, from_scratch, outputs, stamped  # noqa: F401
+from tests.conftest import wait_for_fs_clock, write_tree
+
+
+def test_a_build_that_finishes_while_another_writes_does_not_stamp_the_other_ones_output(
+    stamped, tmp_path, monkeypatch  # noqa: F811
+):
+    """Two builds of the same tree into one OUT with different settings (a CI job and a
+    developer, two terminals): build A writes its outputs and manifest, saves its cache;
+    build B, /other/, runs to the end meanwhile; then A stamps. A's stamp is taken over
+    whatever OUT holds at that moment (B's manifest), under A's key. The next build with
+    A's settings, nothing changed, must give A's manifest; it returns B's, and keeps
+    returning it until something changes (before the stamp, that build repaired OUT)."""
+    src, pages, out, run = stamped
+    (src / "css/base.css").write_text(".b { color: blue }\n")  # A must do the work
+    wait_for_fs_clock(src)
+    original = builder_module.Builder._stamp
+    fired = []
+
+    def stamp_after_another_build(self, before, products):
+        if not fired:
+            fired.append(True)
+            assetpub.build([src], out=out, pages=pages, base_url="/other/")  # build B
+            wait_for_fs_clock(out)  # B finished a moment before A stamps
+        return original(self, before, products)
+
+    monkeypatch.setattr(builder_module.Builder, "_stamp", stamp_after_another_build)
+    run()  # build A, default base_url
+    monkeypatch.setattr(builder_module.Builder, "_stamp", original)
+    result = run()  # nothing changed since A: A's output expected
+    expected = from_scratch(tmp_path, src, pages)[0]
+    assert json.loads((out / "assetpub-manifest.json").read_text())["base_url"] == expected.manifest.base_url
+    assert result.manifest.to_json() == expected.manifest.to_json()
+
+
+def test_an_output_edited_between_the_write_and_the_stamp_is_repaired(stamped, tmp_path, monkeypatch):  # noqa: F811
+    """The same hole without a second build: any write into OUT after the build wrote its
+    files and before it took the outputs' digest (the build cache's save lies between,
+    long at 100k files) is certified as the build's own output."""
+    src, pages, out, run = stamped
+    (src / "css/base.css").write_text(".b { color: blue }\n")
+    wait_for_fs_clock(src)
+    original = builder_module.Builder._stamp
+
+    def edit_then_stamp(self, before, products):
+        page = out / "index.html"
+        page.write_text("<p>defaced</p>\n")
+        wait_for_fs_clock(out)
+        return original(self, before, products)
+
+    monkeypatch.setattr(builder_module.Builder, "_stamp", edit_then_stamp)
+    run()
+    monkeypatch.setattr(builder_module.Builder, "_stamp", original)
+    run()  # nothing changed since: the build must see that index.html is not what it wrote
+    assert outputs(out)["index.html"] == from_scratch(tmp_path, src, pages)[1]["index.html"]
