@@ -65,3 +65,15 @@ def test_an_output_edited_between_the_write_and_the_stamp_is_repaired(stamped, t
     monkeypatch.setattr(builder_module.Builder, "_stamp", original)
     run()  # nothing changed since: the build must see that index.html is not what it wrote
     assert outputs(out)["index.html"] == from_scratch(tmp_path, src, pages)[1]["index.html"]
+
+
+def test_a_no_op_result_keeps_the_manifest_of_its_own_build(stamped):  # noqa: F811
+    """BuildResult.manifest is what that build produced. The no-op's is read from disk when
+    first asked for, so an API user (the Django/Flask integrations, a script that builds,
+    then reports or publishes) who asks after another build got the other build's manifest;
+    the full build's result keeps its own."""
+    src, pages, out, run = stamped
+    result = run()
+    assert result.processed == []  # the stamped no-op
+    run(base_url="/static/")
+    assert result.manifest.base_url == "/assets/"
