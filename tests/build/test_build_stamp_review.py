@@ -77,3 +77,14 @@ def test_a_no_op_result_keeps_the_manifest_of_its_own_build(stamped):  # noqa: F
     assert result.processed == []  # the stamped no-op
     run(base_url="/static/")
     assert result.manifest.base_url == "/assets/"
+
+
+def test_a_stamp_with_a_bad_summary_is_rebuilt_not_a_crash(stamped, tmp_path):  # noqa: F811
+    """build_stamp.load promises that an unreadable stamp means the full build; a summary
+    whose numbers are not numbers (hand-edited, another writer) raises ValueError instead."""
+    src, pages, out, run = stamped
+    data = json.loads((out / STAMP_NAME).read_text())
+    data["summary"]["files"] = "many"
+    (out / STAMP_NAME).write_text(json.dumps(data))
+    result = run()
+    assert result.manifest.to_json() == from_scratch(tmp_path, src, pages)[0].manifest.to_json()
