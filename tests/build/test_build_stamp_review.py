@@ -88,3 +88,16 @@ def test_a_stamp_with_a_bad_summary_is_rebuilt_not_a_crash(stamped, tmp_path):  
     (out / STAMP_NAME).write_text(json.dumps(data))
     result = run()
     assert result.manifest.to_json() == from_scratch(tmp_path, src, pages)[0].manifest.to_json()
+
+
+def test_a_jinja2_upgrade_renders_the_pages_again(stamped, monkeypatch):  # noqa: F811
+    """Pages were rendered by every build before the stamp; the stamp's key names the
+    minifiers' and brotli's versions but not Jinja2's (nor MarkupSafe's), which decide the
+    pages' bytes: after an upgrade of the template engine the stamped no-op keeps pages
+    rendered by the old one."""
+    import jinja2
+
+    src, pages, out, run = stamped
+    monkeypatch.setattr(jinja2, "__version__", "99.0.0")
+    result = run()
+    assert "index.html" in result.processed
