@@ -101,3 +101,24 @@ def test_a_jinja2_upgrade_renders_the_pages_again(stamped, monkeypatch):  # noqa
     monkeypatch.setattr(jinja2, "__version__", "99.0.0")
     result = run()
     assert "index.html" in result.processed
+
+
+def test_a_stamp_that_cannot_be_removed_is_a_build_error_not_a_traceback(stamped, monkeypatch):  # noqa: F811
+    """A read-only OUT/.assetpub (the docstring of build_stamp.save: 'no stamp, no harm'):
+    when something changed, build_stamp.remove raises PermissionError outside the build's
+    OSError handler, so the CLI shows a traceback instead of 'cannot write: ...'.
+    Simulated (the tests run as root): unlinking the stamp is refused."""
+    import pathlib
+
+    src, pages, out, run = stamped
+    (src / "css/base.css").write_text(".b { color: blue }\n")
+    real_unlink = pathlib.Path.unlink
+
+    def refuse(self, *args, **kwargs):
+        if self.name == "stamp.json":
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_unlink(self, *args, **kwargs)
+
+    monkeypatch.setattr(pathlib.Path, "unlink", refuse)
+    with pytest.raises(assetpub.BuildError):
+        run()
