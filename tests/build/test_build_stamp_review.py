@@ -4,6 +4,7 @@ events that the three digests do not cover. Each test states what a correct buil
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -122,3 +123,36 @@ def test_a_stamp_that_cannot_be_removed_is_a_build_error_not_a_traceback(stamped
     monkeypatch.setattr(pathlib.Path, "unlink", refuse)
     with pytest.raises(assetpub.BuildError):
         run()
+
+
+def test_a_partial_in_a_directory_that_cannot_be_listed_is_still_proved(stamped, tmp_path, monkeypatch):  # noqa: F811
+    """build_stamp._tree gives a directory it cannot list one entry, the directory's own
+    stat. A directory with search but no read permission (mode 0o311, as a non-root user)
+    cannot be listed, yet its files can be opened by name: Jinja2 includes
+    `_partials/head.html` (page_names never lists `_` directories), and an edit in place
+    of that partial moves neither the directory's mtime nor its ctime. The no-op then
+    keeps the page rendered from the old partial. The right answer for an unreadable
+    directory is no stamp (the digest None). Simulated here because the tests run as root
+    (root lists any directory): os.scandir refuses that one directory as the kernel would."""
+    src, pages, out, run = stamped
+    partials = pages / "_partials"
+    partials.mkdir()
+    (partials / "head.html").write_text("<title>old</title>\n")
+    (pages / "index.html").write_text("{% include '_partials/head.html' %}\n")
+    real_scandir = os.scandir
+
+    def unlistable(path="."):
+        if os.fspath(path) == str(partials):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", unlistable)
+    wait_for_fs_clock(pages)
+    run()
+    wait_for_fs_clock(out)
+    run()
+    assert (out / STAMP_NAME).exists()
+    with open(partials / "head.html", "r+") as f:  # in place: the directory's stat is unchanged
+        f.write("<title>new</title>\n")
+    run()
+    assert "<title>new</title>" in (out / "index.html").read_text()
