@@ -32,13 +32,13 @@ import hashlib
 import json
 import os
 import struct
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .output import STATE_DIR, write_atomic
-from .stamps import Reference, stamp
+from .stamps import Reference, stamp  # noqa: F401 (stamp: builder uses it from here)
 
 STAMP_NAME = f"{STATE_DIR}/stamp.json"
 FORMAT = 1
@@ -65,18 +65,44 @@ def sources_digest(files: Mapping[str, Any], pages: Path | None, reference: Refe
             return None
     if pages is not None:
         for rel, path in _tree(Path(pages)):
-            if not _add(parts, "pages:" + rel, path, reference, os.stat):
+            if rel is None or not _add(parts, "pages:" + rel, path, reference, _stat_or_link):
                 return None
     return hashlib.sha256(b"".join(parts)).hexdigest()
 
 
-def outputs_digest(out: Path, reference: Reference | None) -> str | None:
-    """The digest of every file in OUT but its state directory; None when one has not
-    settled under `reference` (only checked when writing a stamp)."""
+def outputs_digest(
+    out: Path,
+    reference: Reference | None,
+    *,
+    ours: Mapping[str, Sequence[int]] | None = None,
+    expected: Iterable[str] = (),
+) -> str | None:
+    """The digest of every file in OUT but its state directory.
+
+    To write a stamp, the build passes the `reference` it took before it began, the stat
+    of every file it wrote (`ours`, taken right after each write) and the paths its
+    manifest names (`expected`): a file must either still have the stat of its write, or
+    be older than the build; every expected path must exist. Otherwise (another build or
+    an editor wrote into OUT meanwhile, a file vanished) None: no stamp, and the next
+    build does the work. To check a stamp, none of these."""
     parts: list[bytes] = []
+    seen = set()
     for rel, path in _tree(out, skip=STATE_DIR):
-        if not _add(parts, rel, path, reference, os.lstat):
+        if rel is None:
             return None
+        if ours is not None and rel in ours:
+            try:
+                st = os.lstat(path)
+            except OSError:
+                return None
+            if list(stamp(st)) != list(ours[rel]):
+                return None  # written again since this build wrote it
+            parts.append(_part(rel, st))
+        elif not _add(parts, rel, path, reference, os.lstat):
+            return None
+        seen.add(rel)
+    if any(path not in seen for path in expected):
+        return None
     return hashlib.sha256(b"".join(parts)).hexdigest()
 
 
@@ -90,22 +116,36 @@ def _add(parts: list[bytes], name: str, path: str, reference: Reference | None, 
         return False
     if reference is not None and not reference.settled(st):
         return False
-    parts.append(name.encode("utf-8", "surrogateescape") + b"\0" + _SIGNATURE(*stamp(st)))
+    parts.append(_part(name, st))
     return True
 
 
-def _tree(root: Path, *, skip: str | None = None) -> Iterable[tuple[str, str]]:
+def _part(name: str, st: os.stat_result) -> bytes:
+    return name.encode("utf-8", "surrogateescape") + b"\0" + _SIGNATURE(*stamp(st))
+
+
+def _stat_or_link(path: str) -> os.stat_result:
+    """A page's stat, or a dangling symlink's own (an editor's lock link is never read)."""
+    try:
+        return os.stat(path)
+    except FileNotFoundError:
+        return os.lstat(path)
+
+
+def _tree(root: Path, *, skip: str | None = None) -> Iterable[tuple[str | None, str]]:
     """(relative POSIX path, path) of every non-directory below root, symlinks not followed
     (a directory symlink is one entry), in the order the file system lists them: listed in
-    another order, an unchanged tree only costs one full build, never a wrong one."""
+    another order, an unchanged tree only costs one full build, never a wrong one. A
+    directory that cannot be listed is (None, its path): its files may still be opened by
+    name (a template's include), so nothing about the tree can be proved."""
     todo = [("", str(root))]
     while todo:
         prefix, directory = todo.pop()
         try:
             entries = os.scandir(directory)
         except OSError:
-            yield prefix + "\0unreadable", directory
-            continue
+            yield None, directory
+            return
         with entries:
             for entry in entries:
                 rel = prefix + entry.name
@@ -119,11 +159,22 @@ def _tree(root: Path, *, skip: str | None = None) -> Iterable[tuple[str, str]]:
 def load(out: Path) -> Stamp | None:
     try:
         data = json.loads((Path(out) / STAMP_NAME).read_bytes())
-        if data.get("format") != FORMAT:
+        summary = data["summary"]
+        if data.get("format") != FORMAT or not _valid(summary):
             return None
-        return Stamp(str(data["key"]), str(data["sources"]), str(data["outputs"]), dict(data["summary"]))
+        return Stamp(str(data["key"]), str(data["sources"]), str(data["outputs"]), dict(summary))
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None  # missing or unreadable: the build does the work
+
+
+def _valid(summary: Any) -> bool:
+    """A summary as _stamp writes it: {files, bytes: int, warnings, notes: [str]}."""
+    return (
+        isinstance(summary, dict)
+        and all(type(summary.get(k)) is int for k in ("files", "bytes"))
+        and all(isinstance(summary.get(k), list) and all(isinstance(w, str) for w in summary[k])
+                for k in ("warnings", "notes"))
+    )
 
 
 def save(out: Path, value: Stamp) -> None:
@@ -134,5 +185,8 @@ def save(out: Path, value: Stamp) -> None:
 
 
 def remove(out: Path) -> None:
-    with contextlib.suppress(FileNotFoundError):
+    """Before a build works. Where it cannot be removed (a read-only state directory) the
+    stamp still cannot vouch for what follows: any output this build writes changes the
+    outputs' digest."""
+    with contextlib.suppress(OSError):
         (Path(out) / STAMP_NAME).unlink()

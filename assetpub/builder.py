@@ -25,7 +25,7 @@ from .cache import CACHE_NAME, BuildCache
 from .compilers.urls import local_target, rewritten
 from .config import Config, load_config
 from .digest import combine, fingerprinted_name, is_pre_digested
-from .errors import BuildError, ConfigError
+from .errors import BuildError, ConfigError, ManifestError
 from .globs import matches
 from .graph import closure_hashes, reaching
 from .hashes import record_written, written_entry
@@ -75,16 +75,25 @@ class BuildResult:
 class _Unchanged(BuildResult):
     """A no-op's result (build_stamp.py): the manifest on disk is the one the last build
     wrote (its stat is in the outputs' digest), read when first asked for (at 100k files it
-    is 48 MB, which the CLI needs only for budgets) and not checked again."""
+    is 48 MB, which the CLI needs only for budgets) and not checked again. It is made with
+    the manifest's stat instead; read later, the file must still have it (another build
+    may have replaced it since)."""
 
     @property
     def manifest(self) -> Manifest:
-        if self._manifest is None:
-            self._manifest = Manifest.load(self.out, check_entries=False)
+        if not isinstance(self._manifest, Manifest):
+            path = self.out / MANIFEST_NAME
+            try:
+                same = build_stamp.stamp(os.stat(path)) == self._manifest
+            except OSError:
+                same = False
+            if not same:
+                raise ManifestError(f"{path}: replaced since this build; build again for its manifest")
+            self._manifest = Manifest.load(path, check_entries=False)
         return self._manifest
 
     @manifest.setter
-    def manifest(self, value: Manifest | None) -> None:
+    def manifest(self, value) -> None:
         self._manifest = value
 
 
@@ -223,6 +232,7 @@ class Builder:
         self._known: dict[str, Product] = {}
         self._manifest_lines: dict | None = None  # the memo's, in watch mode
         self._transient: list[str] = []  # warnings about this run only (not repeated by a no-op)
+        self._wrote: dict[str, list] = {}  # output path -> its stat right after this build wrote it
         self._entries: dict | None = None  # the memo's, in watch mode
 
     # -- the steps, in order -------------------------------------------------
@@ -241,7 +251,8 @@ class Builder:
         pipeline = self.pipeline_id()
         stamped = memo is None and not self.reuse and self.record_hashes  # a CLI or API build
         if stamped:
-            before = build_stamp.sources_digest(files, self.config.pages, self._reference())
+            self._began = self._reference()  # before any source or output is read
+            before = build_stamp.sources_digest(files, self.config.pages, self._began)
             unchanged = self._unchanged(before, started)
             if unchanged is not None:
                 return unchanged
@@ -320,7 +331,15 @@ class Builder:
         return Reference(state if state.is_dir() else None)
 
     def _stamp_key(self) -> str:
-        return build_stamp.key(self.pipeline_id(), self.config)
+        """pipeline_id and the whole configuration; with pages, the template engine's versions."""
+        engine = ()
+        if self.config.pages is not None:
+            from importlib.metadata import version
+
+            import jinja2
+
+            engine = (f"jinja2 {jinja2.__version__}", f"markupsafe {version('markupsafe')}")
+        return build_stamp.key(self.pipeline_id(), self.config, *engine)
 
     def _unchanged(self, before: str | None, started: float) -> BuildResult | None:
         """The last build's result when nothing changed since (the stamp holds), else None."""
@@ -329,12 +348,16 @@ class Builder:
             return None
         if stamp.outputs != build_stamp.outputs_digest(self.out, None):
             return None
+        try:
+            manifest_stat = build_stamp.stamp(os.stat(self.out / MANIFEST_NAME))
+        except OSError:
+            return None
         summary = stamp.summary
         warnings = [*self.warnings, *summary.get("warnings", ())]  # this walk's, then the last build's own
         for w in warnings:
             log.warning("%s", w)
         return _Unchanged(
-            manifest=None,
+            manifest=manifest_stat,
             out=self.out,
             warnings=warnings,
             notes=list(summary.get("notes", ())),
@@ -344,9 +367,15 @@ class Builder:
         )
 
     def _stamp(self, before: str, products: Mapping[str, Product]) -> None:
-        after = build_stamp.outputs_digest(self.out, self._reference())
+        """Stamp what this build left in OUT: every file either still as this build wrote
+        it or older than the build, every file its manifest names present."""
+        expected = [MANIFEST_NAME]
+        for p in products.values():
+            expected.append(p.out_name)
+            expected.extend(v["path"] for v in p.encodings.values())
+        after = build_stamp.outputs_digest(self.out, self._began, ours=self._wrote, expected=expected)
         if after is None:
-            return  # an output of this very tick: the next build, which writes nothing, stamps
+            return  # written meanwhile, or in this very tick: the next build, which writes nothing, stamps
         summary = {
             "files": len(products),
             "bytes": sum(p.size for p in products.values()),
@@ -692,6 +721,7 @@ class Builder:
         manifest_written = write_if_changed(self.out / MANIFEST_NAME, data)
         record_history(self.out, self.out / MANIFEST_NAME, data)  # a link: the manifest's ctime moves
         hashes[MANIFEST_NAME] = written_entry(self.out / MANIFEST_NAME, data)
+        self._wrote = {rel: e[:5] for rel, e in hashes.items()}  # stats right after writing: _stamp's
         if self.record_hashes and (written or fresh or manifest_written):
             record_written(self.out, hashes)  # a build that made nothing has nothing to add
         return written

@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 
 import assetpub
-from tests.conftest import write_tree
+from assetpub.build_stamp import STAMP_NAME
+from tests.conftest import wait_for_fs_clock, write_tree
 
 
 @pytest.fixture
@@ -30,3 +31,22 @@ def build(tmp_path):
 
 def output_text(result, name: str) -> str:
     return (result.out / result.manifest.path(name)).read_text(encoding="utf-8")
+
+@pytest.fixture
+def stamped(tmp_path):
+    """A built tree whose stamp is written: sources, pages and outputs settled."""
+    from tests.build.test_build_stamp import PAGES, SITE
+
+    src = write_tree(tmp_path / "src", SITE)
+    pages = write_tree(tmp_path / "pages", PAGES)
+    out = tmp_path / "out"
+
+    def run(**options):
+        return assetpub.build([src], out=out, pages=pages, **options)
+
+    run()
+    for tree in (src, pages, out):
+        wait_for_fs_clock(tree)
+    run()  # nothing to do, everything settled: this one stamps
+    assert (out / STAMP_NAME).is_file()
+    return src, pages, out, run

@@ -29,23 +29,6 @@ def outputs(out):
     return {k: v for k, v in read_tree(out).items() if not k.startswith(".assetpub/")}
 
 
-@pytest.fixture
-def stamped(tmp_path):
-    """A built tree whose stamp is written: sources, pages and outputs settled."""
-    src = write_tree(tmp_path / "src", SITE)
-    pages = write_tree(tmp_path / "pages", PAGES)
-    out = tmp_path / "out"
-
-    def run(**options):
-        return assetpub.build([src], out=out, pages=pages, **options)
-
-    run()
-    for tree in (src, pages, out):
-        wait_for_fs_clock(tree)
-    run()  # nothing to do, everything settled: this one stamps
-    assert (out / STAMP_NAME).is_file()
-    return src, pages, out, run
-
 
 def from_scratch(tmp_path, src, pages, **options):
     fresh = tmp_path / "fresh"

@@ -1,5 +1,6 @@
 """Adversarial review of the no-op proof (assetpub/build_stamp.py): inputs and orders of
-events that the three digests do not cover. Each test states what a correct build does."""
+events the first version's digests did not cover, each fixed. Each test states what a
+correct build does (the attacks that held are in test_build_stamp_review_held.py)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ import pytest
 import assetpub
 from assetpub import builder as builder_module
 from assetpub.build_stamp import STAMP_NAME
-from tests.build.test_build_stamp import PAGES, SITE, from_scratch, outputs, stamped  # noqa: F401
-from tests.conftest import wait_for_fs_clock, write_tree
+from tests.build.test_build_stamp import from_scratch, outputs
+from tests.conftest import wait_for_fs_clock
 
 
 @pytest.mark.parametrize("other", [
@@ -20,7 +21,7 @@ from tests.conftest import wait_for_fs_clock, write_tree
     {"memo": "watch", "record_hashes": False, "brotli_quality": 4},  # `assetpub watch` in another terminal
 ])
 def test_a_build_that_finishes_while_another_writes_does_not_stamp_the_other_ones_output(
-    stamped, tmp_path, monkeypatch, other  # noqa: F811
+    stamped, tmp_path, monkeypatch, other
 ):
     """Two builds of the same tree into one OUT with different settings (a CI job and a
     developer, two terminals): build A writes its outputs and manifest, saves its cache;
@@ -51,7 +52,7 @@ def test_a_build_that_finishes_while_another_writes_does_not_stamp_the_other_one
     assert result.manifest.to_json() == expected.manifest.to_json()
 
 
-def test_an_output_edited_between_the_write_and_the_stamp_is_repaired(stamped, tmp_path, monkeypatch):  # noqa: F811
+def test_an_output_edited_between_the_write_and_the_stamp_is_repaired(stamped, tmp_path, monkeypatch):
     """The same hole without a second build: any write into OUT after the build wrote its
     files and before it took the outputs' digest (the build cache's save lies between,
     long at 100k files) is certified as the build's own output."""
@@ -73,19 +74,24 @@ def test_an_output_edited_between_the_write_and_the_stamp_is_repaired(stamped, t
     assert outputs(out)["index.html"] == from_scratch(tmp_path, src, pages)[1]["index.html"]
 
 
-def test_a_no_op_result_keeps_the_manifest_of_its_own_build(stamped):  # noqa: F811
+def test_a_no_op_result_never_gives_another_builds_manifest(stamped):
     """BuildResult.manifest is what that build produced. The no-op's is read from disk when
     first asked for, so an API user (the Django/Flask integrations, a script that builds,
     then reports or publishes) who asks after another build got the other build's manifest;
-    the full build's result keeps its own."""
+    the full build's result keeps its own. Fixed: the no-op's result remembers the
+    manifest's stat and refuses to read a replaced one (it is not read whole up front: at
+    100k files that is 48 MB the CLI does not need)."""
     src, pages, out, run = stamped
     result = run()
     assert result.processed == []  # the stamped no-op
     run(base_url="/static/")
-    assert result.manifest.base_url == "/assets/"
+    with pytest.raises(assetpub.ManifestError, match="replaced since this build"):
+        _ = result.manifest
+    fresh = run()
+    assert fresh.manifest.base_url == "/assets/"
 
 
-def test_a_stamp_with_a_bad_summary_is_rebuilt_not_a_crash(stamped, tmp_path):  # noqa: F811
+def test_a_stamp_with_a_bad_summary_is_rebuilt_not_a_crash(stamped, tmp_path):
     """build_stamp.load promises that an unreadable stamp means the full build; a summary
     whose numbers are not numbers (hand-edited, another writer) raises ValueError instead."""
     src, pages, out, run = stamped
@@ -96,7 +102,7 @@ def test_a_stamp_with_a_bad_summary_is_rebuilt_not_a_crash(stamped, tmp_path):  
     assert result.manifest.to_json() == from_scratch(tmp_path, src, pages)[0].manifest.to_json()
 
 
-def test_a_jinja2_upgrade_renders_the_pages_again(stamped, monkeypatch):  # noqa: F811
+def test_a_jinja2_upgrade_renders_the_pages_again(stamped, monkeypatch):
     """Pages were rendered by every build before the stamp; the stamp's key names the
     minifiers' and brotli's versions but not Jinja2's (nor MarkupSafe's), which decide the
     pages' bytes: after an upgrade of the template engine the stamped no-op keeps pages
@@ -109,7 +115,7 @@ def test_a_jinja2_upgrade_renders_the_pages_again(stamped, monkeypatch):  # noqa
     assert "index.html" in result.processed
 
 
-def test_a_stamp_that_cannot_be_removed_is_a_build_error_not_a_traceback(stamped, monkeypatch):  # noqa: F811
+def test_a_stamp_that_cannot_be_removed_is_no_error(stamped, monkeypatch, tmp_path):
     """A read-only OUT/.assetpub (the docstring of build_stamp.save: 'no stamp, no harm'):
     when something changed, build_stamp.remove raises PermissionError outside the build's
     OSError handler, so the CLI shows a traceback instead of 'cannot write: ...'.
@@ -126,11 +132,12 @@ def test_a_stamp_that_cannot_be_removed_is_a_build_error_not_a_traceback(stamped
         return real_unlink(self, *args, **kwargs)
 
     monkeypatch.setattr(pathlib.Path, "unlink", refuse)
-    with pytest.raises(assetpub.BuildError):
-        run()
+    result = run()  # fixed: the build goes on (the stale stamp cannot match what it writes)
+    assert result.written > 0
+    assert result.manifest.to_json() == from_scratch(tmp_path, src, pages)[0].manifest.to_json()
 
 
-def test_a_partial_in_a_directory_that_cannot_be_listed_is_still_proved(stamped, tmp_path, monkeypatch):  # noqa: F811
+def test_a_partial_in_a_directory_that_cannot_be_listed_is_still_proved(stamped, tmp_path, monkeypatch):
     """build_stamp._tree gives a directory it cannot list one entry, the directory's own
     stat. A directory with search but no read permission (mode 0o311, as a non-root user)
     cannot be listed, yet its files can be opened by name: Jinja2 includes
@@ -156,14 +163,14 @@ def test_a_partial_in_a_directory_that_cannot_be_listed_is_still_proved(stamped,
     run()
     wait_for_fs_clock(out)
     run()
-    assert (out / STAMP_NAME).exists()
+    assert not (out / STAMP_NAME).exists()  # nothing about pages/ can be proved: no stamp
     with open(partials / "head.html", "r+") as f:  # in place: the directory's stat is unchanged
         f.write("<title>new</title>\n")
     run()
     assert "<title>new</title>" in (out / "index.html").read_text()
 
 
-def test_a_dangling_symlink_in_the_pages_directory_does_not_disable_the_no_op(stamped):  # noqa: F811
+def test_a_dangling_symlink_in_the_pages_directory_does_not_disable_the_no_op(stamped):
     """Performance, not correctness: sources_digest gives up (None: never a stamp) when a
     pages entry cannot be stat()ed, and _tree's entries are stat()ed following symlinks.
     A dangling symlink there (Emacs keeps `.#page.html -> user@host.pid` locks; a link to a

@@ -13,7 +13,7 @@ import pytest
 
 import assetpub
 from assetpub.build_stamp import STAMP_NAME
-from tests.build.test_build_stamp import from_scratch, outputs, stamped  # noqa: F401
+from tests.build.test_build_stamp import from_scratch, outputs
 from tests.conftest import wait_for_fs_clock
 
 
