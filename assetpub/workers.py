@@ -29,11 +29,13 @@ def cpu_count() -> int:
 
 
 def _context():
+    """forkserver where there is one, else spawn. Nothing is preloaded into the fork
+    server: it imports with the current directory first on its path (Python 3.11 passes
+    it the parent's path but applies it only in each child), so run from a directory that
+    holds another `assetpub` it would preload that one into every worker. Each worker
+    imports assetpub itself, after taking the parent's path."""
     methods = multiprocessing.get_all_start_methods()
-    ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-    if "forkserver" in methods:
-        ctx.set_forkserver_preload(["assetpub.pipeline"])
-    return ctx
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
 
 
 def _ignore_ctrl_c() -> None:

@@ -25,3 +25,31 @@ def test_parallel_build_equals_serial_build(make_site, tmp_path):
         return {k: v for k, v in read_tree(root).items() if not k.startswith(".assetpub/")}
 
     assert outputs(tmp_path / "parallel") == outputs(tmp_path / "serial")
+
+
+def test_workers_never_import_a_package_from_the_current_directory(tmp_path):
+    """Python's forkserver (3.11) preloads modules with the current directory first on its
+    path: run from a directory that holds another `assetpub` package (an old checkout, an
+    untrusted project), the workers imported that one instead of the installed one: wrong
+    code, run from outside the install (seen: an IndexError from an older checkout's rows).
+    The workers import assetpub themselves, with the parent's path."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    decoy = tmp_path / "project"
+    marker = tmp_path / "decoy-imported"
+    (decoy / "assetpub").mkdir(parents=True)
+    (decoy / "assetpub" / "__init__.py").write_text(f"open({str(marker)!r}, 'w').close()\n")
+    (decoy / "assetpub" / "pipeline.py").write_text("")
+    src = tmp_path / "src"
+    (src / "js").mkdir(parents=True)
+    for i in range(6):  # enough work for the pool to start
+        (src / "js" / f"m{i}.js").write_text(f"export const v{i} = {i};\n" * (PARALLEL_MIN_BYTES // 100))
+    cli = Path(sys.executable).parent / "assetpub"
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    proc = subprocess.run([str(cli), "build", str(src), "-o", str(tmp_path / "out"), "-q", "--jobs", "2"],
+                          cwd=decoy, capture_output=True, text=True, timeout=300, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert not marker.exists()
