@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from .output import STATE_DIR, write_atomic
-from .stamps import Reference, stamp  # noqa: F401 (stamp: builder uses it from here)
+from .stamps import Reference, stamp
 
 STAMP_NAME = f"{STATE_DIR}/stamp.json"
 FORMAT = 1

@@ -35,7 +35,7 @@ from .origin import RESERVED
 from .output import STATE_DIR, record_history, write_if_changed
 from .pipeline import ChangedDuringBuild, Job, Product, RefRow, Scan, produce, scan
 from .safe_path import inside
-from .stamps import Reference, sha256_file
+from .stamps import Reference, sha256_file, stamp
 from .workers import Pool
 
 log = logging.getLogger(__name__)
@@ -84,7 +84,7 @@ class _Unchanged(BuildResult):
         if not isinstance(self._manifest, Manifest):
             path = self.out / MANIFEST_NAME
             try:
-                same = build_stamp.stamp(os.stat(path)) == self._manifest
+                same = stamp(os.stat(path)) == self._manifest
             except OSError:
                 same = False
             if not same:
@@ -343,16 +343,16 @@ class Builder:
 
     def _unchanged(self, before: str | None, started: float) -> BuildResult | None:
         """The last build's result when nothing changed since (the stamp holds), else None."""
-        stamp = build_stamp.load(self.out) if before is not None else None
-        if stamp is None or stamp.key != self._stamp_key() or stamp.sources != before:
+        proof = build_stamp.load(self.out) if before is not None else None
+        if proof is None or proof.key != self._stamp_key() or proof.sources != before:
             return None
-        if stamp.outputs != build_stamp.outputs_digest(self.out, None):
+        if proof.outputs != build_stamp.outputs_digest(self.out, None):
             return None
         try:
-            manifest_stat = build_stamp.stamp(os.stat(self.out / MANIFEST_NAME))
+            manifest_stat = stamp(os.stat(self.out / MANIFEST_NAME))
         except OSError:
             return None
-        summary = stamp.summary
+        summary = proof.summary
         warnings = [*self.warnings, *summary.get("warnings", ())]  # this walk's, then the last build's own
         for w in warnings:
             log.warning("%s", w)
