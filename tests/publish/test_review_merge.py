@@ -266,3 +266,60 @@ def test_rollback_dry_run_after_a_killed_rollback_shows_what_the_real_one_restor
     done = cli("rollback", *backend.cli_args(), "--deploy", ids[1], "--json")
     assert backend.read("index.html") == (v2 / "index.html").read_bytes()  # the real one is right
     assert dry["restored"] == done["restored"]  # fails: index.html (pending) missing from the dry run
+
+
+def test_one_target_object_for_publish_rollback_publish(target_of, site, tmp_path):
+    """The API with one Target for every call: its memory of what it wrote (S3Target.written
+    and _written) must not make a later run trust or copy stale objects."""
+    backend = target_of
+    v1, v2 = _two_builds(site, tmp_path)
+    target = backend.target()
+    publish(v1, target=target)
+    publish(v2, target=target)
+    rollback(target)
+    assert backend.read("index.html") == (v1 / "index.html").read_bytes()
+    publish(v2, target=target)
+    live = _consistent(backend)
+    assert backend.read("index.html") == (v2 / "index.html").read_bytes()
+    rollback(target)
+    assert backend.read("index.html") == (v1 / "index.html").read_bytes()
+    publish(v1, target=target)
+    assert _consistent(backend)["id"] != live["id"]
+
+
+class _PublishWhenLocking:
+    """A target on which another publish goes live just before the rollback takes the lock."""
+
+    def __init__(self, inner, other):
+        self.inner, self.other, self.done = inner, other, False
+
+    def __getattr__(self, name):
+        attr = getattr(self.inner, name)
+        if name != "create_exclusive" or self.done:
+            return attr
+
+        def wrapped(*args, **kw):
+            self.done = True
+            self.other()
+            return attr(*args, **kw)
+
+        return wrapped
+
+
+def test_rollback_chooses_its_deploy_from_the_record_it_read_before_locking(target_of, site, tmp_path):
+    """rollback() picks 'the one before the live one' from current.json read before the lock;
+    read_live(known=live) under the lock sees that v3 went live meanwhile, but the choice is
+    not made again: the rollback silently goes two deploys back (to v1), and v3's own
+    predecessor (v2) is not what is restored."""
+    backend = target_of
+    v1, v2 = _two_builds(site, tmp_path)
+    v3 = tmp_path / "v3"
+    (site / "robots.txt").write_text("User-agent: *\nDisallow: /v3\n")
+    build_site(site, v3)
+    ids = [publish(b, target=backend.target()).plan.record.id for b in (v1, v2)]
+    target = _PublishWhenLocking(backend.target(), lambda: publish(v3, target=backend.target()))
+    result = rollback(target)
+    assert target.done
+    live = record_json(backend.read(CURRENT_KEY))
+    assert live["history"][0]["id"] > ids[1]  # v3 was live when the rollback ran
+    assert result.restored_from == ids[1]  # fails: ids[0] (v1), chosen from the record before v3
