@@ -323,3 +323,25 @@ def test_rollback_chooses_its_deploy_from_the_record_it_read_before_locking(targ
     live = record_json(backend.read(CURRENT_KEY))
     assert live["history"][0]["id"] > ids[1]  # v3 was live when the rollback ran
     assert result.restored_from == ids[1]  # fails: ids[0] (v1), chosen from the record before v3
+
+
+def test_rollback_to_a_format_1_record(target_of, site, tmp_path):
+    """A deploy stored before format 2 (plain JSON) is rolled back to like any other."""
+    from assetpub.publish.record import decode
+
+    backend = target_of
+    v1, v2 = _two_builds(site, tmp_path)
+    ids = [publish(b, target=backend.target()).plan.record.id for b in (v1, v2)]
+    key = deploy_key(ids[0])
+    plain = decode(backend.read(key), where="test")
+    if backend.name == "s3":
+        backend.client.put_object(Bucket=backend.bucket, Key=f"{backend.prefix}/{key}", Body=plain)
+    else:
+        (backend.root / key).write_bytes(plain)
+    result = rollback(backend.target())
+    assert result.restored_from == ids[0]
+    assert backend.read("index.html") == (v1 / "index.html").read_bytes()
+    _consistent(backend)
+    publish(v2, target=backend.target())
+    assert backend.read("index.html") == (v2 / "index.html").read_bytes()
+    _consistent(backend)
