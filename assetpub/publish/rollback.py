@@ -82,13 +82,17 @@ def rollback(
     if current is None:
         raise PublishError(f"{target.url}: nothing was published here, nothing to roll back")
     record = _load(target, _choose(current, deploy_id))
-    if dry_run:
-        the_plan = _plan(target, record, current, now, pending=())
+    if dry_run:  # what the real run would do now: with what an interrupted run left, too
+        pending = read_journal(target, current, locked=False)
+        the_plan = _plan(target, record, current, now, pending=tuple(pending))
         if on_plan is not None:
             on_plan(the_plan)
         return RollbackResult(target.url, the_plan, None, time.perf_counter() - started, restored_from=record.id)
     with Lock(target, now=now, purpose="rollback") as lock:  # released, also after a failure (quietly)
-        current = read_live(target, known=live).record or current  # a 304 unless another publish went live
+        latest = read_live(target, known=live).record or current  # a 304 unless another publish went live
+        if latest.id != current.id:  # "the one before the live one", "already live": of the live one now
+            current = latest
+            record = _load(target, _choose(current, deploy_id))
         pending = read_journal(target, current, locked=True)  # what an interrupted run may have changed
         the_plan = _plan(target, record, current, now, pending=tuple(pending))
         if on_plan is not None:

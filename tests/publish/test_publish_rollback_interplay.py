@@ -73,7 +73,7 @@ def test_publish_v1_v2_rollback_publish_v2_again_is_v2(target_of, site, tmp_path
     assert {k: backend.read(k) for k in v2_files} == v2_files
     assert record_json(backend.read(deploy_key(live["id"]))) == live
     assert [h["id"] for h in live["history"]][:1] == [rb.deploy]
-    for key, entry in live["objects"].items():  # every object the record lists is there
+    for key in live["objects"]:  # every object the record lists is there
         assert backend.read(key) is not None, key
     # and a third publish of the same build is a no-op (the copy now is right)
     third = publish(v2, target=backend.target())
