@@ -1,4 +1,4 @@
-"""review (merge of 17a + 18b): rollback plans against format-2 records, the conditional
+"""Publish and rollback together: rollback plans against format-2 records, the conditional
 read of current.json after a rollback (which keeps no local copy), and the CLI's JSON."""
 
 from __future__ import annotations
