@@ -12,7 +12,7 @@ import pytest
 import assetpub
 from assetpub import builder as builder_module
 from assetpub.build_stamp import STAMP_NAME
-from tests.build.test_build_stamp import from_scratch, outputs
+from tests.build.test_build_stamp import from_scratch, outputs, settle_and_rebuild
 from tests.conftest import wait_for_fs_clock
 
 
@@ -159,10 +159,7 @@ def test_a_partial_in_a_directory_that_cannot_be_listed_is_still_proved(stamped,
         return real_scandir(path)
 
     monkeypatch.setattr(os, "scandir", unlistable)
-    wait_for_fs_clock(pages)
-    run()
-    wait_for_fs_clock(out)
-    run()
+    settle_and_rebuild(run, out, pages)
     assert not (out / STAMP_NAME).exists()  # nothing about pages/ can be proved: no stamp
     with open(partials / "head.html", "r+") as f:  # in place: the directory's stat is unchanged
         f.write("<title>new</title>\n")
@@ -178,8 +175,5 @@ def test_a_dangling_symlink_in_the_pages_directory_does_not_disable_the_no_op(st
     silently. discover() skips such a link in a source root with a warning instead."""
     src, pages, out, run = stamped
     (pages / ".#index.html").symlink_to("root@host.1234:1700000000")
-    wait_for_fs_clock(pages)
-    run()
-    wait_for_fs_clock(out)
-    run()
+    settle_and_rebuild(run, out, pages)
     assert (out / STAMP_NAME).exists()

@@ -13,7 +13,7 @@ import pytest
 
 import assetpub
 from assetpub.build_stamp import STAMP_NAME
-from tests.build.test_build_stamp import from_scratch, outputs
+from tests.build.test_build_stamp import assert_full_build, settle_and_rebuild
 from tests.conftest import wait_for_fs_clock
 
 
@@ -47,10 +47,7 @@ def _retarget_symlink(src, pages, out):
     p = src / "css/base.css"
     p.unlink()
     p.symlink_to("one.css")
-    wait_for_fs_clock(src)
-    assetpub.build([src], out=out, pages=pages)
-    wait_for_fs_clock(out)
-    assetpub.build([src], out=out, pages=pages)
+    settle_and_rebuild(lambda: assetpub.build([src], out=out, pages=pages), out, src)
     assert (out / STAMP_NAME).exists()
     p.unlink()
     p.symlink_to("two.css")
@@ -60,10 +57,7 @@ def _symlinked_dir_edit(src, pages, out):
     (src / "real").mkdir()
     (src / "real/x.css").write_text(".x{}")
     (src / "lib").symlink_to("real")
-    wait_for_fs_clock(src)
-    assetpub.build([src], out=out, pages=pages)
-    wait_for_fs_clock(out)
-    assetpub.build([src], out=out, pages=pages)
+    settle_and_rebuild(lambda: assetpub.build([src], out=out, pages=pages), out, src)
     assert (out / STAMP_NAME).exists()
     (src / "real/x.css").write_text(".y{}")
 
@@ -71,10 +65,7 @@ def _symlinked_dir_edit(src, pages, out):
 def _edit_partial(src, pages, out):
     (pages / "_part.html").write_text("old")
     (pages / "index.html").write_text("{% include '_part.html' %}")
-    wait_for_fs_clock(pages)
-    assetpub.build([src], out=out, pages=pages)
-    wait_for_fs_clock(out)
-    assetpub.build([src], out=out, pages=pages)
+    settle_and_rebuild(lambda: assetpub.build([src], out=out, pages=pages), out, pages)
     assert (out / STAMP_NAME).exists()
     (pages / "_part.html").write_text("new")
 
@@ -83,10 +74,7 @@ def _page_symlinked_dir(src, pages, out):
     (pages / "_shared").mkdir()
     (pages / "_shared/a.html").write_text("one")
     (pages / "blog").symlink_to("_shared")
-    wait_for_fs_clock(pages)
-    assetpub.build([src], out=out, pages=pages)
-    wait_for_fs_clock(out)
-    assetpub.build([src], out=out, pages=pages)
+    settle_and_rebuild(lambda: assetpub.build([src], out=out, pages=pages), out, pages)
     assert (out / STAMP_NAME).exists()
     (pages / "_shared/a.html").write_text("two")
 
@@ -124,21 +112,13 @@ def _deploy_build_between(src, pages, out):
     _watch_build_between, _deploy_build_between,
 ])
 def test_held(stamped, tmp_path, change):
-    src, pages, out, run = stamped
-    change(src, pages, out)
-    result = run()
-    expected, files = from_scratch(tmp_path, src, pages)
-    assert result.manifest.to_json() == expected.manifest.to_json()
-    assert {k: v for k, v in outputs(out).items() if k in files} == files
+    assert_full_build(stamped, tmp_path, change)
 
 
 def test_strict_after_lenient_is_checked(stamped):
     src, pages, out, run = stamped
     (src / "css/miss.css").write_text(".m{background:url(nope.png)}")
-    wait_for_fs_clock(src)
-    run()
-    wait_for_fs_clock(out)
-    run()
+    settle_and_rebuild(run, out, src)
     assert (out / STAMP_NAME).exists()
     with pytest.raises(assetpub.BuildError):
         run(strict=True)
