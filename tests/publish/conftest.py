@@ -319,7 +319,18 @@ def _s3_server(request, name: str) -> S3Server:
     client = boto3.session.Session().client("s3", endpoint_url=direct, region_name="us-east-1")  # credentials of now
     bucket = f"assetpub-{uuid.uuid4().hex[:12]}"
     client.create_bucket(Bucket=bucket)
+    if name == "seaweedfs":  # each bucket takes volumes of its own: without this, a long run finds none left
+        request.addfinalizer(lambda: _drop_bucket(client, bucket))
     return S3Server(name, proxy, bucket, client, direct)
+
+
+def _drop_bucket(client, bucket: str) -> None:
+    """Empty and delete a test's bucket (SeaweedFS frees its volumes with it)."""
+    for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+        keys = [{"Key": o["Key"]} for o in page.get("Contents", [])]
+        if keys:
+            client.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
+    client.delete_bucket(Bucket=bucket)
 
 
 @pytest.fixture(params=["moto", "seaweedfs"])
