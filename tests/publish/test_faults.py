@@ -32,7 +32,10 @@ from tests.publish.conftest import record_json
 from .conftest import DROP, RESET, STALL, S3Backend, build_site
 from .consistency import problems
 
-LIMITS = NetworkLimits(connect=5, read=0.5, give_up=1.2, attempts=2)
+# Tight enough that a stall fails fast, loose enough that a request the fault does not touch
+# never times out on a busy machine: with read=0.5 s a publish under load (average 8 on two
+# cores) gave up before it reached step 4, and the fault was never injected.
+LIMITS = NetworkLimits(connect=5, read=2.0, give_up=4.5, attempts=2)
 RETENTION = Retention(keep=1, grace=timedelta(0), max_deletes=1000)  # so that step 5 prunes
 CLI_RETENTION = ["--keep", "1", "--grace", "0s", "--max-deletes", "1000"]
 
@@ -104,11 +107,12 @@ def test_a_fault_at_each_step_then_a_rerun_leaves_a_consistent_target(request, s
                 proc.wait(10)
         assert proc.returncode == -signal.SIGKILL
     else:
+        failed = None
         try:  # fails there, unless the fault is only a delay
             publish(v2, target=backend.target(limits=LIMITS), retention=RETENTION, workers=2)
-        except PublishError:
-            pass
-        assert arrived.is_set(), "the fault was never injected"
+        except PublishError as e:
+            failed = e
+        assert arrived.is_set(), f"the fault was never injected (the publish: {failed or 'succeeded'})"
     s3.proxy.reset()
     if fault != "delay" and step in ("0-journal", "1-fingerprinted", "2-keep-name"):  # stopped before step 3
         assert record_json(backend.read(CURRENT_KEY))["manifest"] == Manifest.load(v1).to_dict()
