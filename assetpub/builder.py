@@ -794,7 +794,8 @@ class Builder:
         data = manifest.to_json(lines=self._manifest_lines, only=lines)
         manifest_written = write_if_changed(self.out / MANIFEST_NAME, data)
         record_history(self.out, self.out / MANIFEST_NAME, data)  # a link: the manifest's ctime moves
-        hashes[MANIFEST_NAME] = written_entry(self.out / MANIFEST_NAME, data)
+        if self.record_hashes:  # publish's and the stamp's; watch mode hashes no 48 MB manifest per edit
+            hashes[MANIFEST_NAME] = written_entry(self.out / MANIFEST_NAME, data)
         self._wrote = {rel: e[:5] for rel, e in hashes.items()}  # stats right after writing: _stamp's
         if self.record_hashes and (written or fresh or manifest_written):
             record_written(self.out, hashes)  # a build that made nothing has nothing to add
