@@ -32,7 +32,7 @@ from .hashes import record_written, written_entry
 from .load_path import SourceFile, discover
 from .manifest import MANIFEST_NAME, Lines, Manifest
 from .origin import RESERVED
-from .output import STATE_DIR, record_history, write_if_changed
+from .output import STATE_DIR, record_history, write_atomic, write_if_changed
 from .pipeline import ChangedDuringBuild, Job, Product, RefRow, Scan, produce, scan
 from .safe_path import inside
 from .stamps import Reference, sha256_file, stamp
@@ -124,6 +124,7 @@ class BuildMemo:
     product_bytes: int = 0  # the sum of their sizes
     assets: dict = field(default_factory=dict)  # the last manifest's table
     manifest_lines: Lines = field(default_factory=Lines)  # the manifest's lines, in name order
+    manifest: tuple | None = None  # (stat, bytes) of the manifest the last build left in OUT
     entries: dict = field(default_factory=dict)  # name -> (digest, output name, manifest entry)
     live: _Live | None = None  # what the last build used (the save's arguments, computed when saving)
     saved_at: float = 0.0
@@ -265,6 +266,7 @@ class Builder:
         self.warnings: list[str] = []
         self.notes: list[str] = []
         self._manifest_lines: Lines | None = None  # the memo's, in watch mode
+        self._last_manifest: tuple | None = None  # the memo's, in watch mode
         self._transient: list[str] = []  # warnings about this run only (not repeated by a no-op)
         self._wrote: dict[str, list] = {}  # output path -> its stat right after this build wrote it
         self._entries: dict | None = None  # the memo's, in watch mode
@@ -309,6 +311,7 @@ class Builder:
         sources = self._scan(files, cache, graph, memo.sources if only is not None else None, only)
         edges, pending = self._resolve(sources, graph, only)
         self._manifest_lines = memo.manifest_lines if memo is not None else None
+        self._last_manifest = memo.manifest if memo is not None else None
         self._entries = memo.entries if memo is not None else None
         out_names, digests, closure, named = self._name(sources, graph, memo.naming if only is not None else None, only)
         if memo is not None:
@@ -343,6 +346,7 @@ class Builder:
                 memo.cache, memo.live = cache, live  # saved by the caller: memo.flush()
                 memo.files, memo.walk_warnings = files, walk_warnings
                 memo.sources = sources
+                memo.manifest = self._last_manifest
                 fresh = set(processed)
                 for n in (named if only is not None else sources):
                     p = products[n]
@@ -792,8 +796,17 @@ class Builder:
         for name in sorted(fresh):
             cache.remember_product(name, digests[name], products[name].entry(), self.out)
         data = manifest.to_json(lines=self._manifest_lines, only=lines)
-        manifest_written = write_if_changed(self.out / MANIFEST_NAME, data)
-        record_history(self.out, self.out / MANIFEST_NAME, data)  # a link: the manifest's ctime moves
+        path = self.out / MANIFEST_NAME
+        last = self._last_manifest  # watch mode: (stat, bytes) of the manifest the last build left
+        if last is not None and _stat_or_none(path) == last[0]:  # still that file: no need to read it
+            manifest_written = data != last[1]
+            if manifest_written:
+                write_atomic(path, data)
+        else:
+            manifest_written = write_if_changed(path, data)
+        # a link: the manifest's ctime moves; a manifest known new is not compared with the last entry
+        record_history(self.out, path, data, new=manifest_written and last is not None)
+        self._last_manifest = (_stat_or_none(path), data)
         if self.record_hashes:  # publish's and the stamp's; watch mode hashes no 48 MB manifest per edit
             hashes[MANIFEST_NAME] = written_entry(self.out / MANIFEST_NAME, data)
         self._wrote = {rel: e[:5] for rel, e in hashes.items()}  # stats right after writing: _stamp's
@@ -808,7 +821,16 @@ def _modified_only(memo: BuildMemo | None, changed: Any) -> set[str] | None:
     if memo is None or changed is None or memo.files is None or memo.graph is None or memo.naming is None:
         return None
     changed = set(changed)
-    return changed if changed.issubset(memo.files) else None  # a name the last walk did not see: walk again
+    if not all(name in memo.files for name in changed):  # (set.issubset(dict) would copy the dict)
+        return None  # a name the last walk did not see: walk again
+    return changed
+
+
+def _stat_or_none(path: Path) -> tuple | None:
+    try:
+        return stamp(os.stat(path))
+    except OSError:
+        return None
 
 
 def _cached_scan(cache: BuildCache, key: str) -> tuple[list[RefRow], list] | None:

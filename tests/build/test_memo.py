@@ -112,3 +112,27 @@ def test_a_rebuild_with_pages_equals_a_full_build(make_site, tmp_path):
         assert (tmp_path / "out/index.html").read_bytes() == (cold.out / "index.html").read_bytes()
         assert result.bytes == cold.bytes and result.files == cold.files
         assert "index.html" in result.processed and "index.html" not in memo.assets
+
+
+def test_a_rebuild_does_not_read_back_the_manifest_it_wrote(make_site, tmp_path, monkeypatch):
+    """The manifest the last build left (same stat) is compared in memory, not read (48 MB at
+    100k files); one changed by hand meanwhile is compared on disk and replaced."""
+    from assetpub import output
+
+    src = make_site({"css/a.css": ".a { color: red }\n", "css/b.css": ".b { color: red }\n"})
+    out = tmp_path / "out"
+    memo = BuildMemo(save_every=3600.0)
+    build([src], out=out, memo=memo, record_hashes=False)
+    reads = []
+    real = output.same_content
+    monkeypatch.setattr(output, "same_content", lambda path, data: reads.append(path.name) or real(path, data))
+    write_tree(src, {"css/a.css": ".a { color: blue }\n"})
+    build([src], out=out, memo=memo, record_hashes=False, changed={"css/a.css"})
+    assert "assetpub-manifest.json" not in reads and not any(r.endswith(".json") for r in reads)
+    assert len(list((out / ".assetpub/manifests").glob("*.json"))) == 2
+    (out / "assetpub-manifest.json").write_text("{}")  # by hand, in place
+    write_tree(src, {"css/b.css": ".b { color: blue }\n"})
+    build([src], out=out, memo=memo, record_hashes=False, changed={"css/b.css"})
+    assert "assetpub-manifest.json" in reads
+    cold = assetpub.build([src], out=tmp_path / "cold")
+    assert (out / "assetpub-manifest.json").read_bytes() == (cold.out / "assetpub-manifest.json").read_bytes()
