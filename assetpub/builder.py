@@ -30,9 +30,9 @@ from .globs import matches
 from .graph import closure_hashes, reaching
 from .hashes import record_written, written_entry
 from .load_path import SourceFile, discover
-from .manifest import MANIFEST_NAME, Manifest
+from .manifest import MANIFEST_NAME, Lines, Manifest
 from .origin import RESERVED
-from .output import STATE_DIR, record_history, write_if_changed
+from .output import STATE_DIR, record_history, write_atomic, write_if_changed
 from .pipeline import ChangedDuringBuild, Job, Product, RefRow, Scan, produce, scan
 from .safe_path import inside
 from .stamps import Reference, sha256_file, stamp
@@ -104,8 +104,10 @@ class BuildMemo:
     at most every `save_every` seconds and by `flush()`), and when the next build is told
     exactly which files were modified (`build(..., changed=names)`, no file created,
     deleted or moved) the tree is not walked again, unchanged sources are not stat()ed,
-    products the previous build made or checked are not stat()ed either, and only the
-    names that reach a modified file get their fingerprints computed again.
+    products the previous build made or checked are not stat()ed either, and every step
+    (scanning, resolving, naming, producing, the manifest's lines) looks at the names that
+    reach a modified file only: the site-wide tables below are the last build's, updated
+    in place for those names (a failed build makes the next one walk and start afresh).
 
     A build with a memo does not write the build cache: the caller does, with `flush()`
     (when `due()`, after the result is out, and at the end)."""
@@ -115,14 +117,18 @@ class BuildMemo:
     files: dict[str, SourceFile] | None = None  # the last walk; None: walk again
     walk_warnings: list[str] = field(default_factory=list)
     sources: dict[str, _Source] = field(default_factory=dict)
-    products: dict[str, tuple[str, Product]] = field(default_factory=dict)  # name -> (digest, product)
+    graph: _Graph | None = None  # the last build's references, resolved
     naming: tuple | None = None  # (closure hashes, digests, output names) of the last build
-    manifest_lines: dict = field(default_factory=dict)  # name -> (digest, its manifest line)
-    resolved: dict = field(default_factory=dict)  # name -> (edges, pending edits, warnings, misses)
+    products: dict[str, Product] = field(default_factory=dict)  # the last build's, without bytes
+    product_digests: dict[str, str] = field(default_factory=dict)  # name -> digest of products[name]
+    product_bytes: int = 0  # the sum of their sizes
+    assets: dict = field(default_factory=dict)  # the last manifest's table
+    manifest_lines: Lines = field(default_factory=Lines)  # the manifest's lines, in name order
+    manifest: tuple | None = None  # (stat, bytes) of the manifest the last build left in OUT
     entries: dict = field(default_factory=dict)  # name -> (digest, output name, manifest entry)
     live: _Live | None = None  # what the last build used (the save's arguments, computed when saving)
     saved_at: float = 0.0
-    stats: dict[str, int] = field(default_factory=dict)  # what the last build skipped (tests)
+    stats: dict[str, int] = field(default_factory=dict)  # how many names each step looked at (tests)
 
     def due(self) -> bool:
         return self.live is not None and time.monotonic() - self.saved_at >= self.save_every
@@ -133,6 +139,36 @@ class BuildMemo:
             live = self.live
             self.cache.save(live_sources=live.sources(), live_scans=live.scans(), live_names=set(live.products))
             self.saved_at, self.live = time.monotonic(), None
+
+    def forget(self) -> None:
+        """Start afresh: the next build walks, and rebuilds every table."""
+        self.files, self.graph, self.naming = None, None, None
+        self.products, self.product_digests, self.assets, self.product_bytes = {}, {}, {}, 0
+
+
+@dataclass
+class _Graph:
+    """The resolved references of every source: edges (name -> names it references, sorted),
+    the reverse edges, the edits each file waits for (ref row, LocalRef or None), and per
+    file the warnings resolving gave (sparse: only files that have some)."""
+
+    edges: dict[str, list[str]] = field(default_factory=dict)
+    importers: dict[str, set[str]] = field(default_factory=dict)
+    pending: dict[str, list] = field(default_factory=dict)
+    notes: dict[str, list[str]] = field(default_factory=dict)
+    misses: dict[str, list[str]] = field(default_factory=dict)
+    scan_notes: dict[str, list[str]] = field(default_factory=dict)
+    order: dict[str, int] = field(default_factory=dict)  # name -> its place in the walk
+
+    def link(self, name: str, targets: list[str]) -> None:
+        for old in self.edges.get(name, ()):
+            self.importers[old].discard(name)
+        self.edges[name] = targets
+        for t in targets:
+            self.importers.setdefault(t, set()).add(name)
+
+    def in_order(self, sparse: dict[str, list[str]]) -> list[str]:
+        return [w for n in sorted(sparse, key=self.order.__getitem__) for w in sparse[n]]
 
 
 @dataclass(frozen=True)
@@ -229,8 +265,8 @@ class Builder:
         self.record_hashes = record_hashes
         self.warnings: list[str] = []
         self.notes: list[str] = []
-        self._known: dict[str, Product] = {}
-        self._manifest_lines: dict | None = None  # the memo's, in watch mode
+        self._manifest_lines: Lines | None = None  # the memo's, in watch mode
+        self._last_manifest: tuple | None = None  # the memo's, in watch mode
         self._transient: list[str] = []  # warnings about this run only (not repeated by a no-op)
         self._wrote: dict[str, list] = {}  # output path -> its stat right after this build wrote it
         self._entries: dict | None = None  # the memo's, in watch mode
@@ -238,15 +274,15 @@ class Builder:
     # -- the steps, in order -------------------------------------------------
     def run(self, *, memo: BuildMemo | None = None, changed: Any = None) -> BuildResult:
         started = time.perf_counter()
-        trusted = _trusted_sources(memo, changed)
-        if trusted is not None:
+        only = _modified_only(memo, changed)  # watch mode: the only names modified since the last build
+        if only is not None:
             files, walk_warnings = memo.files, memo.walk_warnings
         else:
             skip = [self.out] + ([self.config.pages] if self.config.pages is not None else [])
             files, walk_warnings = discover(self.config.sources, exclude=self.config.exclude, skip=skip)
+            _check_reserved(files)  # the same names as last time need no second look
         self.warnings.extend(walk_warnings)
         self._walked = len(self.warnings)  # the walk's warnings come first; a no-op walks again
-        _check_reserved(files)
         self._check_out()
         pipeline = self.pipeline_id()
         stamped = memo is None and not self.reuse and self.record_hashes  # a CLI or API build
@@ -265,32 +301,42 @@ class Builder:
             if cache.discarded:
                 self.warnings.append(f"{cache.path}: build cache {cache.discarded}; rebuilding it")
                 self._transient.append(self.warnings[-1])
+            only = None  # another pipeline: nothing the memo holds is known to be right
             if memo is not None:
-                memo.products.clear()
-                memo.naming = None
                 memo.manifest_lines.clear()
                 memo.entries.clear()
-        sources = self._scan(files, cache, trusted or {})
-        if memo is not None and trusted is None:
-            memo.resolved = {}  # the files may have changed: resolved afresh
-        edges, pending = self._resolve(sources, memo.resolved if memo is not None else None, trusted or {})
+        if memo is not None and only is None:
+            memo.forget()
+        graph = memo.graph if only is not None else _Graph()
+        sources = self._scan(files, cache, graph, memo.sources if only is not None else None, only)
+        edges, pending = self._resolve(sources, graph, only)
         self._manifest_lines = memo.manifest_lines if memo is not None else None
+        self._last_manifest = memo.manifest if memo is not None else None
         self._entries = memo.entries if memo is not None else None
-        previous = memo.naming if trusted is not None and memo.naming is not None else None
-        out_names, digests, closure = self._name(sources, edges, previous, changed=set(files) - set(trusted or ()))
+        out_names, digests, closure, named = self._name(sources, graph, memo.naming if only is not None else None, only)
         if memo is not None:
-            memo.naming = (dict(closure), dict(digests), dict(out_names))
-        self._known = {n: p for n, (d, p) in (memo.products.items() if trusted is not None else ()) if digests.get(n) == d}
+            memo.naming = (closure, digests, out_names)  # updated in place by the next build
+            memo.graph = graph
+        previous = (memo.products, memo.product_digests) if only is not None else None
         try:
-            products, processed, reused = self._produce_or_forget(sources, pending, out_names, digests, cache, files)
-            manifest = self._manifest(products, digests)
+            products, processed, reused = self._produce_or_forget(
+                sources, pending, out_names, digests, cache, files, named if only is not None else None, previous
+            )
+            base = memo.assets if only is not None else None
+            manifest = self._manifest(products, digests, named if only is not None else None, base)
+            if memo is not None:
+                memo.assets = dict(manifest.assets)  # the sources' table, before pages join it
+            lines = named if only is not None else None
+            page_bytes = 0
             if self.config.pages is not None:
                 pages = self._render_pages(manifest)
+                page_bytes = sum(p.size for p in pages)
                 products.update({p.name: p for p in pages})
-                digests.update({p.name: p.integrity for p in pages})
+                digests = {**digests, **{p.name: p.integrity for p in pages}}  # the memo's naming stays the sources'
                 processed += [p.name for p in pages]
-                manifest = self._manifest(products, digests)
-            written = self._write(products, manifest, cache, digests, fresh=set(processed))
+                manifest = self._manifest(dict(sorted(products.items())), digests)
+                lines = None
+            written = self._write(products, manifest, cache, digests, fresh=set(processed), lines=lines)
             live = _Live(files, sources, products)
             if memo is None:
                 cache.save(live_sources=live.sources(), live_scans=live.scans(), live_names=set(products))
@@ -300,12 +346,23 @@ class Builder:
                 memo.cache, memo.live = cache, live  # saved by the caller: memo.flush()
                 memo.files, memo.walk_warnings = files, walk_warnings
                 memo.sources = sources
+                memo.manifest = self._last_manifest
                 fresh = set(processed)
-                memo.products = {
-                    n: (digests[n], _product_from_entry(n, p.entry()) if n in fresh or p.files or p.hashes else p)
-                    for n, p in products.items() if n in digests
+                for n in (named if only is not None else sources):
+                    p = products[n]
+                    old = memo.products.get(n)
+                    memo.product_bytes += p.size - (old.size if old is not None else 0)
+                    memo.products[n] = _product_from_entry(n, p.entry()) if n in fresh or p.files or p.hashes else p
+                    memo.product_digests[n] = digests[n]
+                memo.stats = {
+                    "trusted_sources": len(files) - len(only if only is not None else files),
+                    "trusted_products": len(sources) - len(named) + self._trusted_products,
+                    "scanned": len(only if only is not None else files),
+                    "resolved": len(only if only is not None else sources),
+                    "named": len(named),
+                    "checked": len(named),
+                    "lines": len(lines if lines is not None else manifest.assets),
                 }
-                memo.stats = {"trusted_sources": len(trusted or {}), "trusted_products": len(self._known)}
         except OSError as e:  # a full disk, a read-only or vanished directory: no traceback
             where = str(e.filename) if e.filename else str(self.out)
             inside = where == str(self.out) or where.startswith(str(self.out) + os.sep)
@@ -318,7 +375,10 @@ class Builder:
             warnings=self.warnings,
             notes=sorted(self.notes),
             files=len(products),
-            bytes=sum(p.size for p in products.values()),
+            bytes=(
+                sum(p.size for p in products.values()) if memo is None
+                else memo.product_bytes + page_bytes  # the sources' sum kept up to date, and the pages'
+            ),
             written=written,
             processed=sorted(processed),
             reused=sorted(reused),
@@ -404,16 +464,20 @@ class Builder:
                 return
 
     # -- reading and scanning ------------------------------------------------
-    def _scan(self, files: dict[str, SourceFile], cache: BuildCache, trusted: dict[str, _Source]) -> dict[str, _Source]:
-        """Hash and scan every source; unchanged files (same stat) cost one stat(), and
-        `trusted` ones (known unchanged, watch mode) nothing."""
+    def _scan(
+        self, files: dict[str, SourceFile], cache: BuildCache, graph: _Graph,
+        previous: dict[str, _Source] | None = None, only: set[str] | None = None,
+    ) -> dict[str, _Source]:
+        """Hash and scan every source; unchanged files (same stat) cost one stat(). With
+        `previous` (the last build's sources, watch mode) only the `only` names are looked
+        at: the others are known unchanged."""
         reference = cache.reference()
         known: dict[str, _Source] = {}
         todo: list[tuple[SourceFile, str, os.stat_result]] = []
-        for name, f in files.items():
-            if name in trusted:
-                known[name] = trusted[name]
-                continue
+        if only is None:
+            graph.order = {name: i for i, name in enumerate(files)}
+        for name in files if only is None else only:
+            f = files[name]
             kind = media_types.kind(name)
             try:
                 st = f.path.stat()
@@ -439,10 +503,17 @@ class Builder:
             if kind != "other":
                 cache.remember_scan(f"{kind}:{result.sha}", [result.refs, result.notes])
             known[f.name] = _Source(f, kind, st.st_size, result)
-        for name in files:
-            for line, message in known[name].scan.notes:
-                self.warnings.append(f"{files[name].path}:{line}: {message}")
-        return {name: known[name] for name in files}
+        for name, source in known.items():
+            if source.scan.notes:
+                graph.scan_notes[name] = [f"{source.file.path}:{line}: {message}" for line, message in source.scan.notes]
+            else:
+                graph.scan_notes.pop(name, None)
+        self.warnings.extend(graph.in_order(graph.scan_notes))
+        if previous is None:
+            return {name: known[name] for name in files}
+        sources = dict(previous)  # same names, same order: the modified ones replaced
+        sources.update(known)
+        return sources
 
     def _known_contents(self, todo, known: dict[str, _Source], cache: BuildCache, reference) -> list:
         """Files whose stat is new but whose content the cache has scanned before (a fresh
@@ -464,22 +535,13 @@ class Builder:
             cache.remember_source(str(f.path), st, sha, reference)
         return rest
 
-    def _resolve(self, sources: dict[str, _Source], resolved: dict | None = None, trusted=()):
-        """Edges of the reference graph, and per file the pending edits (ref row, LocalRef or None).
-
-        `resolved` (watch mode: name -> what this found for it, kept across builds of the
-        same files) is reused for the `trusted` names and refreshed for the others."""
-        edges: dict[str, list[str]] = {}
-        pending: dict[str, list] = {}
-        missing: list[str] = []
-        for name, source in sources.items():
-            if resolved is not None and name in trusted and name in resolved:
-                edges[name], pending[name], notes, misses = resolved[name]
-                self.warnings.extend(notes)
-                missing.extend(misses)
-                continue
+    def _resolve(self, sources: dict[str, _Source], graph: _Graph, only: set[str] | None = None):
+        """Resolve the references of every source (with `only`: of those names, the graph
+        holding the others' from the last build) into `graph`; returns (edges, pending)."""
+        for name in sources if only is None else only:
+            source = sources[name]
             targets: set[str] = set()
-            todo = pending[name] = []
+            todo = []
             notes, misses = [], []
             for row in source.scan.refs:
                 url, kind, line = row.url, row.kind, row.line
@@ -496,38 +558,44 @@ class Builder:
                     todo.append((row, None))
                 else:
                     misses.append(f"{source.file.path}:{line}: missing reference '{url}'")
-            edges[name] = sorted(targets)
-            self.warnings.extend(notes)
-            missing.extend(misses)
-            if resolved is not None:
-                resolved[name] = (edges[name], todo, notes, misses)
+            graph.link(name, sorted(targets))
+            graph.pending[name] = todo
+            for table, found in ((graph.notes, notes), (graph.misses, misses)):
+                if found:
+                    table[name] = found
+                else:
+                    table.pop(name, None)
+        missing = graph.in_order(graph.misses)
         if missing and self.config.strict:
             more = f" (and {len(missing) - 1} more, listed below)" if len(missing) > 1 else ""
             error = BuildError(missing[0] + more)
             error.details = tuple(missing[1:])  # the CLI prints each as an `error:` line of its own
             raise error
+        self.warnings.extend(graph.in_order(graph.notes))
         self.warnings.extend(m + " (left as written)" for m in missing)
-        return edges, pending
+        return graph.edges, graph.pending
 
     # -- naming ----------------------------------------------------------------
     def _keeps_name(self, name: str) -> bool:
         return matches(name, self.config.keep_names) or is_pre_digested(name)
 
-    def _name(self, sources: dict[str, _Source], edges: dict[str, list[str]], previous=None, *, changed=()):
-        """(output names, digests, closure hashes). With `previous` (the last build's three
-        maps, same files: watch mode) only the names that reach a `changed` one are hashed."""
-        own = {n: s.scan.sha for n, s in sources.items()}
+    def _name(self, sources: dict[str, _Source], graph: _Graph, previous=None, only=None):
+        """(output names, digests, closure hashes, the names named). With `previous` (the last
+        build's three maps, same files: watch mode, updated in place) only the names that
+        reach one of `only` (the modified ones) are hashed again."""
         pipeline = self.pipeline_id()
         if previous is None:
-            todo, closure, digests, out_names = sources, closure_hashes(edges, own), {}, {}
+            own = {n: s.scan.sha for n, s in sources.items()}
+            todo, closure, digests, out_names = sources, closure_hashes(graph.edges, own), {}, {}
         else:
-            todo = reaching(edges, set(changed))
-            closure, digests, out_names = (dict(m) for m in previous)
-            closure.update(closure_hashes(edges, own, only=todo, known=closure))
+            todo = reaching(graph.edges, set(only), importers=graph.importers)
+            own = {n: sources[n].scan.sha for n in todo}
+            closure, digests, out_names = previous
+            closure.update(closure_hashes(graph.edges, own, only=todo, known=closure))
         for n in todo:
             digests[n] = combine(pipeline, n, closure[n])
             out_names[n] = n if self._keeps_name(n) else fingerprinted_name(n, digests[n])
-        return out_names, digests, closure
+        return out_names, digests, closure, todo
 
     def pipeline_id(self) -> str:
         """Everything besides the sources that changes output bytes or names."""
@@ -548,11 +616,11 @@ class Builder:
         return self._pipeline
 
     # -- producing outputs ---------------------------------------------------------
-    def _produce_or_forget(self, sources, pending, out_names, digests, cache: BuildCache, files):
+    def _produce_or_forget(self, sources, pending, out_names, digests, cache: BuildCache, files, only, previous):
         """_produce; a source found changed since it was hashed is forgotten by the cache
         (saved, where the state directory exists), so running again hashes it afresh."""
         try:
-            return self._produce(sources, pending, out_names, digests, cache)
+            return self._produce(sources, pending, out_names, digests, cache, only, previous)
         except ChangedDuringBuild as e:
             cache.forget_source(str(e.file))
             if cache.path.parent.is_dir():
@@ -563,21 +631,25 @@ class Builder:
                 )
             raise
 
-    def _produce(self, sources, pending, out_names, digests, cache: BuildCache):
-        products: dict[str, Product] = {}
+    def _produce(self, sources, pending, out_names, digests, cache: BuildCache, only=None, previous=None):
+        """The product of every source: reused, found in the cache or made. With `previous`
+        (the last build's products and their digests, watch mode) only the `only` names are
+        looked at; the others' products are the last build's."""
+        products: dict[str, Product] = dict(previous[0]) if previous is not None else {}
         processed: list[str] = []
         reused: list[str] = []
         jobs: list[Job] = []
-        for name, source in sources.items():
+        self._trusted_products = 0
+        for name in sources if only is None else only:
+            source = sources[name]
             digest, out_name = digests[name], out_names[name]
             published = self.reuse.get(digest)
             if published is not None and published.get("path") == out_name:
                 products[name] = _product_from_entry(name, published)
                 reused.append(name)
                 continue
-            made = self._known.get(name)
-            if made is not None and made.out_name == out_name:  # made or checked by the last build (watch)
-                products[name] = made  # holds no bytes: see the memo's update in run()
+            if previous is not None and previous[1].get(name) == digest and products[name].out_name == out_name:
+                self._trusted_products += 1  # made or checked by the last build (watch): holds no bytes
                 continue
             cached = cache.product(name, digest, self.out)
             if cached is not None:
@@ -592,7 +664,9 @@ class Builder:
             processed.append(product.name)
             if product.note:
                 self.notes.append(f"{sources[product.name].file.path}: {product.note}")
-        return dict(sorted(products.items())), processed, reused
+        if previous is None:
+            products = dict(sorted(products.items()))  # else the last build's order: the same names
+        return products, processed, reused
 
     def _job(self, source: _Source, out_name: str, pending: list, out_names: dict[str, str]) -> Job:
         edits = []
@@ -670,10 +744,13 @@ class Builder:
         return lambda done, total: self.progress(phase, done, total)
 
     # -- manifest and output -------------------------------------------------------
-    def _manifest(self, products: dict[str, Product], digests: dict[str, str]) -> Manifest:
-        assets = {}
+    def _manifest(self, products: dict[str, Product], digests: dict[str, str], only=None, base=None) -> Manifest:
+        """The manifest of `products` (in name order); with `base` (the last build's table,
+        same names) only the `only` names' entries are made again."""
+        assets = dict(base) if base is not None else {}
         known = self._entries  # watch mode: name -> (digest, out name, entry) of the last build
-        for name, p in sorted(products.items()):
+        for name in sorted(products) if base is None else only:
+            p = products[name]
             if known is not None:
                 seen = known.get(name)
                 if seen is not None and seen[0] == digests[name] and seen[1] == p.out_name:
@@ -702,39 +779,58 @@ class Builder:
                 return rule.cache_control
         return self.config.cache_control if fingerprinted else self.config.cache_control_keep_name
 
-    def _write(self, products: dict[str, Product], manifest: Manifest, cache: BuildCache, digests, *, fresh) -> int:
+    def _write(self, products: dict[str, Product], manifest: Manifest, cache: BuildCache, digests, *, fresh, lines=None) -> int:
         """Files that keep their names (held back until now), then the manifest, last.
 
         Every product made by this build (`fresh`) is recorded in the cache, written or
         found on disk with the same bytes: after an interrupted build, a deleted
         OUT/.assetpub or a hand-edited output (rewritten), the state describes the disk again."""
-        written = sum(p.written for p in products.values())
-        hashes = {rel: e for p in products.values() for rel, e in p.hashes.items()}
-        for p in products.values():
+        made = [products[name] for name in sorted(fresh)]  # only what this build made has bytes or hashes
+        written = sum(p.written for p in made)
+        hashes = {rel: e for p in made for rel, e in p.hashes.items()}
+        for p in made:
             for rel, data in p.files.items():
                 path = inside(self.out, rel)
                 written += write_if_changed(path, data)
                 hashes[rel] = written_entry(path, data)
         for name in sorted(fresh):
             cache.remember_product(name, digests[name], products[name].entry(), self.out)
-        data = manifest.to_json(lines=self._manifest_lines)
-        manifest_written = write_if_changed(self.out / MANIFEST_NAME, data)
-        record_history(self.out, self.out / MANIFEST_NAME, data)  # a link: the manifest's ctime moves
-        hashes[MANIFEST_NAME] = written_entry(self.out / MANIFEST_NAME, data)
+        data = manifest.to_json(lines=self._manifest_lines, only=lines)
+        path = self.out / MANIFEST_NAME
+        last = self._last_manifest  # watch mode: (stat, bytes) of the manifest the last build left
+        if last is not None and _stat_or_none(path) == last[0]:  # still that file: no need to read it
+            manifest_written = data != last[1]
+            if manifest_written:
+                write_atomic(path, data)
+        else:
+            manifest_written = write_if_changed(path, data)
+        # a link: the manifest's ctime moves; a manifest known new is not compared with the last entry
+        record_history(self.out, path, data, new=manifest_written and last is not None)
+        self._last_manifest = (_stat_or_none(path), data)
+        if self.record_hashes:  # publish's and the stamp's; watch mode hashes no 48 MB manifest per edit
+            hashes[MANIFEST_NAME] = written_entry(self.out / MANIFEST_NAME, data)
         self._wrote = {rel: e[:5] for rel, e in hashes.items()}  # stats right after writing: _stamp's
         if self.record_hashes and (written or fresh or manifest_written):
             record_written(self.out, hashes)  # a build that made nothing has nothing to add
         return written
 
 
-def _trusted_sources(memo: BuildMemo | None, changed: Any) -> dict[str, _Source] | None:
-    """The sources the last build saw that are known unchanged, or None: walk and stat all."""
-    if memo is None or changed is None or memo.files is None:
+def _modified_only(memo: BuildMemo | None, changed: Any) -> set[str] | None:
+    """The names `changed` says are the only ones modified since the memo's build, when the
+    memo can take them (same files); else None: walk, stat and build every table afresh."""
+    if memo is None or changed is None or memo.files is None or memo.graph is None or memo.naming is None:
         return None
     changed = set(changed)
-    if not changed <= set(memo.files):
+    if not all(name in memo.files for name in changed):  # (set.issubset(dict) would copy the dict)
         return None  # a name the last walk did not see: walk again
-    return {n: s for n, s in memo.sources.items() if n not in changed}
+    return changed
+
+
+def _stat_or_none(path: Path) -> tuple | None:
+    try:
+        return stamp(os.stat(path))
+    except OSError:
+        return None
 
 
 def _cached_scan(cache: BuildCache, key: str) -> tuple[list[RefRow], list] | None:

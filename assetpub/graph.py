@@ -83,12 +83,14 @@ def closure_hashes(
     return {name: comp_hash[comp_of[name]] for name in sub}
 
 
-def reaching(deps: Mapping[str, Sequence[str]], targets: set[str]) -> set[str]:
-    """The names that reach any of `targets` (the targets included)."""
-    importers: dict[str, list[str]] = {}
-    for name, ds in deps.items():
-        for d in ds:
-            importers.setdefault(d, []).append(name)
+def reaching(deps: Mapping[str, Sequence[str]], targets: set[str], *, importers=None) -> set[str]:
+    """The names that reach any of `targets` (the targets included). `importers` (the
+    reverse of `deps`, when the caller keeps it) saves a pass over every edge."""
+    if importers is None:
+        importers = {}
+        for name, ds in deps.items():
+            for d in ds:
+                importers.setdefault(d, []).append(name)
     seen, todo = set(targets), list(targets)
     while todo:
         for importer in importers.get(todo.pop(), ()):

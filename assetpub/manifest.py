@@ -159,6 +159,39 @@ def _optional(value: Any, kind: type) -> bool:
     return value is None or (isinstance(value, kind) and not isinstance(value, bool))
 
 
+class Lines:
+    """A manifest's asset lines kept across builds of one config (watch mode): per name, in
+    name order, the entry's digest and its line as UTF-8, so that writing the manifest
+    after an edit encodes the changed entries only."""
+
+    __slots__ = ("digests", "text")
+
+    def __init__(self) -> None:
+        self.digests: dict[str, str] = {}
+        self.text: dict[str, bytes] = {}
+
+    def clear(self) -> None:
+        self.digests, self.text = {}, {}
+
+    def update(self, assets: Mapping[str, Any], only, line) -> bytes:
+        """The lines of `assets` joined; `only`: see Manifest.to_json."""
+        text, digests = self.text, self.digests
+        if only is not None and (len(text) != len(assets) or not all(name in text for name in only)):
+            only = None  # not the names of the last call: every line is looked at
+        if only is None:
+            text, digests = {}, {}
+        for name in sorted(assets) if only is None else only:
+            entry = assets[name]
+            digest = str(entry.get("digest", "")) if isinstance(entry, dict) else ""
+            if not digest or self.digests.get(name) != digest or name not in self.text:
+                text[name] = line(name, entry)
+            else:
+                text[name] = self.text[name]
+            digests[name] = digest
+        self.text, self.digests = text, digests
+        return b",\n".join(text.values())
+
+
 @dataclass(frozen=True)
 class Manifest:
     """`assets` is the table as it stands in the file (written back byte for byte);
@@ -213,30 +246,25 @@ class Manifest:
     def to_dict(self) -> dict[str, Any]:
         return {"version": FORMAT_VERSION, "base_url": self.base_url, **self.extra, "assets": dict(self.assets)}
 
-    def to_json(self, *, lines: dict[str, tuple[str, str]] | None = None) -> bytes:
+    def to_json(self, *, lines: Lines | None = None, only=None) -> bytes:
         """Deterministic JSON: header keys sorted, then one asset per line in name order.
 
         One line per asset keeps diffs readable and lets the C encoder do the work (an
         indented dump runs the pure-Python encoder, a third of a no-op rebuild).
-        `lines` ({name: (digest, line)}, kept by the caller across builds of one config:
-        watch mode) reuses the line of an entry whose digest is unchanged."""
+        `lines` (kept by the caller across builds of one config: watch mode) reuses the
+        line of an entry whose digest is unchanged; `only` says that the assets are the
+        names `lines` holds and that only those entries may have changed (the others are
+        not looked at)."""
         dump = _ENCODER.encode  # one encoder: json.dumps(**options) would build one per call
         data = self.to_dict()
         assets = data.pop("assets")
         header = [f"  {dump(key)}: {dump(value)}," for key, value in sorted(data.items())]
+        head = "\n".join(["{", *header, '  "assets": {', ""]).encode("utf-8")
         if lines is None:
-            entries = ",\n".join(f"    {dump(name)}: {dump(assets[name])}" for name in sorted(assets))
+            entries = ",\n".join(f"    {dump(name)}: {dump(assets[name])}" for name in sorted(assets)).encode("utf-8")
         else:
-            for name in [n for n in lines if n not in assets]:
-                del lines[name]
-            for name, entry in assets.items():
-                digest = str(entry.get("digest", "")) if isinstance(entry, dict) else ""
-                known = lines.get(name)
-                if known is None or known[0] != digest or not digest:
-                    lines[name] = (digest, f"    {dump(name)}: {dump(entry)}")
-            entries = ",\n".join(lines[name][1] for name in sorted(assets))
-        body = "\n".join(["{", *header, '  "assets": {', *([entries] if entries else []), "  }", "}"])
-        return (body + "\n").encode("utf-8")
+            entries = lines.update(assets, only, lambda name, entry: f"    {dump(name)}: {dump(entry)}".encode())
+        return b"".join([head, entries, b"\n" if entries else b"", b"  }\n}\n"])
 
     # -- lookups ------------------------------------------------------------
     def split(self, name: str) -> tuple[str, str]:

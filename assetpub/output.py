@@ -131,17 +131,19 @@ def write_if_changed(path: Path, data: bytes) -> bool:
     return True
 
 
-def record_history(out: Path, manifest: Path, manifest_bytes: bytes) -> None:
+def record_history(out: Path, manifest: Path, manifest_bytes: bytes, *, new: bool = False) -> None:
     """Keep every distinct manifest under .assetpub/manifests/NNNNNN.json for `clean --keep`.
 
     An entry is a hard link to the manifest just written, which every write replaces by a
     rename (a new inode), never in place: recording costs the same for 10 files and for
     100,000 (a 48 MB manifest), and an unchanged manifest is known by its inode without
-    reading either file. Where links are not possible (FAT), a copy."""
+    reading either file. Where links are not possible (FAT), a copy. `new`: the caller knows
+    these bytes differ from the manifest they replaced (watch mode), so the last entry is
+    not read to compare (at worst an entry repeats an older one's content)."""
     history = out / HISTORY_DIR
     history.mkdir(parents=True, exist_ok=True)
     entries = _history(out)
-    if entries and (_same_file(entries[-1], manifest) or same_content(entries[-1], manifest_bytes)):
+    if entries and (_same_file(entries[-1], manifest) or (not new and same_content(entries[-1], manifest_bytes))):
         return
     entry = history / f"{int(entries[-1].stem) + 1 if entries else 1:06d}.json"
     try:
