@@ -18,14 +18,14 @@ discarded whole; scans of another revision and products of another pipeline are 
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from pathlib import Path
 from typing import Any
 
+from . import json_file
 from .compilers import REVISION
-from .output import STATE_DIR, write_atomic
+from .output import STATE_DIR
 from .safe_path import is_safe_key
 from .stamps import Reference, remembered, stamp
 
@@ -46,14 +46,13 @@ class BuildCache:
         self.scans: dict[str, list] = {}
         self.products: dict[str, dict[str, Any]] = {}
         self.discarded: str | None = None
-        self._raw: bytes | None = None  # the file as read: a save that changes nothing writes nothing
+        self._digest: str | None = None  # of the file as read: a save that changes nothing writes nothing
         self._dirty = False  # anything remembered or forgotten since it was read
         self._load()
 
     def _load(self) -> None:
         try:
-            self._raw = self.path.read_bytes()
-            data = json.loads(self._raw)
+            data, self._digest = json_file.read(self.path)
         except FileNotFoundError:
             return
         except (OSError, ValueError) as e:
@@ -148,7 +147,7 @@ class BuildCache:
     def save(self, *, live_sources: set[str], live_scans: set[str], live_names: set[str]) -> None:
         """Write the cache, keeping only what the build that just ran used."""
         if (
-            self._raw is not None
+            self._digest is not None
             and not self._dirty
             and self.discarded is None
             and live_sources.issuperset(self.sources)
@@ -164,7 +163,5 @@ class BuildCache:
             "scans": {k: v for k, v in sorted(self.scans.items()) if k in live_scans},
             "products": {n: e for n, e in sorted(self.products.items()) if n in live_names},
         }
-        raw = json.dumps(data, separators=(",", ":")).encode()
-        if raw != self._raw:  # a no-op build writes nothing (and works on a read-only output)
-            write_atomic(self.path, raw)
-            self._raw = raw
+        # streamed; a no-op build writes nothing (and works on a read-only output)
+        self._digest = json_file.write(self.path, data, unless=self._digest)

@@ -4,6 +4,7 @@ Last-Modified for nginx and the dev server), a history of manifests, and `clean`
 from __future__ import annotations
 
 import errno
+import hashlib
 import json
 import os
 import secrets
@@ -35,12 +36,31 @@ def copy_atomic(source: str | os.PathLike, path: Path, *, durable: bool = False)
     _replace_atomically(path, fill, durable)
 
 
+def write_chunks_atomic(path: Path, chunks, *, unless: str | None = None) -> str:
+    """write_atomic of the concatenated `chunks`, streamed (never one string in memory);
+    returns their SHA-256 (hex). When that is `unless` (the digest of what the file holds),
+    the file is left as it is (its mtime too)."""
+    digest = hashlib.sha256()
+
+    def fill(f) -> bool:
+        for chunk in chunks:
+            digest.update(chunk)
+            f.write(chunk)
+        return digest.hexdigest() != unless
+
+    _replace_atomically(path, fill, False)
+    return digest.hexdigest()
+
+
 def _replace_atomically(path: Path, fill, durable: bool) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
     try:
         with open(tmp, "wb") as f:
-            fill(f)
+            if fill(f) is False:  # the caller found the bytes it wrote to be the file's already
+                f.close()
+                _discard(tmp)
+                return
             if durable:
                 f.flush()
                 os.fsync(f.fileno())  # releases the GIL: upload workers sync in parallel

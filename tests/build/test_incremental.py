@@ -52,9 +52,11 @@ def test_noop_rebuild_writes_no_file_at_all(make_site, build, monkeypatch):
     loads = []
     real_load = hashes._load
     monkeypatch.setattr(hashes, "_load", lambda path: (loads.append(path), real_load(path))[1])
-    import assetpub.cache
+    from assetpub import json_file
 
-    monkeypatch.setattr(assetpub.cache, "write_atomic", output.write_atomic)
+    real_chunks = json_file.write_chunks_atomic  # the caches' streamed writer
+    monkeypatch.setattr(json_file, "write_chunks_atomic", lambda path, chunks, **kw: (
+        writes.append(str(path)), real_chunks(path, chunks, **kw))[1])
     result = build(src)
     assert result.processed == [] and result.written == 0
     assert writes == [] and loads == []  # publish-hashes.json not even read
