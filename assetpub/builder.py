@@ -267,6 +267,7 @@ class Builder:
         self.notes: list[str] = []
         self._manifest_lines: Lines | None = None  # the memo's, in watch mode
         self._last_manifest: tuple | None = None  # the memo's, in watch mode
+        self._hashes: dict[str, list] = {}  # the publish hash-cache entries of the files this build wrote
         self._transient: list[str] = []  # warnings about this run only (not repeated by a no-op)
         self._wrote: dict[str, list] = {}  # output path -> its stat right after this build wrote it
         self._entries: dict | None = None  # the memo's, in watch mode
@@ -340,9 +341,14 @@ class Builder:
             live = _Live(files, sources, products)
             if memo is None:
                 cache.save(live_sources=live.sources(), live_scans=live.scans(), live_names=set(products))
+                cache.release()  # its tables are a third of a large build's memory: not held while
+                if self._hashes:  # the publish hash cache is read and merged
+                    record_written(self.out, self._hashes)  # a build that made nothing has nothing to add
                 if stamped and before is not None:
                     self._stamp(before, products)
             else:
+                if self._hashes:  # an API caller's memo build that keeps the hashes (watch does not)
+                    record_written(self.out, self._hashes)
                 memo.cache, memo.live = cache, live  # saved by the caller: memo.flush()
                 memo.files, memo.walk_warnings = files, walk_warnings
                 memo.sources = sources
@@ -811,7 +817,7 @@ class Builder:
             hashes[MANIFEST_NAME] = written_entry(self.out / MANIFEST_NAME, data)
         self._wrote = {rel: e[:5] for rel, e in hashes.items()}  # stats right after writing: _stamp's
         if self.record_hashes and (written or fresh or manifest_written):
-            record_written(self.out, hashes)  # a build that made nothing has nothing to add
+            self._hashes = hashes  # recorded by run(), after the build cache is saved and let go
         return written
 
 

@@ -144,6 +144,10 @@ class BuildCache:
         self._dirty = True
         self.products[name] = {"digest": digest, "entry": entry, "files": files}
 
+    def release(self) -> None:
+        """Let go of the tables once saved (a large build's memory); the cache is then empty."""
+        self.sources, self.scans, self.products = {}, {}, {}
+
     def save(self, *, live_sources: set[str], live_scans: set[str], live_names: set[str]) -> None:
         """Write the cache, keeping only what the build that just ran used."""
         if (
