@@ -57,9 +57,11 @@ def stash_key(sha256: str) -> str:
 
 
 def record_keys(record: DeployRecord) -> set[str]:
-    """Every key a deploy needs: its objects, and the stashed bytes of its keep-name files."""
+    """Every key a deploy needs: its objects, the stashed bytes of its keep-name files (its
+    manifest among them), and the parts that list its objects (format 3)."""
     keys = set(record.objects)
     keys |= {stash_key(e.sha256) for e in record.objects.values() if not e.fingerprinted and e.sha256}
+    keys.update(record.part_keys())
     return keys
 
 

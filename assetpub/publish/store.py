@@ -27,6 +27,7 @@ from ..output import write_atomic
 from ..safe_path import id_problem
 from .errors import PublishError
 from .record import CURRENT_KEY, DEPLOYS_PREFIX, DeployRecord, UnreadableRecord, deploy_key
+from .record_parts import LazyObjects, check
 from .state import RESERVED
 from .target import Target
 
@@ -49,9 +50,13 @@ class LocalCopies:
     def __init__(self, build_dir: str | Path):
         self.root = Path(build_dir) / CACHE_DIR
 
+    def folder(self, url: str) -> Path:
+        """Where the copies for the target `url` live (and unchanged.py's proof)."""
+        return self.root / hashlib.sha256(url.encode("utf-8")).hexdigest()
+
     def _path(self, url: str, key: str) -> Path:
         """Where the copy of `key` (current.json, or deploys/<ID>.json with a checked id) lives."""
-        return self.root / hashlib.sha256(url.encode("utf-8")).hexdigest() / key[len(RESERVED) :]
+        return self.folder(url) / key[len(RESERVED) :]
 
     def load(self, url: str, key: str = CURRENT_KEY) -> tuple[bytes, str] | None:
         """(bytes, version) kept for `key` of `url`, or None (absent, torn, or for another target)."""
@@ -113,6 +118,48 @@ class LocalCopies:
         return data, version
 
 
+class Parts:
+    """The `fetch` of format-3 records (record_parts.py): content-addressed objects under
+    `_assetpub/objects/`, from the local copies when they hold them (a part's name is the
+    SHA-256 of its bytes: a copy that matches never needs asking), else from the target
+    (16 at a time), kept for next time. A manifest is also found as the build directory's
+    own `assetpub-manifest.json` when that is the one named."""
+
+    def __init__(self, target: Target, copies: LocalCopies | None = None):
+        self.target, self.copies = target, copies
+
+    def __call__(self, keys: list[str]) -> dict[str, bytes]:
+        found: dict[str, bytes] = {}
+        todo = []
+        for key in keys:
+            data = self._local(key)
+            if data is not None:
+                found[key] = data
+            else:
+                todo.append(key)
+        if todo:
+            with ThreadPoolExecutor(max_workers=16) as pool:
+                for key, data in zip(todo, pool.map(self.target.get, todo), strict=True):
+                    if data is not None:
+                        found[key] = data
+                        if self.copies is not None and check(key, data):
+                            self.copies.save(self.target.url, data, key.rsplit("/", 1)[-1], key)
+        return found
+
+    def _local(self, key: str) -> bytes | None:
+        if self.copies is None:
+            return None
+        kept = self.copies.load(self.target.url, key)
+        if kept is not None and check(key, kept[0]):
+            return kept[0]
+        own = self.copies.root.parent.parent / "assetpub-manifest.json"  # BUILD/.assetpub/records -> BUILD
+        try:
+            data = own.read_bytes() if own.stat().st_size < (256 << 20) else None
+        except OSError:
+            return None
+        return data if data is not None and check(key, data) else None
+
+
 def read_live(
     target: Target,
     *,
@@ -137,12 +184,19 @@ def read_live(
         data, version = found if found is not None else (None, None)
     if data is None:
         return Live(None)
-    return Live(parse_current(target, data, verify=verify), version)
+    return Live(parse_current(target, data, verify=verify, copies=copies), version)
 
 
-def parse_current(target: Target, data: bytes, *, verify: bool = False) -> DeployRecord | None:
+def parse_current(
+    target: Target, data: bytes, *, verify: bool = False, copies: LocalCopies | None = None
+) -> DeployRecord | None:
+    """The live record; with `verify`, its parts are read at once (an unreadable one makes
+    the record count as none: --verify writes a good one)."""
     try:
-        return DeployRecord.from_json(data, where=f"{target.url}/{CURRENT_KEY}")
+        record = DeployRecord.from_json(data, where=f"{target.url}/{CURRENT_KEY}", fetch=Parts(target, copies))
+        if verify and isinstance(record.objects, LazyObjects):
+            record.objects.load()
+        return record
     except UnreadableRecord as e:  # not one of a newer version: that one is never overwritten
         if not verify:
             if "--verify" in str(e):
@@ -175,7 +229,7 @@ def read_record(target: Target, deploy_id: str, copies: LocalCopies | None = Non
     data = copies.read(target, key)[0] if copies is not None else target.get(key)
     if data is None:
         return None
-    record = DeployRecord.from_json(data, where=f"{target.url}/{key}")
+    record = DeployRecord.from_json(data, where=f"{target.url}/{key}", fetch=Parts(target, copies))
     if record.id != deploy_id:
         raise UnreadableRecord(f"{target.url}/{key}: holds deploy {record.id}, not {deploy_id}")
     return record
