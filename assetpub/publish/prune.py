@@ -87,8 +87,10 @@ def plan_prune(
         age = now - retired_by.datetime
         # old versions of assets a later deploy still has are routine garbage, unless the
         # deploy being made now is what replaces them: that one could be the wrong folder
-        replaced = replaced_keys(record, retired_by) if index > 1 else set()
-        for key in sorted(record_keys(record) - seen):
+        candidates = sorted(record_keys(record) - seen)
+        # (its manifest is read only when it has keys to judge: a format-3 record's is a GET the first time)
+        replaced = replaced_keys(record, retired_by) if index > 1 and candidates else set()
+        for key in candidates:
             seen.add(key)
             if age >= retention.grace:
                 why = f"{retention.keep} deploys since {retired_by.time}"

@@ -32,7 +32,8 @@ from .lock import LOCK_KEY, Lock, holder_of
 from .plan import Plan, PlanOptions, plan
 from .prune import Retention
 from .record import CURRENT_KEY, JOURNAL_KEY, DeployRecord, deploy_key, journal_deploy, journal_keys, new_deploy_id
-from .state import RESERVED, LocalState, RemoteState, load_local
+from .record_parts import LazyObjects, part_key
+from .state import MANIFEST_NAME, RESERVED, LocalState, RemoteState, load_local
 from .store import Live, LocalCopies, parse_current, read_current, read_live, read_records  # noqa: F401 - read_current: API
 from .target import Target, open_target
 from .unchanged import Published, outputs_now
@@ -235,6 +236,22 @@ def _keep_copy(copies: LocalCopies, target: Target, the_plan: Plan) -> None:
     for action in the_plan.actions:
         if action.data is not None and written.get(action.key) and action.key != JOURNAL_KEY:
             copies.save(target.url, action.data, written[action.key], action.key)
+        elif action.key == MANIFEST_NAME and action.obj is not None and action.obj.file and action.obj.sha256:
+            copies.keep_file(target.url, action.obj.sha256, action.obj.file)  # the next publish's "previous"
+    records = [the_plan.record, *(the_plan.options.records if the_plan.options else ())]
+    copies.keep_objects(target.url, {key for r in records if r is not None for key in _content_keys(r)})
+
+
+def _content_keys(record: DeployRecord) -> list[str]:
+    """The content-addressed objects a record needs that a local copy may hold: its parts,
+    and its manifest's stash if its objects have been read."""
+    keys = record.part_keys()
+    objects = record.objects
+    if not isinstance(objects, LazyObjects) or objects.loaded:
+        manifest = objects.get(MANIFEST_NAME)
+        if manifest is not None and manifest.sha256:
+            keys.append(part_key(manifest.sha256))
+    return keys
 
 
 def interrupted(target: Target) -> bool:

@@ -93,6 +93,10 @@ class LazyObjects(Mapping[str, RemoteObject]):
                 self._objects = self._read()
             return self._objects
 
+    @property
+    def loaded(self) -> bool:
+        return self._objects is not None
+
     def _read(self) -> dict[str, RemoteObject]:
         from .record import decode
 

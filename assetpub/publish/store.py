@@ -18,12 +18,13 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..output import write_atomic
+from ..output import copy_atomic, write_atomic
 from ..safe_path import id_problem
 from .errors import PublishError
 from .record import CURRENT_KEY, DEPLOYS_PREFIX, DeployRecord, UnreadableRecord, deploy_key
@@ -103,6 +104,36 @@ class LocalCopies:
         except OSError:
             pass
 
+    def objects(self, url: str) -> Path:
+        """Plain copies of content-addressed objects (`objects/<sha256>.json`: manifests)."""
+        return self.folder(url) / "objects"
+
+    def keep_file(self, url: str, sha256: str, path: str) -> None:
+        """Keep the file `path` (this build's manifest, just published and stashed) as the
+        object `sha256`: a hard link (the build replaces its manifest by rename, so the
+        linked bytes stay), or a copy."""
+        dest = self.objects(url) / f"{sha256}.json"
+        if dest.exists():
+            return
+        try:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(path, dest)
+            except OSError:
+                copy_atomic(path, dest)
+        except OSError as e:
+            log.debug("cannot keep a copy of %s: %s", path, e)
+
+    def keep_objects(self, url: str, keys: set[str]) -> None:
+        """Forget the copies of content-addressed objects (parts, manifests) not in `keys`."""
+        wanted = {k.rsplit("/", 1)[-1] for k in keys}
+        try:
+            for path in self.objects(url).iterdir():
+                if path.name.removesuffix(".json") not in wanted:
+                    path.unlink(missing_ok=True)
+        except OSError:
+            pass
+
     def read(self, target: Target, key: str) -> tuple[bytes | None, str | None]:
         """(bytes, version) of key on the target, from the copy when the target confirms it
         (a 304); (None, None) when there is no such object."""
@@ -152,12 +183,16 @@ class Parts:
         kept = self.copies.load(self.target.url, key)
         if kept is not None and check(key, kept[0]):
             return kept[0]
+        sha = key.rsplit("/", 1)[-1]
         own = self.copies.root.parent.parent / "assetpub-manifest.json"  # BUILD/.assetpub/records -> BUILD
-        try:
-            data = own.read_bytes() if own.stat().st_size < (256 << 20) else None
-        except OSError:
-            return None
-        return data if data is not None and check(key, data) else None
+        for path in (self.copies.objects(self.target.url) / f"{sha}.json", own):
+            try:
+                data = path.read_bytes()
+            except OSError:
+                continue
+            if check(key, data):
+                return data
+        return None
 
 
 def read_live(
@@ -270,11 +305,16 @@ def deploy_summaries(target: Target) -> list[dict[str, Any]]:
 
 
 def read_records_by_id(target: Target, ids: list[str], copies: LocalCopies | None = None) -> list[DeployRecord]:
-    """The readable ones of these stored records, in the same order (8 GETs at a time)."""
+    """The readable ones of these stored records, in the same order (8 GETs at a time);
+    a format-3 record's parts are read too (its readers need its objects), so one with a
+    part gone is skipped like any unreadable record."""
 
     def load(deploy_id: str) -> DeployRecord | None:
         try:
-            return read_record(target, deploy_id, copies)
+            record = read_record(target, deploy_id, copies)
+            if record is not None and isinstance(record.objects, LazyObjects):
+                record.objects.load()
+            return record
         except PublishError as e:
             log.warning("%s (ignored)", e)
             return None
