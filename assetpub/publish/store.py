@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -109,18 +108,14 @@ class LocalCopies:
         return self.folder(url) / "objects"
 
     def keep_file(self, url: str, sha256: str, path: str) -> None:
-        """Keep the file `path` (this build's manifest, just published and stashed) as the
-        object `sha256`: a hard link (the build replaces its manifest by rename, so the
-        linked bytes stay), or a copy."""
+        """Keep a copy of the file `path` (this build's manifest, just published and
+        stashed) as the object `sha256`. Not a hard link: a link moves the file's ctime,
+        and with it the no-op proof's digest of the build directory (unchanged.py)."""
         dest = self.objects(url) / f"{sha256}.json"
         if dest.exists():
             return
         try:
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                os.link(path, dest)
-            except OSError:
-                copy_atomic(path, dest)
+            copy_atomic(path, dest)
         except OSError as e:
             log.debug("cannot keep a copy of %s: %s", path, e)
 

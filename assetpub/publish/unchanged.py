@@ -12,7 +12,7 @@ record,
      "outputs": <digest of every file in BUILD but .assetpub/: path and stat>,
      "objects": <objects the record lists>}
 
-The next publish walks BUILD (one lstat per file, build_stamp.outputs_digest). When the
+The next publish walks BUILD (one lstat per file). When the
 digest, the URL and the tool are the same, it asks for current.json with
 `If-None-Match: <version>`; a 304, and no journal or stale lock in the LIST sent with it,
 means the target still holds the record that describes these very files: nothing to do,
@@ -32,13 +32,15 @@ are (pruning and invalidation run only after a publish that wrote something), an
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
+import os
+import struct
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from ..build_stamp import outputs_digest
 from ..output import STATE_DIR, write_atomic
-from ..stamps import Reference
+from ..stamps import Reference, stamp
 
 FORMAT = "assetpub-published"
 NAME = "published.json"
@@ -53,13 +55,40 @@ class Published:
     objects: int  # what the record lists (the summary line's "skipped N")
 
 
+_SIGNATURE = struct.Struct("<QqqQQ").pack  # stamps.stamp(): size, mtime, ctime, inode, device
+
+
 def outputs_now(build_dir: str | Path) -> str | None:
-    """The digest of every file in BUILD but its state directory, or None when one has not
-    settled (written in this very tick of the file system's clock, or too recently to tell):
-    such a state gets no proof. Take it before anything in BUILD is read."""
+    """The digest of every file in BUILD but its state directory (path and stat, as
+    build_stamp.outputs_digest takes them), or None when one has not settled (written in
+    this very tick of the file system's clock, or too recently to tell), when a directory
+    cannot be listed, or when BUILD holds a symbolic link (publish reads what it points to,
+    whose stat is not the link's): such a state gets no proof. Take it before anything in
+    BUILD is read."""
     root = Path(build_dir)
     state = root / STATE_DIR
-    return outputs_digest(root, Reference(state if state.is_dir() else None))
+    reference = Reference(state if state.is_dir() else None)
+    digest = hashlib.sha256()
+    todo = [("", str(root))]
+    while todo:
+        prefix, directory = todo.pop()
+        try:
+            with os.scandir(directory) as entries:
+                for entry in entries:
+                    rel = prefix + entry.name
+                    if entry.is_symlink():
+                        return None
+                    if entry.is_dir(follow_symlinks=False):
+                        if rel != STATE_DIR:
+                            todo.append((rel + "/", entry.path))
+                        continue
+                    st = entry.stat(follow_symlinks=False)
+                    if not reference.settled(st):
+                        return None
+                    digest.update(rel.encode("utf-8", "surrogateescape") + b"\0" + _SIGNATURE(*stamp(st)))
+        except OSError:
+            return None
+    return digest.hexdigest()
 
 
 def load(folder: Path) -> Published | None:

@@ -139,3 +139,17 @@ def test_the_cli_no_op_says_what_it_skipped(backend, built):
     again = CliRunner().invoke(main, args)
     assert again.exit_code == 0, again.output
     assert f"skipped {full.applied.skipped}," in again.output and "(nothing to do)" in again.output
+
+
+def test_a_build_directory_with_a_symbolic_link_gets_no_proof(backend, built, tmp_path):
+    """Publish reads what a link points to; the link's own stat would not show an edit there."""
+    outside = tmp_path / "outside.txt"
+    outside.write_text("User-agent: *\n")
+    robots = built / "robots.txt"
+    robots.unlink()
+    robots.symlink_to(outside)
+    publish(built, target=backend.target(), now=T0)
+    assert _proof(built, backend) is None
+    outside.write_text("User-agent: *\nDisallow: /\n")
+    result = publish(built, target=backend.target(), now=T0 + timedelta(hours=1), quick=True)
+    assert result.plan.has_work and backend.read("robots.txt") == outside.read_bytes()
