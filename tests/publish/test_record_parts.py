@@ -219,3 +219,21 @@ def test_the_part_layout_is_deterministic_and_keeps_variants_together():
         table = json.loads(gzip.decompress(data))
         bases = {k.removesuffix(".br").removesuffix(".gz") for k in table}
         assert len(table) == 3 * len(bases)  # a file and its variants share a part
+
+
+def test_a_part_naming_a_key_outside_the_target_is_refused(backend, built):
+    """Parts are read back from storage: every key in them obeys the path rule."""
+    publish(built, target=backend.target(), now=T0)
+    head = _head(backend)
+    entry = next(iter(json.loads(gzip.decompress(backend.read(PART_PREFIX + head["parts"][0]))).values()))
+    evil = gzip.compress(json.dumps({"../outside.txt": entry}).encode(), mtime=0)
+    sha = hashlib.sha256(evil).hexdigest()
+    _put(backend, PART_PREFIX + sha, evil)
+    head["parts"][0] = sha
+    tampered = gzip.compress(json.dumps(head).encode(), mtime=0)
+    _put(backend, CURRENT_KEY, tampered)
+    with pytest.raises(UnreadableRecord) as info:
+        dict(read_current(backend.target()).objects)
+    assert "../outside.txt" in str(info.value) and "\n" not in str(info.value)
+    if backend.name == "directory":
+        assert not (backend.root.parent / "outside.txt").exists()
