@@ -74,11 +74,13 @@ class Counting:
 
 
 def measure(cmd: list[str], counter: Counting | None = None, ok: tuple[int, ...] = (0,)) -> dict:
-    """Run cmd; wall seconds, peak MB of its process tree, and S3 traffic through the proxy."""
+    """Run cmd; wall seconds, CPU seconds and peak MB of its process tree, and S3 traffic
+    through the proxy (CPU seconds: on a shared machine the wall time is mostly the load)."""
     if counter:
         counter.proxy.reset()
-    seconds, peak_mb, done = run(cmd, env=ENV, ok=ok)
-    row = {"seconds": seconds, "peak_mb": peak_mb, "stdout": done.stdout}
+    cpu: list[float] = []
+    seconds, peak_mb, done = run(cmd, env=ENV, ok=ok, cpu=cpu)
+    row = {"seconds": seconds, "cpu": cpu[0] if cpu else None, "peak_mb": peak_mb, "stdout": done.stdout}
     if counter:
         row["requests"], row["sent"], row["received"] = counter.proxy.traffic()
     return row
@@ -106,7 +108,7 @@ def bench_size(n: int, scale: float, root: Path, args, moto: Moto, counter: Coun
 
     def step(name: str, row: dict) -> None:
         rows[name] = row
-        extra = "".join(f" {k}={row[k]}" for k in ("requests", "sent", "received", "note") if k in row)
+        extra = "".join(f" {k}={row[k]}" for k in ("cpu", "requests", "sent", "received", "note") if row.get(k) is not None)
         print(f"{name:28s} {row['seconds']:8.2f} s  peak {row.get('peak_mb', 0):6.0f} MB{extra}", flush=True)
 
     skip = args.skip
@@ -176,6 +178,8 @@ def table(results: dict[int, dict[str, dict]]) -> str:
                 cells.append("")
                 continue
             cell = f"{r['seconds']:.2f} s"
+            if r.get("cpu") is not None:
+                cell += f" (CPU {r['cpu']:.2f} s)"
             if "requests" in r:
                 cell += f", {r['requests']:,} req, ↑{fmt_bytes(r['sent'])} ↓{fmt_bytes(r['received'])}"
             if r.get("peak_mb"):

@@ -65,7 +65,8 @@ def publish(build_dir, config_file, dry_run, as_json, verify, yes, quiet, delete
         from ..publish.publisher import publish as run_publish
 
         with _Reporter(as_json=as_json, quiet=quiet, dry_run=dry_run, yes=yes) as reporter:
-            result = run_publish(build_dir, **_run_options(config, reporter, dry_run, verify, delete_unknown, options))
+            result = run_publish(build_dir, quick=not (as_json or dry_run or verify),
+                                 **_run_options(config, reporter, dry_run, verify, delete_unknown, options))
         reporter.report(result)  # after the progress bar is closed
 
 

@@ -79,6 +79,7 @@ class Reason(_Text):
     JOURNAL = "keys about to be written"  # detail: how many (shown first)
     STASHED = "bytes kept for rollback"  # detail: the key whose bytes they are (shown within)
     RECORD = "this deploy's record"
+    RECORD_PART = "part of this deploy's record"  # its objects, by content (record.py, format 3)
     CURRENT = "make this deploy the current one"
 
 

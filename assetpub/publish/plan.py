@@ -167,26 +167,39 @@ def plan(local: LocalState, remote: RemoteState, options: PlanOptions) -> Plan:
         *actions,
         *deletions,
     ]
+    known = set() if remote.complete or previous is None else set(previous.part_keys())  # --verify: write them all
     return Plan(
-        with_records(actions, record, written, options.pending), record, found.conflicts, found.missing, unknown,
-        options, refusal,
+        with_records(actions, record, written, options.pending, known_parts=known), record, found.conflicts,
+        found.missing, unknown, options, refusal,
     )
 
 
 def with_records(
-    actions: list[Action], record: DeployRecord, written: list[str], pending: tuple[str, ...] = ()
+    actions: list[Action],
+    record: DeployRecord,
+    written: list[str],
+    pending: tuple[str, ...] = (),
+    *,
+    known_parts: set[str] | frozenset[str] = frozenset(),
 ) -> tuple[Action, ...]:
     """`actions` framed by assetpub's own writes: first the journal (the keys in `written`,
     and those of `pending` the record lists: an interrupted run may have changed them),
-    then this deploy's record and current.json after the manifest, then the journal's
-    removal. Publish and rollback plans share this frame."""
+    then, after the manifest, the record's parts the target does not hold yet (not in
+    `known_parts`: those of a record read whole in this run), this deploy's record and
+    current.json, then the journal's removal. Publish and rollback plans share this frame."""
     data = record.stored()
     journal = sorted(set(written) | (set(pending) & set(record.objects)))
+    parts = [
+        Action(Kind.PUT, key, Reason.RECORD_PART, Step.RECORDS, data=part)
+        for key, part in sorted(record.parts().items())
+        if key not in known_parts
+    ]
     return (
         Action(Kind.PUT, JOURNAL_KEY, Reason.JOURNAL, Step.JOURNAL, data=journal_json(journal, record.id),
                detail=str(len(journal))),
         *[a for a in actions if a.step < Step.RECORDS],
         *[a for a in actions if a.step == Step.RECORDS],  # the manifest
+        *parts,
         Action(Kind.PUT, deploy_key(record.id), Reason.RECORD, Step.RECORDS, data=data),
         Action(Kind.PUT, CURRENT_KEY, Reason.CURRENT, Step.RECORDS, data=data),
         Action(Kind.DELETE, JOURNAL_KEY, Cause.FINISHED, Step.CLEANUP),

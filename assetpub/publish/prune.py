@@ -57,9 +57,11 @@ def stash_key(sha256: str) -> str:
 
 
 def record_keys(record: DeployRecord) -> set[str]:
-    """Every key a deploy needs: its objects, and the stashed bytes of its keep-name files."""
+    """Every key a deploy needs: its objects, the stashed bytes of its keep-name files (its
+    manifest among them), and the parts that list its objects (format 3)."""
     keys = set(record.objects)
     keys |= {stash_key(e.sha256) for e in record.objects.values() if not e.fingerprinted and e.sha256}
+    keys.update(record.part_keys())
     return keys
 
 
@@ -85,8 +87,10 @@ def plan_prune(
         age = now - retired_by.datetime
         # old versions of assets a later deploy still has are routine garbage, unless the
         # deploy being made now is what replaces them: that one could be the wrong folder
-        replaced = replaced_keys(record, retired_by) if index > 1 else set()
-        for key in sorted(record_keys(record) - seen):
+        candidates = sorted(record_keys(record) - seen)
+        # (its manifest is read only when it has keys to judge: a format-3 record's is a GET the first time)
+        replaced = replaced_keys(record, retired_by) if index > 1 and candidates else set()
+        for key in candidates:
             seen.add(key)
             if age >= retention.grace:
                 why = f"{retention.keep} deploys since {retired_by.time}"

@@ -24,16 +24,19 @@ from typing import Any, Callable
 
 from .. import __version__
 from ..config import check
+from . import unchanged
 from .actions import Action, Step
 from .apply import DEFAULT_WORKERS, ApplyResult, apply
 from .errors import ImmutableConflict, PublishError
 from .lock import LOCK_KEY, Lock, holder_of
 from .plan import Plan, PlanOptions, plan
 from .prune import Retention
-from .record import JOURNAL_KEY, DeployRecord, deploy_key, journal_deploy, journal_keys, new_deploy_id
-from .state import RESERVED, LocalState, RemoteState, load_local
-from .store import Live, LocalCopies, read_current, read_live, read_records  # noqa: F401 - read_current: API
+from .record import CURRENT_KEY, JOURNAL_KEY, DeployRecord, deploy_key, journal_deploy, journal_keys, new_deploy_id
+from .record_parts import LazyObjects, part_key
+from .state import MANIFEST_NAME, RESERVED, LocalState, RemoteState, load_local
+from .store import Live, LocalCopies, parse_current, read_current, read_live, read_records  # noqa: F401 - read_current: API
 from .target import Target, open_target
+from .unchanged import Published, outputs_now
 
 log = logging.getLogger(__name__)
 _UNREAD = object()
@@ -75,6 +78,7 @@ def publish(
     cloudfront_options: dict[str, Any] | None = None,
     progress: Callable[[Action], None] | None = None,
     on_plan: Callable[[Plan], None] | None = None,
+    quick: bool = False,
 ) -> PublishResult:
     """Publish BUILD_DIR to `target`: a Target, or a URL or directory for open_target.
 
@@ -82,15 +86,32 @@ def publish(
     DeployRecord), saving the GET. `retention=None` disables pruning. `now` is the clock
     (tests inject it). `on_plan` sees the final plan before it is applied (the CLI sizes
     its progress bar from it). The live record is read conditionally against the copy
-    kept in BUILD_DIR/.assetpub/records (store.py)."""
+    kept in BUILD_DIR/.assetpub/records (store.py).
+
+    `quick`: a build directory whose files are those of the last publish from it to this
+    target, whose record is still the live one, has nothing to do, and the plan is not
+    made (unchanged.py): the result's plan has no actions, `applied.skipped` the count.
+    The CLI asks for it unless --json, --dry-run or --verify want the plan."""
     check("workers", workers, "keyword argument workers")
     workers = workers or DEFAULT_WORKERS
     if isinstance(target, (str, os.PathLike)):
         target = open_target(os.fspath(target), workers=workers)
     started = time.perf_counter()
-    local = load_local(build_dir, cached=not verify)
     copies = LocalCopies(build_dir)
-    if previous is _UNREAD:
+    tool = f"assetpub {__version__}"
+    digest = outputs_now(build_dir) if not dry_run and os.path.isdir(build_dir) else None  # before reading BUILD
+    found = None
+    if quick and digest is not None and previous is _UNREAD and not verify:
+        found = _unchanged(target, copies, digest, tool)
+        if isinstance(found, Published):
+            the_plan = Plan(actions=(), record=None)
+            if on_plan is not None:
+                on_plan(the_plan)
+            return PublishResult(target.url, the_plan, ApplyResult(skipped=found.objects), time.perf_counter() - started)
+    local = load_local(build_dir, cached=not verify)
+    if found is not None:
+        live, leftovers = found
+    elif previous is _UNREAD:
         with ThreadPoolExecutor(max_workers=2) as pool:  # one round trip
             reading = pool.submit(read_live, target, verify=verify, copies=copies)
             leftovers = interrupted(target)
@@ -103,7 +124,7 @@ def publish(
     options = PlanOptions(
         deploy_id=new_deploy_id(now, previous.id if previous else None),
         now=now,
-        tool=f"assetpub {__version__}",
+        tool=tool,
         prefix=target.prefix,
         previous=previous,
     )
@@ -117,6 +138,8 @@ def publish(
         if on_plan is not None:
             on_plan(the_plan)
         applied = None if dry_run else ApplyResult(skipped=len(the_plan.files))
+        if applied is not None:
+            _prove(copies, target, digest, tool, live.version, applied.skipped)
         return PublishResult(target.url, the_plan, applied, time.perf_counter() - started)
 
     lock = Lock(target, now=now)
@@ -133,10 +156,40 @@ def publish(
             target.delete(JOURNAL_KEY)
             return PublishResult(target.url, the_plan, ApplyResult(skipped=len(the_plan.files)), time.perf_counter() - started)
         done = f"published deploy {the_plan.record.id}"
+        unchanged.forget(copies.folder(target.url))  # the target changes: no proof stands until it is done
         applied, invalidation = execute(the_plan, target, lock, workers=workers, progress=progress, done=done,
                                         cloudfront_distribution=cloudfront_distribution,
                                         cloudfront_options=cloudfront_options, copies=copies)
+    _prove(copies, target, digest, tool, getattr(target, "written", {}).get(CURRENT_KEY), len(local.objects))
     return PublishResult(target.url, the_plan, applied, time.perf_counter() - started, invalidation)
+
+
+def _unchanged(target: Target, copies: LocalCopies, digest: str, tool: str) -> Published | tuple[Live, bool] | None:
+    """The proof, if this build directory is what was last published to `target` and the
+    target still holds that record (a 304) with nothing an interrupted publish left; else
+    what the two requests found (the live record and the leftovers), or None if there is
+    no proof to check (then publish reads as usual)."""
+    proof = unchanged.load(copies.folder(target.url))
+    if proof is None or (proof.url, proof.tool, proof.outputs) != (target.url, tool, digest):
+        return None
+    with ThreadPoolExecutor(max_workers=2) as pool:  # one round trip, as without the proof
+        reading = pool.submit(target.read_if_changed, CURRENT_KEY, proof.version)
+        leftovers = interrupted(target)
+        found = reading.result()
+    if found is None:
+        return Live(None), leftovers
+    data, version = found
+    if data is None:  # 304: the record the proof was made against is still the live one
+        return proof if not leftovers else (read_live(target, copies=copies), leftovers)
+    copies.save(target.url, data, version)
+    return Live(parse_current(target, data, copies=copies), version), leftovers
+
+
+def _prove(copies: LocalCopies, target: Target, digest: str | None, tool: str, version: str | None, objects: int) -> None:
+    """After a publish that left the live record describing this build directory (its
+    files as `digest` saw them before they were read), keep the proof for the next one."""
+    if digest is not None and version:
+        unchanged.save(copies.folder(target.url), Published(target.url, tool, version, digest, objects))
 
 
 def execute(
@@ -183,6 +236,22 @@ def _keep_copy(copies: LocalCopies, target: Target, the_plan: Plan) -> None:
     for action in the_plan.actions:
         if action.data is not None and written.get(action.key) and action.key != JOURNAL_KEY:
             copies.save(target.url, action.data, written[action.key], action.key)
+        elif action.key == MANIFEST_NAME and action.obj is not None and action.obj.file and action.obj.sha256:
+            copies.keep_file(target.url, action.obj.sha256, action.obj.file)  # the next publish's "previous"
+    records = [the_plan.record, *(the_plan.options.records if the_plan.options else ())]
+    copies.keep_objects(target.url, {key for r in records if r is not None for key in _content_keys(r)})
+
+
+def _content_keys(record: DeployRecord) -> list[str]:
+    """The content-addressed objects a record needs that a local copy may hold: its parts,
+    and its manifest's stash if its objects have been read."""
+    keys = record.part_keys()
+    objects = record.objects
+    if not isinstance(objects, LazyObjects) or objects.loaded:
+        manifest = objects.get(MANIFEST_NAME)
+        if manifest is not None and manifest.sha256:
+            keys.append(part_key(manifest.sha256))
+    return keys
 
 
 def interrupted(target: Target) -> bool:
@@ -212,7 +281,7 @@ def _plan_in_full(
     interrupted publish left, and the stored records retention needs."""
     previous = options.previous
     if locked:
-        live = read_live(target, verify=verify, known=live)  # another publish may have finished before we locked
+        live = read_live(target, verify=verify, known=live, copies=copies)  # another publish may have finished before we locked
         latest = live.record
         if (latest and latest.id) != (previous and previous.id):
             previous = latest

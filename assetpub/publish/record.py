@@ -10,9 +10,11 @@ published ({key: {sha256, size, content_type, cache_control, content_encoding?,
 fingerprinted}}). `history` lists earlier deploys newest first (id, time, tool, objects,
 bytes) so `assetpub deploys` and pruning know them from the one GET of current.json.
 
-Stored as format 2: that JSON, compact, gzip'd (deterministically: no name, mtime 0).
-Readers tell the formats apart by the gzip magic bytes; format 1 (indented JSON, written
-by assetpub before 2026-12) stays readable everywhere (docs/publishing.md, "Deploy records").
+Stored as format 3: compact JSON, gzip'd (deterministically: no name, mtime 0), whose
+objects are in content-addressed parts and whose manifest is the stashed bytes of its
+`assetpub-manifest.json` (record_parts.py). Readers tell gzip from plain JSON by the magic
+bytes; formats 1 (indented JSON, written by assetpub before 2026-12) and 2 (gzip'd, objects
+and manifest inline) stay readable everywhere (docs/publishing.md, "Deploy records").
 """
 
 from __future__ import annotations
@@ -23,10 +25,12 @@ import secrets
 import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from functools import cached_property
 from typing import Any, Mapping
 
-from ..safe_path import check_id, id_problem, is_safe_key
+from ..safe_path import check_id, id_problem, is_safe_key, is_sha256
 from .errors import PublishError
+from .record_parts import Fetch, LazyManifest, LazyObjects, part_key, split
 from .record_schema import (
     HistoryEntry,
     UnreadableRecord,
@@ -43,8 +47,10 @@ CURRENT_KEY = RESERVED + "current.json"
 DEPLOYS_PREFIX = RESERVED + "deploys/"
 JOURNAL_KEY = RESERVED + "journal.json"
 FORMAT = "assetpub-deploy"
-VERSION = 2  # gzip'd JSON; 1: plain JSON (still read)
-READABLE = (1, 2)
+VERSION = 3  # gzip'd JSON, objects in parts; 2: gzip'd JSON, all inline; 1: plain JSON (both still read)
+INLINE = 2  # the format of a record small enough to carry its objects and manifest itself
+INLINE_OBJECTS = 2000  # up to this many objects: one request reads it all, and parts would cost more
+READABLE = (1, 2, 3)
 GZIP_MAGIC = b"\x1f\x8b"
 MAX_RECORD_BYTES = 1 << 30  # a record expands to at most this (a gzip bomb in a tampered record stops here)
 HISTORY_LIMIT = 50  # entries carried inside current.json; older ones stay in deploys/
@@ -90,8 +96,11 @@ class DeployRecord:
     objects: Mapping[str, RecordObject]
     prefix: str = ""
     history: tuple[HistoryEntry, ...] = field(default_factory=tuple)
+    read_as: int | None = field(default=None, compare=False)  # the format it was read in; None: made in this run
 
     def __post_init__(self) -> None:
+        if isinstance(self.objects, LazyObjects):
+            return  # read from a format-3 record: parsed (and checked) when its parts are read
         if any(not isinstance(v, RemoteObject) for v in self.objects.values()):
             objects = {k: v if isinstance(v, RemoteObject) else RemoteObject.from_entry(v) for k, v in self.objects.items()}
             object.__setattr__(self, "objects", objects)
@@ -107,7 +116,35 @@ class DeployRecord:
         return self.history_entry().to_dict()
 
     def history_entry(self) -> HistoryEntry:
-        return HistoryEntry(self.id, self.time, len(self.objects), sum(v.size for v in self.objects.values()), self.tool)
+        return HistoryEntry(self.id, self.time, len(self.objects), self.bytes, self.tool)
+
+    @property
+    def bytes(self) -> int:
+        if isinstance(self.objects, LazyObjects):
+            return self.objects.size  # from the record itself: its parts are not read for this
+        return sum(v.size for v in self.objects.values())
+
+    @property
+    def inline(self) -> bool:
+        """Stored as format 2 (objects and manifest inside): a small record, or one read so."""
+        if self.read_as is not None:
+            return self.read_as != VERSION
+        return len(self.objects) <= INLINE_OBJECTS
+
+    def part_keys(self) -> list[str]:
+        """The keys of the parts that list this record's objects (format 3), which the
+        target must hold as long as the record is kept; none for an inline record."""
+        if isinstance(self.objects, LazyObjects) and self.read_as == VERSION:
+            return [part_key(sha) for sha in self.objects.parts]  # without reading them
+        return [] if self.inline else [part_key(sha) for sha in self._parts]
+
+    def parts(self) -> dict[str, bytes]:
+        """{key: bytes} of this record's parts, as stored (format 3; none for an inline record)."""
+        return {} if self.inline else {part_key(sha): data for sha, data in self._parts.items()}
+
+    @cached_property
+    def _parts(self) -> dict[str, bytes]:
+        return split(self.objects)
 
     @property
     def datetime(self) -> datetime:
@@ -117,7 +154,7 @@ class DeployRecord:
     def to_dict(self) -> dict[str, Any]:
         return {
             "format": FORMAT,
-            "version": VERSION,
+            "version": INLINE,
             "id": self.id,
             "time": self.time,
             "tool": self.tool,
@@ -132,13 +169,35 @@ class DeployRecord:
         return (json.dumps(self.to_dict(), indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
 
     def stored(self) -> bytes:
-        """The bytes written to the target: format 2, compact JSON gzip'd, deterministic."""
-        text = json.dumps(self.to_dict(), separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+        """The bytes written to the target: compact JSON gzip'd, deterministic. Format 3
+        (its parts, parts(), written before it), or format 2 for a small record."""
+        if self.inline:
+            return self.stored_v2()
+        head = {
+            "format": FORMAT,
+            "version": VERSION,
+            "id": self.id,
+            "time": self.time,
+            "tool": self.tool,
+            "prefix": self.prefix,
+            "objects": len(self.objects),
+            "bytes": self.bytes,
+            "parts": list(self._parts),
+            "history": [h.to_dict() for h in self.history],
+        }
+        text = json.dumps(head, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+        return gzip.compress(text.encode("utf-8"), compresslevel=6, mtime=0)
+
+    def stored_v2(self) -> bytes:
+        """The record as format 2 stores it: objects and manifest inline."""
+        raw = {**self.to_dict(), "version": INLINE}
+        text = json.dumps(raw, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
         return gzip.compress(text.encode("utf-8"), compresslevel=6, mtime=0)
 
     @classmethod
-    def from_json(cls, data: bytes, *, where: str) -> DeployRecord:
-        """Parse a stored record, format 1 or 2 (told apart by the gzip magic bytes)."""
+    def from_json(cls, data: bytes, *, where: str, fetch: Fetch | None = None) -> DeployRecord:
+        """Parse a stored record, format 1, 2 or 3 (gzip told by its magic bytes). A format-3
+        record's objects and manifest are read through `fetch` when first used."""
         data = decode(data, where=where)
         try:
             raw = json.loads(data)
@@ -150,6 +209,19 @@ class DeployRecord:
             raise UnreadableRecord(f"{where}: not an assetpub deploy record")
         if raw.get("version") not in READABLE:
             raise PublishError(f"{where}: unsupported deploy record version {raw.get('version')!r}")
+        if raw["version"] == 3:
+            objects = LazyObjects(_parts_of(raw, where), _count(raw, "objects", where), _count(raw, "bytes", where),
+                                  fetch, where)
+            return cls(
+                id=parse_id(raw.get("id"), where=where),
+                time=parse_time(raw.get("time"), where=where),
+                tool=parse_text(raw, "tool", where=where),
+                manifest=LazyManifest(objects, fetch, where),
+                objects=objects,
+                prefix=parse_text(raw, "prefix", where=where),
+                history=parse_history(raw.get("history"), where=where),
+                read_as=VERSION,
+            )
         return cls(
             id=parse_id(raw.get("id"), where=where),
             time=parse_time(raw.get("time"), where=where),
@@ -158,7 +230,22 @@ class DeployRecord:
             objects=parse_objects(raw.get("objects"), where=where),
             prefix=parse_text(raw, "prefix", where=where),
             history=parse_history(raw.get("history"), where=where),
+            read_as=raw["version"],
         )
+
+
+def _parts_of(raw: dict, where: str) -> tuple[str, ...]:
+    parts = raw.get("parts")
+    if not isinstance(parts, list) or not all(is_sha256(p) for p in parts):
+        raise UnreadableRecord(f"{where}: parts is not a list of SHA-256s; publish again with --verify")
+    return tuple(parts)
+
+
+def _count(raw: dict, name: str, where: str) -> int:
+    value = raw.get(name)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise UnreadableRecord(f"{where}: {name} {value!r} is not a count")
+    return value
 
 
 def decode(data: bytes, *, where: str) -> bytes:

@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable
 
 from .. import __version__
+from ..safe_path import check_id
 from .actions import Action, Kind, Reason, Step
 from .apply import DEFAULT_WORKERS
 from .errors import PublishError
@@ -26,9 +27,9 @@ from .lock import Lock
 from .plan import Plan, PlanOptions, with_records
 from .prune import stash_key
 from .publisher import PublishResult, execute, read_journal
-from .record import DeployRecord, deploy_key, new_deploy_id, next_record
+from .record import DeployRecord, new_deploy_id, next_record
 from .state import MANIFEST_NAME, LocalObject, RemoteObject
-from .store import deploy_summaries, read_live
+from .store import deploy_summaries, read_live, read_record
 from .target import Target
 
 log = logging.getLogger(__name__)
@@ -128,7 +129,8 @@ def plan_rollback(record: DeployRecord, present: set[str], options: PlanOptions)
         for key in _changes(current, record, set(options.pending))
         for obj in [objects[key]]
     ]
-    actions = with_records(restores, new, [a.key for a in restores], options.pending)
+    known = {*current.part_keys(), *record.part_keys()} if current is not None else set(record.part_keys())
+    actions = with_records(restores, new, [a.key for a in restores], options.pending, known_parts=known)
     return Plan(actions, new, missing=missing, options=options)
 
 
@@ -176,13 +178,13 @@ def _choose(current: DeployRecord, deploy_id: str | None) -> str:
 
 
 def _load(target: Target, deploy_id: str) -> DeployRecord:
-    key = deploy_key(deploy_id)
-    data = target.get(key)
-    if data is None:
+    check_id(deploy_id, what="deploy id")
+    record = read_record(target, deploy_id)
+    if record is None:
         raise PublishError(
             f"deploy {deploy_id} not found on {target.url} (see `assetpub deploys`; retention may have removed it)"
         )
-    return DeployRecord.from_json(data, where=f"{target.url}/{key}")
+    return record
 
 
 def _changes(current: DeployRecord, record: DeployRecord, pending: set[str]) -> list[str]:

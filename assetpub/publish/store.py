@@ -23,10 +23,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..output import write_atomic
+from ..output import copy_atomic, write_atomic
 from ..safe_path import id_problem
 from .errors import PublishError
 from .record import CURRENT_KEY, DEPLOYS_PREFIX, DeployRecord, UnreadableRecord, deploy_key
+from .record_parts import LazyObjects, check
 from .state import RESERVED
 from .target import Target
 
@@ -49,9 +50,13 @@ class LocalCopies:
     def __init__(self, build_dir: str | Path):
         self.root = Path(build_dir) / CACHE_DIR
 
+    def folder(self, url: str) -> Path:
+        """Where the copies for the target `url` live (and unchanged.py's proof)."""
+        return self.root / hashlib.sha256(url.encode("utf-8")).hexdigest()
+
     def _path(self, url: str, key: str) -> Path:
         """Where the copy of `key` (current.json, or deploys/<ID>.json with a checked id) lives."""
-        return self.root / hashlib.sha256(url.encode("utf-8")).hexdigest() / key[len(RESERVED) :]
+        return self.folder(url) / key[len(RESERVED) :]
 
     def load(self, url: str, key: str = CURRENT_KEY) -> tuple[bytes, str] | None:
         """(bytes, version) kept for `key` of `url`, or None (absent, torn, or for another target)."""
@@ -98,6 +103,32 @@ class LocalCopies:
         except OSError:
             pass
 
+    def objects(self, url: str) -> Path:
+        """Plain copies of content-addressed objects (`objects/<sha256>.json`: manifests)."""
+        return self.folder(url) / "objects"
+
+    def keep_file(self, url: str, sha256: str, path: str) -> None:
+        """Keep a copy of the file `path` (this build's manifest, just published and
+        stashed) as the object `sha256`. Not a hard link: a link moves the file's ctime,
+        and with it the no-op proof's digest of the build directory (unchanged.py)."""
+        dest = self.objects(url) / f"{sha256}.json"
+        if dest.exists():
+            return
+        try:
+            copy_atomic(path, dest)
+        except OSError as e:
+            log.debug("cannot keep a copy of %s: %s", path, e)
+
+    def keep_objects(self, url: str, keys: set[str]) -> None:
+        """Forget the copies of content-addressed objects (parts, manifests) not in `keys`."""
+        wanted = {k.rsplit("/", 1)[-1] for k in keys}
+        try:
+            for path in self.objects(url).iterdir():
+                if path.name.removesuffix(".json") not in wanted:
+                    path.unlink(missing_ok=True)
+        except OSError:
+            pass
+
     def read(self, target: Target, key: str) -> tuple[bytes | None, str | None]:
         """(bytes, version) of key on the target, from the copy when the target confirms it
         (a 304); (None, None) when there is no such object."""
@@ -111,6 +142,52 @@ class LocalCopies:
             return kept[0], version
         self.save(target.url, data, version, key)
         return data, version
+
+
+class Parts:
+    """The `fetch` of format-3 records (record_parts.py): content-addressed objects under
+    `_assetpub/objects/`, from the local copies when they hold them (a part's name is the
+    SHA-256 of its bytes: a copy that matches never needs asking), else from the target
+    (16 at a time), kept for next time. A manifest is also found as the build directory's
+    own `assetpub-manifest.json` when that is the one named."""
+
+    def __init__(self, target: Target, copies: LocalCopies | None = None):
+        self.target, self.copies = target, copies
+
+    def __call__(self, keys: list[str]) -> dict[str, bytes]:
+        found: dict[str, bytes] = {}
+        todo = []
+        for key in keys:
+            data = self._local(key)
+            if data is not None:
+                found[key] = data
+            else:
+                todo.append(key)
+        if todo:
+            with ThreadPoolExecutor(max_workers=16) as pool:
+                for key, data in zip(todo, pool.map(self.target.get, todo), strict=True):
+                    if data is not None:
+                        found[key] = data
+                        if self.copies is not None and check(key, data):
+                            self.copies.save(self.target.url, data, key.rsplit("/", 1)[-1], key)
+        return found
+
+    def _local(self, key: str) -> bytes | None:
+        if self.copies is None:
+            return None
+        kept = self.copies.load(self.target.url, key)
+        if kept is not None and check(key, kept[0]):
+            return kept[0]
+        sha = key.rsplit("/", 1)[-1]
+        own = self.copies.root.parent.parent / "assetpub-manifest.json"  # BUILD/.assetpub/records -> BUILD
+        for path in (self.copies.objects(self.target.url) / f"{sha}.json", own):
+            try:
+                data = path.read_bytes()
+            except OSError:
+                continue
+            if check(key, data):
+                return data
+        return None
 
 
 def read_live(
@@ -137,12 +214,19 @@ def read_live(
         data, version = found if found is not None else (None, None)
     if data is None:
         return Live(None)
-    return Live(parse_current(target, data, verify=verify), version)
+    return Live(parse_current(target, data, verify=verify, copies=copies), version)
 
 
-def parse_current(target: Target, data: bytes, *, verify: bool = False) -> DeployRecord | None:
+def parse_current(
+    target: Target, data: bytes, *, verify: bool = False, copies: LocalCopies | None = None
+) -> DeployRecord | None:
+    """The live record; with `verify`, its parts are read at once (an unreadable one makes
+    the record count as none: --verify writes a good one)."""
     try:
-        return DeployRecord.from_json(data, where=f"{target.url}/{CURRENT_KEY}")
+        record = DeployRecord.from_json(data, where=f"{target.url}/{CURRENT_KEY}", fetch=Parts(target, copies))
+        if verify and isinstance(record.objects, LazyObjects):
+            record.objects.load()
+        return record
     except UnreadableRecord as e:  # not one of a newer version: that one is never overwritten
         if not verify:
             if "--verify" in str(e):
@@ -175,7 +259,7 @@ def read_record(target: Target, deploy_id: str, copies: LocalCopies | None = Non
     data = copies.read(target, key)[0] if copies is not None else target.get(key)
     if data is None:
         return None
-    record = DeployRecord.from_json(data, where=f"{target.url}/{key}")
+    record = DeployRecord.from_json(data, where=f"{target.url}/{key}", fetch=Parts(target, copies))
     if record.id != deploy_id:
         raise UnreadableRecord(f"{target.url}/{key}: holds deploy {record.id}, not {deploy_id}")
     return record
@@ -216,11 +300,16 @@ def deploy_summaries(target: Target) -> list[dict[str, Any]]:
 
 
 def read_records_by_id(target: Target, ids: list[str], copies: LocalCopies | None = None) -> list[DeployRecord]:
-    """The readable ones of these stored records, in the same order (8 GETs at a time)."""
+    """The readable ones of these stored records, in the same order (8 GETs at a time);
+    a format-3 record's parts are read too (its readers need its objects), so one with a
+    part gone is skipped like any unreadable record."""
 
     def load(deploy_id: str) -> DeployRecord | None:
         try:
-            return read_record(target, deploy_id, copies)
+            record = read_record(target, deploy_id, copies)
+            if record is not None and isinstance(record.objects, LazyObjects):
+                record.objects.load()
+            return record
         except PublishError as e:
             log.warning("%s (ignored)", e)
             return None
