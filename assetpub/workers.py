@@ -1,9 +1,13 @@
 """Running per-file work on all cores.
 
 Brotli at quality 11 dominates a cold build and holds the GIL, so the work runs in
-processes. The pool is started with `forkserver` where available (a fork of a process
-that has threads, as watch mode's observer, is unsafe) and only when there is enough
-work to pay for starting it; small rebuilds run in-process.
+processes, started only when there is enough work to pay for starting them (small
+rebuilds run in-process). A process with one thread (the CLI's one-shot build) forks
+its workers: they start with every module imported, where a fork server and each
+worker would start a fresh interpreter and import assetpub again (about 0.25 s of CPU
+per process, measured in docs/performance.md). A process with other threads (watch
+mode's observer, a dev server) uses `forkserver` where available, because a fork of a
+process with threads is unsafe.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import threading
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Callable, Sequence, TypeVar
 
@@ -29,12 +34,16 @@ def cpu_count() -> int:
 
 
 def _context():
-    """forkserver where there is one, else spawn. Nothing is preloaded into the fork
+    """fork while this process has one thread (nothing else can hold a lock at the fork;
+    the workers inherit the parent's modules, so none is imported again, from any
+    directory), else forkserver where there is one, else spawn. Nothing is preloaded into the fork
     server: it imports with the current directory first on its path (Python 3.11 passes
     it the parent's path but applies it only in each child), so run from a directory that
     holds another `assetpub` it would preload that one into every worker. Each worker
     imports assetpub itself, after taking the parent's path."""
     methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
     return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
 
 

@@ -53,3 +53,53 @@ def test_workers_never_import_a_package_from_the_current_directory(tmp_path):
                           cwd=decoy, capture_output=True, text=True, timeout=300, env=env)
     assert proc.returncode == 0, proc.stderr
     assert not marker.exists()
+
+
+def test_a_process_with_one_thread_forks_its_workers_and_one_with_threads_does_not():
+    """Fork is what a one-shot build uses (its workers inherit every imported module and
+    import nothing again); a process with another thread (watch mode's observer) must not
+    fork, and gets the fork server."""
+    import threading
+
+    from assetpub.workers import _context
+
+    assert threading.active_count() == 1
+    assert _context().get_start_method() == "fork"
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert _context().get_start_method() == "forkserver"
+    finally:
+        stop.set()
+        other.join()
+
+
+def test_fork_server_workers_never_import_a_package_from_the_current_directory(tmp_path, monkeypatch):
+    """The same guarantee on the fork-server path (a build in a process that has another
+    thread, as in watch mode), run in-process from a directory holding a decoy package."""
+    import threading
+
+    decoy = tmp_path / "project"
+    marker = tmp_path / "decoy-imported"
+    (decoy / "assetpub").mkdir(parents=True)
+    (decoy / "assetpub" / "__init__.py").write_text(f"open({str(marker)!r}, 'w').close()\n")
+    (decoy / "assetpub" / "pipeline.py").write_text("")
+    src = tmp_path / "src"
+    (src / "js").mkdir(parents=True)
+    for i in range(6):  # enough work for the pool to start
+        (src / "js" / f"m{i}.js").write_text(f"export const v{i} = {i};\n" * (PARALLEL_MIN_BYTES // 100))
+    monkeypatch.chdir(decoy)
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        with Pool(2) as pool:
+            result = assetpub.build([src], out=tmp_path / "out", brotli_quality=1, pool=pool)
+            assert pool._executor is not None
+            assert pool._executor._mp_context.get_start_method() == "forkserver"
+    finally:
+        stop.set()
+        other.join()
+    assert len(result.manifest.assets) == 6
+    assert not marker.exists()
