@@ -103,3 +103,21 @@ def test_fork_server_workers_never_import_a_package_from_the_current_directory(t
         other.join()
     assert len(result.manifest.assets) == 6
     assert not marker.exists()
+
+
+def test_work_goes_to_the_workers_in_few_batches_largest_first():
+    """A task costs pickling and queueing whatever its size: a thousand small files go in
+    a few dozen batches, each at most 1/(jobs × BATCHES_PER_WORKER) of the work unless a
+    single file is heavier, every file exactly once, the largest first."""
+    from assetpub.workers import BATCHES_PER_WORKER, batches
+
+    weights = [5_000_000, 3_000_000] + [1_000 + i for i in range(1000)] + [0, 0]
+    got = batches(weights, 2)
+    flat = [i for batch in got for i in batch]
+    assert sorted(flat) == list(range(len(weights)))
+    assert [weights[i] for i in flat] == sorted(weights, reverse=True)
+    limit = sum(weights) / (2 * BATCHES_PER_WORKER)
+    assert got[0] == [0] and got[1] == [1]  # heavier than a batch: alone
+    assert all(sum(weights[i] for i in batch) <= limit for batch in got if len(batch) > 1)
+    assert len(got) <= 2 * BATCHES_PER_WORKER + 2
+    assert batches([], 2) == []
