@@ -49,8 +49,12 @@ def js_difference(source: str, minified: str) -> str | None:
     if added:
         i = min(added)
         return f"a line break would be added before {_show(va[i])} (line {_line(source, a.position(i))})"
-    kept = set(b.newlines)
-    for i in sorted(set(a.newlines) - kept - {0, len(va)}):
+    removed = set(a.newlines) - set(b.newlines) - {0, len(va)}
+    # most go after `;`, `{`, `,` or an operator (removable at once, as _js_break_removable
+    # says): only the others are looked at one by one
+    after, prop = _JS_CONTINUES_AFTER, (".", "?.")
+    doubtful = [i for i in removed if va[i - 1] not in after or (i > 1 and va[i - 2] in prop)]
+    for i in sorted(doubtful):
         if not _js_break_removable(va, i):
             return (
                 f"the line break between {_show(va[i - 1])} and {_show(va[i])} (line {_line(source, a.position(i))})"
@@ -112,13 +116,13 @@ def _css_stream(text: str, positions: bool = True) -> tuple[list[str], list[int]
     colon_ws: list[int] = []  # indexes in out of white space before a declaration's `:`
     dropped: set[int] = set()
     neutral = _CSS_WS_NEUTRAL
-    is_error, is_function = csslex.is_error, csslex.is_function
+    is_error, is_function, space = csslex.is_error, csslex.is_function, csslex.SPACE
     end = 0
     for value in csslex.texts(text):
         start = end
         end += len(value)
         first = value[0]
-        if first in csslex.SPACE:
+        if first in space:
             pending_ws = True
             continue
         if first == "/" and value[1:2] == "*":  # a comment
@@ -140,7 +144,7 @@ def _css_stream(text: str, positions: bool = True) -> tuple[list[str], list[int]
                     starts.append(start)
         pending_ws = False
         error = first in "\"'uU" and is_error(value, text, end)
-        if value == "(" or (not error and is_function(value)):
+        if value == "(" or (value[-1] == "(" and not error and is_function(value)):  # (a call per token costs)
             parens += 1
         elif value == ")":
             parens -= 1 if parens else 0

@@ -1,9 +1,13 @@
 """Running per-file work on all cores.
 
 Brotli at quality 11 dominates a cold build and holds the GIL, so the work runs in
-processes. The pool is started with `forkserver` where available (a fork of a process
-that has threads, as watch mode's observer, is unsafe) and only when there is enough
-work to pay for starting it; small rebuilds run in-process.
+processes, started only when there is enough work to pay for starting them (small
+rebuilds run in-process). A process with one thread (the CLI's one-shot build) forks
+its workers: they start with every module imported, where a fork server and each
+worker would start a fresh interpreter and import assetpub again (about 0.25 s of CPU
+per process, measured in docs/performance.md). A process with other threads (watch
+mode's observer, a dev server) uses `forkserver` where available, because a fork of a
+process with threads is unsafe.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import threading
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Callable, Sequence, TypeVar
 
@@ -29,12 +34,16 @@ def cpu_count() -> int:
 
 
 def _context():
-    """forkserver where there is one, else spawn. Nothing is preloaded into the fork
+    """fork while this process has one thread (nothing else can hold a lock at the fork;
+    the workers inherit the parent's modules, so none is imported again, from any
+    directory), else forkserver where there is one, else spawn. Nothing is preloaded into the fork
     server: it imports with the current directory first on its path (Python 3.11 passes
     it the parent's path but applies it only in each child), so run from a directory that
     holds another `assetpub` it would preload that one into every worker. Each worker
     imports assetpub itself, after taking the parent's path."""
     methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
     return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
 
 
@@ -43,6 +52,35 @@ def _ignore_ctrl_c() -> None:
     group, and the parent cancels the work and shuts the pool down cleanly, with no
     KeyboardInterrupt traceback from every idle worker."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+BATCHES_PER_WORKER = 32  # a batch holds at most 1/(jobs × this) of the work
+
+
+def batches(weights: list[int], jobs: int) -> list[list[int]]:
+    """Indexes of the items, largest first (so that one big file does not finish alone at
+    the end), in batches of at most 1/(jobs × BATCHES_PER_WORKER) of the total weight (an
+    item heavier than that alone): a task sent to a worker costs about 0.25 ms of CPU
+    across the processes (pickling, queues, futures), so a thousand small files sent one
+    by one cost a quarter of a second; sent in batches, a few milliseconds."""
+    order = sorted(range(len(weights)), key=lambda i: -weights[i])
+    limit = sum(weights) / (jobs * BATCHES_PER_WORKER)
+    out: list[list[int]] = []
+    batch: list[int] = []
+    load = 0
+    for i in order:
+        if batch and load + weights[i] > limit:
+            out.append(batch)
+            batch, load = [], 0
+        batch.append(i)
+        load += weights[i]
+    if batch:
+        out.append(batch)
+    return out
+
+
+def _run_batch(fn: Callable[..., R], arguments: list[tuple]) -> list[R]:
+    return [fn(*a) for a in arguments]
 
 
 class Pool:
@@ -71,13 +109,16 @@ class Pool:
                     progress(done, total)
             return results
         executor = self._start()
-        # largest first, so one big file does not finish alone at the end
-        order = sorted(range(total), key=lambda i: -weight(items[i]))
-        futures = {executor.submit(fn, *args(items[i])): i for i in order}
+        futures = {executor.submit(_run_batch, fn, [args(items[i]) for i in batch]): batch
+                   for batch in batches([weight(item) for item in items], self.jobs)}
         results: list = [None] * total
+        done = 0
         try:
-            for done, future in enumerate(as_completed(futures), 1):
-                results[futures[future]] = future.result()
+            for future in as_completed(futures):
+                batch = futures[future]
+                for i, result in zip(batch, future.result(), strict=True):
+                    results[i] = result
+                done += len(batch)
                 if progress:
                     progress(done, total)
         except BaseException:

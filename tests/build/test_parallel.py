@@ -53,3 +53,71 @@ def test_workers_never_import_a_package_from_the_current_directory(tmp_path):
                           cwd=decoy, capture_output=True, text=True, timeout=300, env=env)
     assert proc.returncode == 0, proc.stderr
     assert not marker.exists()
+
+
+def test_a_process_with_one_thread_forks_its_workers_and_one_with_threads_does_not():
+    """Fork is what a one-shot build uses (its workers inherit every imported module and
+    import nothing again); a process with another thread (watch mode's observer) must not
+    fork, and gets the fork server."""
+    import threading
+
+    from assetpub.workers import _context
+
+    assert threading.active_count() == 1
+    assert _context().get_start_method() == "fork"
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert _context().get_start_method() == "forkserver"
+    finally:
+        stop.set()
+        other.join()
+
+
+def test_fork_server_workers_never_import_a_package_from_the_current_directory(tmp_path, monkeypatch):
+    """The same guarantee on the fork-server path (a build in a process that has another
+    thread, as in watch mode), run in-process from a directory holding a decoy package."""
+    import threading
+
+    decoy = tmp_path / "project"
+    marker = tmp_path / "decoy-imported"
+    (decoy / "assetpub").mkdir(parents=True)
+    (decoy / "assetpub" / "__init__.py").write_text(f"open({str(marker)!r}, 'w').close()\n")
+    (decoy / "assetpub" / "pipeline.py").write_text("")
+    src = tmp_path / "src"
+    (src / "js").mkdir(parents=True)
+    for i in range(6):  # enough work for the pool to start
+        (src / "js" / f"m{i}.js").write_text(f"export const v{i} = {i};\n" * (PARALLEL_MIN_BYTES // 100))
+    monkeypatch.chdir(decoy)
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        with Pool(2) as pool:
+            result = assetpub.build([src], out=tmp_path / "out", brotli_quality=1, pool=pool)
+            assert pool._executor is not None
+            assert pool._executor._mp_context.get_start_method() == "forkserver"
+    finally:
+        stop.set()
+        other.join()
+    assert len(result.manifest.assets) == 6
+    assert not marker.exists()
+
+
+def test_work_goes_to_the_workers_in_few_batches_largest_first():
+    """A task costs pickling and queueing whatever its size: a thousand small files go in
+    a few dozen batches, each at most 1/(jobs × BATCHES_PER_WORKER) of the work unless a
+    single file is heavier, every file exactly once, the largest first."""
+    from assetpub.workers import BATCHES_PER_WORKER, batches
+
+    weights = [5_000_000, 3_000_000] + [1_000 + i for i in range(1000)] + [0, 0]
+    got = batches(weights, 2)
+    flat = [i for batch in got for i in batch]
+    assert sorted(flat) == list(range(len(weights)))
+    assert [weights[i] for i in flat] == sorted(weights, reverse=True)
+    limit = sum(weights) / (2 * BATCHES_PER_WORKER)
+    assert got[0] == [0] and got[1] == [1]  # heavier than a batch: alone
+    assert all(sum(weights[i] for i in batch) <= limit for batch in got if len(batch) > 1)
+    assert len(got) <= 2 * BATCHES_PER_WORKER + 2
+    assert batches([], 2) == []
