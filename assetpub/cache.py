@@ -4,7 +4,9 @@ Two tables:
 * `sources`: source path -> [size, mtime_ns, ctime_ns, inode, device, sha256] so an
   unchanged file is only stat()ed, plus `scans`: sha256 -> references found in that
   content, so an unchanged file is not re-scanned even when its stat changed (a fresh
-  checkout). A file that had not settled when the build began (assetpub/stamps.py: a
+  checkout). A file with more than pipeline.MANY_REFS references is kept in its capped
+  form (the first of each distinct reference, and their number), or not at all when
+  even that is more than MAX_SCAN_REFS rows. A file that had not settled when the build began (assetpub/stamps.py: a
   write in the same clock tick would go unseen) is kept in `scans` only, not `sources`.
 * `products`: logical name -> {digest, entry, files: {path: [size, mtime_ns]}}: the
   manifest entry built for that fingerprint, valid only while every output file it

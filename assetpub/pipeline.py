@@ -172,6 +172,7 @@ def produce(job: Job, out_dir: str) -> Product:
         if job.minify:
             text, note = minifier.minify(text, job.kind)
         data = text.encode("utf-8")
+        del text  # (held through compression otherwise)
     variants = (
         compress.variants(data, use_brotli=job.use_brotli, use_gzip=job.use_gzip, brotli_quality=job.brotli_quality)
         if job.compressible

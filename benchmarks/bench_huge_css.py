@@ -3,9 +3,11 @@
     python benchmarks/bench_huge_css.py [--mb 20] [--jobs 0] [--keep DIR]
 
 Writes SRC/huge.css (rules `.cN{background:url(img/a.png)}`, one a line, until the
-file is --mb megabytes: about 28,000 references per MB) and SRC/img/a.png into a
-temporary directory, runs `assetpub build SRC --out OUT -q` twice (cold, then with
-nothing changed but the stamp removed, so that the build runs) and prints for each the
+file is --mb megabytes: about 28,000 references per MB), SRC/img/a.png and three small
+stylesheets (five files: the build scans and produces them in worker processes, so what
+crosses between processes is measured too) into a temporary directory, runs
+`assetpub build SRC --out OUT -q` twice (cold, then with nothing changed but the stamp
+removed, so that the build runs) and prints for each the
 wall time, the CPU seconds and the peak resident memory of the whole process tree
 (benchmarks/_measure.run, sampled every 20 ms), and the size of OUT/.assetpub/cache.json.
 The load average before the run is printed: wall time is noise on a shared machine, CPU
@@ -32,6 +34,8 @@ def make(src: Path, megabytes: float) -> int:
     """The tree; returns the number of references written."""
     (src / "img").mkdir(parents=True)
     (src / "img/a.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)))
+    for i in range(3):  # with them, five files: scanned and produced in worker processes
+        (src / f"small{i}.css").write_text(f".s{i}{{background:url(img/a.png)}}\n")
     target = int(megabytes * 1_000_000)
     size = count = 0
     with open(src / "huge.css", "w", encoding="utf-8") as f:
