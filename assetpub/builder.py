@@ -490,10 +490,9 @@ class Builder:
             except OSError as e:
                 raise BuildError(f"cannot read: {e.strerror}", file=str(f.path)) from None
             sha = cache.source_sha(str(f.path), st)
-            scanned = sha and (([], []) if kind == "other" else _cached_scan(cache, f"{kind}:{sha}"))
+            scanned = sha and (Scan(sha) if kind == "other" else _cached_scan(cache, sha, kind))
             if scanned:
-                refs, notes = scanned
-                known[name] = _Source(f, kind, st.st_size, Scan(sha, refs, notes))
+                known[name] = _Source(f, kind, st.st_size, scanned)
             else:
                 todo.append((f, kind, st))
         if todo and cache.scans:
@@ -507,7 +506,7 @@ class Builder:
                 raise BuildError(message, file=str(f.path), line=line)
             cache.remember_source(str(f.path), st, result.sha, reference)
             if kind != "other":
-                cache.remember_scan(f"{kind}:{result.sha}", [result.refs, result.notes])
+                cache.remember_scan(f"{kind}:{result.sha}", [result.refs, result.notes], many=result.many)
             known[f.name] = _Source(f, kind, st.st_size, result)
         for name, source in known.items():
             if source.scan.notes:
@@ -532,12 +531,11 @@ class Builder:
             except OSError:
                 rest.append((f, kind, st))  # the worker reports it
                 continue
-            cached = _cached_scan(cache, f"{kind}:{sha}")
-            if kind != "other" and cached is None:
+            cached = Scan(sha) if kind == "other" else _cached_scan(cache, sha, kind)
+            if cached is None:
                 rest.append((f, kind, st))
                 continue
-            refs, notes = cached or ([], [])
-            known[f.name] = _Source(f, kind, st.st_size, Scan(sha, refs, notes))
+            known[f.name] = _Source(f, kind, st.st_size, cached)
             cache.remember_source(str(f.path), st, sha, reference)
         return rest
 
@@ -676,18 +674,26 @@ class Builder:
 
     def _job(self, source: _Source, out_name: str, pending: list, out_names: dict[str, str]) -> Job:
         edits = []
+        replace = []  # a file with many references (Scan.many): per distinct one
+        many = source.scan.many
         # a file that names a source map is left as it is (the map's columns must match),
         # even when the map is missing and its comment is dropped
         has_map = any(row.kind == "sourcemap" for row in source.scan.refs)
         made: dict = {}
         for row, target in pending:
             if target is None:  # a missing source map: drop its comment
+                new = None
+            else:
+                new = made.get(target)
+                if new is None:  # one string per target, however often it is referenced
+                    new = made[target] = rewritten(target, out_names[target.name])
+                if new == row.url:
+                    continue
+            if many:
+                replace.append((row.kind, row.url, new))
+            elif new is None:
                 edits.append((row.comment_start, row.comment_end, ""))
-                continue
-            new = made.get(target)
-            if new is None:  # one string per target, however often it is referenced
-                new = made[target] = rewritten(target, out_names[target.name])
-            if new != row.url:
+            else:
                 edits.append((row.start, row.end, new))
         name = source.file.name
         return Job(
@@ -697,6 +703,7 @@ class Builder:
             path=str(source.file.path),
             sha=source.scan.sha,
             edits=tuple(edits),
+            replace=tuple(replace),
             minify=self.config.minify
             and minifier.should_minify(name, source.kind, has_map)
             and (source.kind != "js" or minifier.js_minifier(self.config.minify_js) is not None),
@@ -839,13 +846,13 @@ def _stat_or_none(path: Path) -> tuple | None:
         return None
 
 
-def _cached_scan(cache: BuildCache, key: str) -> tuple[list[RefRow], list] | None:
-    """(references, notes) the cache holds for content `key`, or None: scan it again."""
-    cached = cache.scan(key)
+def _cached_scan(cache: BuildCache, sha: str, kind: str) -> Scan | None:
+    """The scan the cache holds for this content, or None: scan it again."""
+    cached = cache.scan(f"{kind}:{sha}")
     if cached is None:
         return None
     refs = [RefRow.from_cached(row) for row in cached[0]]
-    return None if None in refs else (refs, cached[1])
+    return None if None in refs else Scan(sha, refs, cached[1], many=cached[2])
 
 
 def _check_reserved(files: dict[str, SourceFile]) -> None:

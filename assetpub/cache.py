@@ -4,7 +4,9 @@ Two tables:
 * `sources`: source path -> [size, mtime_ns, ctime_ns, inode, device, sha256] so an
   unchanged file is only stat()ed, plus `scans`: sha256 -> references found in that
   content, so an unchanged file is not re-scanned even when its stat changed (a fresh
-  checkout). A file that had not settled when the build began (assetpub/stamps.py: a
+  checkout). A file with more than pipeline.MANY_REFS references is kept in its capped
+  form (the first of each distinct reference, and their number), or not at all when
+  even that is more than MAX_SCAN_REFS rows. A file that had not settled when the build began (assetpub/stamps.py: a
   write in the same clock tick would go unseen) is kept in `scans` only, not `sources`.
 * `products`: logical name -> {digest, entry, files: {path: [size, mtime_ns]}}: the
   manifest entry built for that fingerprint, valid only while every output file it
@@ -94,20 +96,25 @@ class BuildCache:
         self._dirty = True
         self.sources.pop(path, None)
 
-    def scan(self, key: str) -> list | None:
-        """[refs, notes] recorded for content `key` ("kind:sha256"), if well-formed."""
+    def scan(self, key: str) -> tuple[list, list, int] | None:
+        """(refs, notes, many) recorded for content `key` ("kind:sha256"), if well-formed.
+        `many` is pipeline.Scan.many: 0, or the file's number of references when the rows
+        are the first of each distinct one (stored as a third item, only then)."""
         value = self.scans.get(key)
-        if isinstance(value, list) and len(value) == 2 and all(isinstance(v, list) for v in value):
-            return value
-        return None
+        if not isinstance(value, list) or len(value) not in (2, 3) or not all(isinstance(v, list) for v in value[:2]):
+            return None
+        many = value[2] if len(value) == 3 else 0
+        if type(many) is not int or many < 0 or (len(value) == 3 and many == 0):
+            return None
+        return value[0], value[1], many
 
-    def remember_scan(self, key: str, value: list) -> None:
-        """Kept unless the file has more references than MAX_SCAN_REFS: a generated file
-        with millions of url() would bloat the cache for every later build; it is
-        scanned again instead."""
+    def remember_scan(self, key: str, value: list, *, many: int = 0) -> None:
+        """Kept unless it has more rows than MAX_SCAN_REFS: a generated file with millions
+        of distinct url() would bloat the cache for every later build; it is scanned
+        again instead. (Millions of the same few are kept as those few: `many`.)"""
         if len(value[0]) <= MAX_SCAN_REFS:
             self._dirty = True
-            self.scans[key] = value
+            self.scans[key] = [*value, many] if many else value
 
     # -- products --------------------------------------------------------------
     def product(self, name: str, digest: str, out: Path) -> dict[str, Any] | None:

@@ -9,6 +9,8 @@ to be the same, else a short description of the first difference, for the build'
 
 from __future__ import annotations
 
+from typing import Iterator
+
 from .compilers import csslex, jslex
 
 # A line break after these may go: the statement cannot end there (operators, openers, `,`
@@ -78,20 +80,53 @@ def _js_break_removable(values: list[str], i: int) -> bool:
 
 
 def css_difference(source: str, minified: str) -> str | None:
-    a, _, a_errors = _css_stream(source, positions=False)
-    if not a_errors and a == _css_stream(minified, positions=False)[0]:
+    """Both texts are read as streams of tokens, a chunk at a time: a huge generated
+    stylesheet is never held as a list of its tokens (that took 13 bytes of memory per
+    byte of CSS)."""
+    if _css_same(source, minified):
         return None
-    a, a_starts, a_errors = _css_stream(source)  # again, for the message
-    b, _, _ = _css_stream(minified, positions=False)
-    if a_errors:
-        i = a_errors[0]
-        return f"{_show(a[i])} (line {_line(source, a_starts[i])}) is unterminated: not valid CSS"
-    if a != b:
-        i = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
-        if i == len(a):
-            return f"{_show(b[i])} would be added at the end"
-        return _changed(source, a[i], a_starts[i], b[i] if i < len(b) else "")
-    return None
+    for values, starts, errors in _css_chunks(source):  # again, for the message
+        if errors:
+            i = errors[0]
+            return f"{_show(values[i])} (line {_line(source, starts[i])}) is unterminated: not valid CSS"
+    b = _css_chunks(minified, positions=False)
+    pending: list[str] = []  # b's tokens not compared yet
+    for values, starts, _ in _css_chunks(source):
+        pending = _fill(pending, b, len(values))
+        for i, (x, y) in enumerate(zip(values, pending, strict=False)):
+            if x != y:
+                return _changed(source, x, starts[i], y)
+        if len(pending) < len(values):
+            i = len(pending)
+            return _changed(source, values[i], starts[i], "")
+        del pending[: len(values)]
+    pending = _fill(pending, b, 1)
+    return f"{_show(pending[0])} would be added at the end" if pending else None
+
+
+def _css_same(source: str, minified: str) -> bool:
+    """The same tokens, and none of the source's unterminated."""
+    b = _css_chunks(minified, positions=False)
+    pending: list[str] = []
+    for values, _, errors in _css_chunks(source, positions=False):
+        if errors:
+            return False
+        pending = _fill(pending, b, len(values))
+        n = len(values)
+        if pending[:n] != values:
+            return False
+        del pending[:n]
+    return not _fill(pending, b, 1)
+
+
+def _fill(pending: list[str], chunks, n: int) -> list[str]:
+    """`pending` extended from `chunks` to at least n tokens, or as far as they go."""
+    while len(pending) < n:
+        more = next(chunks, None)
+        if more is None:
+            break
+        pending.extend(more[0])
+    return pending
 
 
 # White space next to these never separates two parts of a selector or a value (`+`
@@ -100,21 +135,26 @@ _CSS_WS_NEUTRAL = frozenset("{ } ; , > ~ ( ) ! =".split())
 _CSS_SIGN = ("+", "-")
 
 
-def _css_stream(text: str, positions: bool = True) -> tuple[list[str], list[int], list[int]]:
+_CHUNK = 4096  # tokens given at a time
+_KEEP = 8  # the last tokens kept back: the rules below look back at two, and drop a `;`
+
+
+def _css_chunks(text: str, positions: bool = True) -> Iterator[tuple[list[str], list[int], list[int]]]:
     """The tokens' texts, their offsets (only with `positions`), and the indexes of
-    unterminated ones. White space
-    is kept (as " ") where it could be a descendant combinator (`a .b`, `a :hover`),
-    dropped where it cannot be. White space before the `:` of a declaration
+    unterminated ones, a chunk at a time (never empty; indexes within the chunk). White
+    space is kept (as " ") where it could be a descendant combinator (`a .b`, `a
+    :hover`), dropped where it cannot be. White space before the `:` of a declaration
     (`color : red`) goes too, but not before the `:` of a nested rule's selector
-    (`a { b :hover { … } }`): the item decides, at its end. Custom property values follow
-    the same rules: their tokens, and so every var() use, stay the same."""
-    out: list[str] = []
+    (`a { b :hover { … } }`): the item decides, at its end (so a chunk never ends before
+    such white space while its item is open). Custom property values follow the same
+    rules: their tokens, and so every var() use, stay the same."""
+    out: list[str] = []  # the tokens not given yet
     starts: list[int] = []
     errors: list[int] = []
+    given = 0  # how many tokens were given before out[0]
     pending_ws = False
     parens = 0
     colon_ws: list[int] = []  # indexes in out of white space before a declaration's `:`
-    dropped: set[int] = set()
     neutral = _CSS_WS_NEUTRAL
     is_error, is_function, space = csslex.is_error, csslex.is_function, csslex.SPACE
     end = 0
@@ -137,7 +177,7 @@ def _css_stream(text: str, positions: bool = True) -> tuple[list[str], list[int]
                     or (parens == 0 and (before == "+" or value == "+"))
                 )
             if keep:
-                if value == ":" and csslex.is_ident(before) and (len(out) == 1 or out[-2] in ("{", ";")):
+                if value == ":" and csslex.is_ident(before) and (given + len(out) == 1 or out[-2] in ("{", ";")):
                     colon_ws.append(len(out))
                 out.append(" ")
                 if positions:
@@ -149,8 +189,13 @@ def _css_stream(text: str, positions: bool = True) -> tuple[list[str], list[int]
         elif value == ")":
             parens -= 1 if parens else 0
         elif value == "{" or value == "}" or value == ";":
+            if value != "{" and colon_ws:  # the item was a declaration: its white space goes
+                for i in reversed(colon_ws):
+                    del out[i]
+                    if positions:
+                        del starts[i]
+                errors = [e - sum(1 for i in colon_ws if i < e) for e in errors]
             if value != "{":
-                dropped.update(colon_ws)  # the item was a declaration
                 while out and out[-1] == ";":  # `;` before `}` or another `;`: an empty declaration
                     out.pop()
                     if positions:
@@ -163,12 +208,16 @@ def _css_stream(text: str, positions: bool = True) -> tuple[list[str], list[int]
         out.append(value)
         if positions:
             starts.append(start)
-    if dropped:
-        keep_index = [i for i in range(len(out)) if i not in dropped]
-        errors = [keep_index.index(i) for i in errors] if errors else errors
-        out = [out[i] for i in keep_index]
-        starts = [starts[i] for i in keep_index] if positions else starts
-    return out, starts, errors
+        if len(out) >= _CHUNK + _KEEP:
+            cut = min(len(out) - _KEEP, colon_ws[0] if colon_ws else len(out))
+            if cut >= _CHUNK // 2:
+                yield out[:cut], starts[:cut], [e for e in errors if e < cut]
+                del out[:cut], starts[:cut]
+                errors = [e - cut for e in errors if e >= cut]
+                colon_ws = [i - cut for i in colon_ws]
+                given += cut
+    if out:
+        yield out, starts, errors
 
 
 def _changed(source: str, value: str, pos: int, became: str) -> str:

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
-from typing import NamedTuple
+from typing import Iterator, NamedTuple
 
 from . import compress
 from . import minify as minifier
-from .compilers import rewrite, scanner_for
+from .compilers import Ref, in_order, rewrite, scanner_for
 from .compilers.jslex import LexError
 from .digest import integrity
 from .errors import BuildError, ChangedDuringBuild
@@ -39,12 +40,22 @@ class RefRow(NamedTuple):
         return cls._make(row) if isinstance(row, list) and len(row) == len(cls._fields) else None
 
 
+# A file with more references than this (a generated stylesheet: millions of url()) is
+# never described reference by reference: its scan holds the first of each distinct one
+# and their number (`Scan.many`), and the worker that produces it finds them again in
+# the same bytes (`Job.replace`). Memory then grows with the distinct references only.
+MANY_REFS = 20_000
+
+
 @dataclass(frozen=True)
 class Scan:
     sha: str
     refs: list[RefRow] = field(default_factory=list)
     notes: list[list] = field(default_factory=list)  # [line, message]
     error: tuple[str, int | None] | None = None  # (message, line): the file cannot be built
+    # More than MANY_REFS references: how many, and `refs` holds the first occurrence of
+    # each distinct (kind, url) only (its line is the one a warning names). 0: every one.
+    many: int = 0
 
 
 def scan(path: str, kind: str, want_refs: bool = True) -> Scan:
@@ -61,16 +72,35 @@ def scan(path: str, kind: str, want_refs: bool = True) -> Scan:
     except UnicodeDecodeError as e:
         line = data[: e.start].count(b"\n") + 1
         return Scan(sha, error=(f"not valid UTF-8 (byte 0x{data[e.start]:02x}); save the file as UTF-8", line))
+    del data  # a huge file is held once, as text
+    lines = _LineCounter(text)
     try:
-        refs, notes = scanner(text)
+        refs, notes = in_order(kind, text)
+        rows = [_row(r, lines) for r in islice(refs, MANY_REFS + 1)]
+        many = _distinct(rows, refs, lines) if len(rows) > MANY_REFS else 0
     except LexError as e:  # nesting no engine would run
         return Scan(sha, error=(f"cannot scan: {e}", text.count("\n", 0, e.pos) + 1))
-    lines = _LineCounter(text)
-    rows = [
-        RefRow(r.url, r.start, r.end, r.kind, *(r.comment or (None, None)), lines.at(r.start))
-        for r in sorted(refs, key=lambda r: r.start)
-    ]
-    return Scan(sha, rows, [[lines.at(n.pos), n.message] for n in sorted(notes, key=lambda n: n.pos)])
+    return Scan(sha, rows, [[lines.at(n.pos), n.message] for n in sorted(notes, key=lambda n: n.pos)], many=many)
+
+
+def _row(r: Ref, lines: _LineCounter) -> RefRow:
+    return RefRow(r.url, r.start, r.end, r.kind, *(r.comment or (None, None)), lines.at(r.start))
+
+
+def _distinct(rows: list[RefRow], rest: Iterator[Ref], lines: _LineCounter) -> int:
+    """Reduce `rows` to the first row of each distinct (kind, url), reading the rest of
+    the references; returns how many there were in all."""
+    first: dict[tuple[str, str], RefRow] = {}
+    for row in rows:
+        first.setdefault((row.kind, row.url), row)
+    count = len(rows)
+    for r in rest:
+        count += 1
+        key = (r.kind, r.url)
+        if key not in first:
+            first[key] = _row(r, lines)
+    rows[:] = first.values()
+    return count
 
 
 class _LineCounter:
@@ -96,6 +126,10 @@ class Job:
     sha: str | None = None
     data: bytes | None = None  # in-memory source (rendered pages)
     edits: tuple[tuple[int, int, str], ...] = ()  # (start, end, replacement) on the decoded text
+    # A file scanned with Scan.many: (kind, url, replacement) per distinct reference to
+    # rewrite, applied to every occurrence found again in the bytes; None drops the
+    # comment that holds it (a missing source map).
+    replace: tuple[tuple[str, str, str | None], ...] = ()
     minify: bool = False
     compressible: bool = False
     use_brotli: bool = True
@@ -124,17 +158,21 @@ class Product:
 def produce(job: Job, out_dir: str) -> Product:
     data = job.data if job.data is not None else _source_bytes(job)
     note = None
-    if job.edits or job.minify:
+    if job.edits or job.replace or job.minify:
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as e:  # cannot happen for scanned bytes; say which file all the same
             line = data[: e.start].count(b"\n") + 1
             raise BuildError("not valid UTF-8; save the file as UTF-8", file=job.path, line=line) from None
+        data = b""  # a huge file is held once, as text
         if job.edits:
             text = rewrite(text, job.edits)
+        elif job.replace:
+            text = rewrite(text, _found_again(job, text), ordered=True)
         if job.minify:
             text, note = minifier.minify(text, job.kind)
         data = text.encode("utf-8")
+        del text  # (held through compression otherwise)
     variants = (
         compress.variants(data, use_brotli=job.use_brotli, use_gzip=job.use_gzip, brotli_quality=job.brotli_quality)
         if job.compressible
@@ -156,6 +194,22 @@ def produce(job: Job, out_dir: str) -> Product:
             hashes[rel] = written_entry(path, body)  # publish need not read it again
         files = {}
     return Product(job.name, job.out_name, integrity(data), len(data), encodings, written, files, hashes, note)
+
+
+def _found_again(job: Job, text: str) -> Iterator[tuple[int, int, str]]:
+    """The edits of a file scanned with Scan.many, in order: its references found again
+    in its text (the bytes that were scanned: `_source_bytes` checks their SHA-256), each
+    rewritten as `job.replace` says for its (kind, url)."""
+    replace = {(kind, url): new for kind, url, new in job.replace}
+    refs, _ = in_order(job.kind, text)
+    for r in refs:
+        new = replace.get((r.kind, r.url), r)
+        if new is r:
+            continue
+        if new is None:
+            yield (r.comment[0], r.comment[1], "")
+        else:
+            yield (r.start, r.end, new)
 
 
 def _source_bytes(job: Job) -> bytes:

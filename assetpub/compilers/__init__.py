@@ -7,7 +7,7 @@ A compiler is a function `references(text) -> (refs, notes)`. Rewriting is share
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 
 @dataclass(frozen=True, slots=True)  # a generated file can hold millions
@@ -49,13 +49,31 @@ def scanner_for(kind: str) -> Scanner | None:
     return {"css": css.references, "js": js.references, "html": html.references}.get(kind)
 
 
-def rewrite(text: str, edits: Iterable[tuple[int, int, str]]) -> str:
+def in_order(kind: str, text: str) -> tuple[Iterator[Ref], list[Note]]:
+    """(references in the order of their offsets, notes): for CSS one at a time, so that
+    a generated stylesheet's millions of references are never all held (its scanner
+    raises LexError while they are read); the others' come as a sorted list."""
+    from . import css
+
+    if kind == "css":
+        return css.in_order(text), []
+    scanner = scanner_for(kind)
+    if scanner is None:
+        return iter(()), []
+    refs, notes = scanner(text)
+    return iter(sorted(refs, key=lambda r: r.start)), notes
+
+
+def rewrite(text: str, edits: Iterable[tuple[int, int, str]], *, ordered: bool = False) -> str:
     """The text with each (start, end, replacement) applied; the pieces are joined a
-    thousand at a time, so that millions of edits never hold millions of small strings."""
+    thousand at a time, so that millions of edits never hold millions of small strings.
+    `ordered`: the edits come in order already (an iterator, never held whole)."""
     chunks: list[str] = []
     parts: list[str] = []
     last = 0
-    for start, end, replacement in sorted(edits):
+    for start, end, replacement in edits if ordered else sorted(edits):
+        if ordered and start < last:  # an iterator out of order: never a garbled output
+            raise ValueError(f"edit at {start} overlaps the one before, which ends at {last}")
         parts.append(text[last:start])
         parts.append(replacement)
         last = end

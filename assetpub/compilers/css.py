@@ -9,6 +9,7 @@ MAX_DEPTH is an error (the file cannot mean anything sensible)."""
 from __future__ import annotations
 
 import re
+from typing import Iterator
 
 from . import Note, Ref
 from .csslex import SPACE as _SPACE
@@ -20,13 +21,19 @@ MAX_DEPTH = 1000
 # Case-sensitive on purpose: browsers ignore `sOuRcEMaPpInGURL`.
 _SOURCE_MAP = re.compile(r"/\*[#@][ \t]+sourceMappingURL=([^\s*]+)\s*\*/\Z")
 _IMAGE_SET = ("image-set(", "-webkit-image-set(")
+# a text without any of these holds no reference (`sourceMappingURL` has `url` in it)
+_ANY = re.compile(r"url|@import|image-set", re.IGNORECASE)
 
 
 def references(text: str) -> tuple[list[Ref], list[Note]]:
-    refs: list[Ref] = []
-    lower = text.lower()
-    if "url" not in lower and "@import" not in lower and "image-set" not in lower and "sourceMappingURL" not in text:
-        return refs, []
+    return list(in_order(text)), []
+
+
+def in_order(text: str) -> Iterator[Ref]:
+    """The references one at a time, in the order of their offsets: a huge stylesheet's
+    millions of references need never be held at once (pipeline.scan, pipeline.produce)."""
+    if _ANY.search(text) is None:  # (no lowered copy: a huge text would be held twice)
+        return
     functions: list[str] = []  # the open functions and parens, innermost last
     after: str = ""  # the previous token that was not white space or a comment
     urls: dict[str, str] = {}  # one string per url, however often it is written
@@ -40,7 +47,7 @@ def references(text: str) -> tuple[list[Ref], list[Note]]:
         if first == "/" and value[1:2] == "*":  # a comment
             sm = _SOURCE_MAP.match(text, start, end)
             if sm and not text[end:].strip():
-                refs.append(Ref(sm.group(1), sm.start(1), sm.end(1), "sourcemap", (start, end)))
+                yield Ref(sm.group(1), sm.start(1), sm.end(1), "sourcemap", (start, end))
             continue
         if first in "\"'uU":
             if is_error(value, text, end):  # an unterminated string, a bad url()
@@ -49,16 +56,16 @@ def references(text: str) -> tuple[list[Ref], list[Note]]:
             if first == '"' or first == "'":
                 if after == "url(" or after == "@import":
                     url = urls.setdefault(value[1:-1], value[1:-1])
-                    refs.append(Ref(url, start + 1, end - 1, "import" if after == "@import" else "url"))
+                    yield Ref(url, start + 1, end - 1, "import" if after == "@import" else "url")
                 elif functions and functions[-1] in _IMAGE_SET:
                     # strings given directly to image-set(), not inside type("image/avif")
-                    refs.append(Ref(urls.setdefault(value[1:-1], value[1:-1]), start + 1, end - 1))
+                    yield Ref(urls.setdefault(value[1:-1], value[1:-1]), start + 1, end - 1)
                 after = ""
                 continue
             if len(value) > 4 and value[-1] == ")" and value[:4].lower() == "url(":  # an unquoted url()
                 body, stop = url_span(text, start, end)
                 url = text[body:stop]
-                refs.append(Ref(urls.setdefault(url, url), body, stop))
+                yield Ref(urls.setdefault(url, url), body, stop)
                 after = ""
                 continue
         if value == "(" or value == "[" or (value[-1] == "(" and is_function(value)):
@@ -72,4 +79,3 @@ def references(text: str) -> tuple[list[Ref], list[Note]]:
             after = ""
         else:  # `@import` (or a lone `@`, which matches nothing)
             after = value.lower() if first == "@" else ""
-    return refs, []
