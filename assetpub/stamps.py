@@ -90,10 +90,13 @@ class Reference:
 
     def settled(self, st: os.stat_result) -> bool:
         """Can content read after this reference was taken be remembered by `st`?"""
-        newest = max(st.st_mtime_ns, st.st_ctime_ns)
-        if self.marker_ns is not None and st.st_dev == self.device:
-            return newest < self.marker_ns
-        return newest < self.now_ns - SETTLE_NS
+        return max(st.st_mtime_ns, st.st_ctime_ns) < self.limit(st.st_dev)
+
+    def limit(self, device: int) -> int:
+        """A file on `device` has settled when its mtime and ctime are both below this."""
+        if self.marker_ns is not None and device == self.device:
+            return self.marker_ns
+        return self.now_ns - SETTLE_NS
 
 
 def _sweep(directory: Path, now_ns: int) -> None:

@@ -121,3 +121,28 @@ def test_work_goes_to_the_workers_in_few_batches_largest_first():
     assert all(sum(weights[i] for i in batch) <= limit for batch in got if len(batch) > 1)
     assert len(got) <= 2 * BATCHES_PER_WORKER + 2
     assert batches([], 2) == []
+
+
+def _frozen_objects(_: int) -> int:
+    import gc
+
+    return gc.get_freeze_count()
+
+
+def test_forked_workers_do_not_collect_what_they_inherited():
+    """With fork, the parent's objects are frozen before the workers start (a worker's
+    collection would otherwise write into, and so copy, every page of them) and thawed
+    when the pool closes."""
+    import gc
+    import threading
+
+    from assetpub.workers import PARALLEL_MIN_ITEMS
+
+    assert threading.active_count() == 1  # (as the test above: one thread, so the pool forks)
+    assert gc.get_freeze_count() == 0
+    items = list(range(PARALLEL_MIN_ITEMS * 2))
+    with Pool(2) as pool:
+        counts = pool.map(_frozen_objects, items, lambda i: (i,), weight=lambda _: PARALLEL_MIN_BYTES)
+        assert pool._executor is not None and pool._executor._mp_context.get_start_method() == "fork"
+        assert min(counts) > 1000  # every worker inherited the frozen generation
+    assert gc.get_freeze_count() == 0
