@@ -27,6 +27,21 @@ def test_parallel_build_equals_serial_build(make_site, tmp_path):
     assert outputs(tmp_path / "parallel") == outputs(tmp_path / "serial")
 
 
+def _decoy_and_site(tmp_path):
+    """(a project directory holding a decoy `assetpub` that leaves `marker` when imported,
+    the marker's path, a source tree with enough work for the pool to start)."""
+    decoy = tmp_path / "project"
+    marker = tmp_path / "decoy-imported"
+    (decoy / "assetpub").mkdir(parents=True)
+    (decoy / "assetpub" / "__init__.py").write_text(f"open({str(marker)!r}, 'w').close()\n")
+    (decoy / "assetpub" / "pipeline.py").write_text("")
+    src = tmp_path / "src"
+    (src / "js").mkdir(parents=True)
+    for i in range(6):
+        (src / "js" / f"m{i}.js").write_text(f"export const v{i} = {i};\n" * (PARALLEL_MIN_BYTES // 100))
+    return decoy, marker, src
+
+
 def test_workers_never_import_a_package_from_the_current_directory(tmp_path):
     """Python's forkserver (3.11) preloads modules with the current directory first on its
     path: run from a directory that holds another `assetpub` package (an old checkout, an
@@ -38,15 +53,7 @@ def test_workers_never_import_a_package_from_the_current_directory(tmp_path):
     import sys
     from pathlib import Path
 
-    decoy = tmp_path / "project"
-    marker = tmp_path / "decoy-imported"
-    (decoy / "assetpub").mkdir(parents=True)
-    (decoy / "assetpub" / "__init__.py").write_text(f"open({str(marker)!r}, 'w').close()\n")
-    (decoy / "assetpub" / "pipeline.py").write_text("")
-    src = tmp_path / "src"
-    (src / "js").mkdir(parents=True)
-    for i in range(6):  # enough work for the pool to start
-        (src / "js" / f"m{i}.js").write_text(f"export const v{i} = {i};\n" * (PARALLEL_MIN_BYTES // 100))
+    decoy, marker, src = _decoy_and_site(tmp_path)
     cli = Path(sys.executable).parent / "assetpub"
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     proc = subprocess.run([str(cli), "build", str(src), "-o", str(tmp_path / "out"), "-q", "--jobs", "2"],
@@ -80,15 +87,7 @@ def test_fork_server_workers_never_import_a_package_from_the_current_directory(t
     thread, as in watch mode), run in-process from a directory holding a decoy package."""
     import threading
 
-    decoy = tmp_path / "project"
-    marker = tmp_path / "decoy-imported"
-    (decoy / "assetpub").mkdir(parents=True)
-    (decoy / "assetpub" / "__init__.py").write_text(f"open({str(marker)!r}, 'w').close()\n")
-    (decoy / "assetpub" / "pipeline.py").write_text("")
-    src = tmp_path / "src"
-    (src / "js").mkdir(parents=True)
-    for i in range(6):  # enough work for the pool to start
-        (src / "js" / f"m{i}.js").write_text(f"export const v{i} = {i};\n" * (PARALLEL_MIN_BYTES // 100))
+    decoy, marker, src = _decoy_and_site(tmp_path)
     monkeypatch.chdir(decoy)
     stop = threading.Event()
     other = threading.Thread(target=stop.wait)
